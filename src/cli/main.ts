@@ -1,0 +1,179 @@
+import { Command, Option } from 'commander';
+import { VdnaError } from '../errors.js';
+import { capabilities, tools } from '../media/ffmpeg.js';
+import { defaultDataDir, Vdna } from '../vdna.js';
+import { mediaProgress } from './progress.js';
+import { formatSeconds, table } from './table.js';
+
+interface GlobalOptions {
+  data?: string;
+}
+
+function open(cmd: Command): Vdna {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  return new Vdna({ dataDir: opts.data ?? defaultDataDir() });
+}
+
+/** Runs a command body against an opened Vdna, closing it however the body ends. */
+function action<A extends unknown[]>(body: (vdna: Vdna, ...args: A) => Promise<void> | void) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const vdna = open(cmd);
+    try {
+      await body(vdna, ...(args.slice(0, -1) as A));
+    } finally {
+      vdna.close();
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vdna')
+    .description('Media DNA: fingerprint, index and match video copies on your own machine')
+    .addOption(new Option('--data <dir>', 'data directory (default: $VDNA_DATA or ~/.local/share/vdna)'))
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('add')
+    .description('fingerprint FILE and store it in LIBRARY under KEY (creates the library if needed)')
+    .argument('<library>')
+    .argument('<file>')
+    .requiredOption('--key <key>', 'unique primary key of the item in the library')
+    .option('--force', 'replace an existing item with the same key')
+    .action(
+      action(async (vdna, library: string, file: string, opts: { key: string; force?: boolean }) => {
+        const bar = mediaProgress(`add ${opts.key}`);
+        try {
+          const item = await vdna.add(library, file, opts.key, { force: opts.force, onProgress: bar.update });
+          bar.stop();
+          process.stdout.write(`added "${item.key}" to ${library}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
+        } finally {
+          bar.stop();
+        }
+      }),
+    );
+
+  program
+    .command('search')
+    .description('find the items of LIBRARY that FILE shares content with, and the matching segments')
+    .argument('<library>')
+    .argument('<file>')
+    .option('--json', 'print exactly one JSON document {"Matches": [...]} on stdout')
+    .action(
+      action(async (vdna, library: string, file: string, opts: { json?: boolean }) => {
+        const bar = mediaProgress('search');
+        let result;
+        try {
+          result = await vdna.search(library, file, { onProgress: bar.update });
+        } finally {
+          bar.stop();
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
+        if (result.Matches.length === 0) {
+          process.stdout.write('no match\n');
+          return;
+        }
+        const rows = result.Matches.flatMap((m) =>
+          m.VideoMatchSegments.map((s, i) => [
+            i === 0 ? m.PrimaryKey : '',
+            i === 0 ? m.GlobalSimilarity.toFixed(3) : '',
+            `${formatSeconds(s.StartTime)}-${formatSeconds(s.EndTime)}`,
+            `${formatSeconds(s.MasterStartTime)}-${formatSeconds(s.MasterEndTime)}`,
+            s.Similarity.toFixed(3),
+          ]),
+        );
+        process.stdout.write(`${table(['key', 'similarity', 'query', 'library', 'segment similarity'], rows)}\n`);
+      }),
+    );
+
+  program
+    .command('list')
+    .description('list the items of LIBRARY')
+    .argument('<library>')
+    .option('--json', 'print JSON')
+    .action(
+      action((vdna, library: string, opts: { json?: boolean }) => {
+        const items = vdna.list(library);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ Items: items })}\n`);
+          return;
+        }
+        const rows = items.map((i) => [i.key, Number(i.duration.toFixed(1)), i.count, i.addedAt, i.source]);
+        process.stdout.write(`${table(['key', 'seconds', 'frames', 'added', 'source'], rows)}\n`);
+      }),
+    );
+
+  program
+    .command('remove')
+    .description('remove the item KEY from LIBRARY')
+    .argument('<library>')
+    .requiredOption('--key <key>', 'primary key of the item')
+    .action(
+      action((vdna, library: string, opts: { key: string }) => {
+        vdna.remove(library, opts.key);
+        process.stdout.write(`removed "${opts.key}" from ${library}\n`);
+      }),
+    );
+
+  program
+    .command('libraries')
+    .description('list the DNA libraries')
+    .option('--json', 'print JSON')
+    .action(
+      action((vdna, opts: { json?: boolean }) => {
+        const libs = vdna.libraries();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ Libraries: libs })}\n`);
+          return;
+        }
+        const rows = libs.map((l) => [l.name, l.mediaType, l.itemCount, Number(l.duration.toFixed(1)), l.createdAt]);
+        process.stdout.write(`${table(['library', 'type', 'items', 'seconds', 'created'], rows)}\n`);
+      }),
+    );
+
+  program
+    .command('drop')
+    .description('delete LIBRARY and everything in it')
+    .argument('<library>')
+    .action(
+      action((vdna, library: string) => {
+        vdna.deleteLibrary(library);
+        process.stdout.write(`deleted library ${library}\n`);
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('show which ffmpeg vdna uses and whether it has the decoders and filters vdna needs')
+    .action(() => {
+      const { ffmpeg, ffprobe } = tools();
+      const caps = capabilities();
+      const flag = (ok: boolean) => (ok ? 'yes' : 'NO');
+      process.stdout.write(`ffmpeg:  ${ffmpeg.path} (${ffmpeg.source})\nffprobe: ${ffprobe.path} (${ffprobe.source})\n${caps.version}\n`);
+      for (const [name, ok] of Object.entries(caps.decoders)) process.stdout.write(`decoder ${name}: ${flag(ok)}\n`);
+      for (const [name, ok] of Object.entries(caps.filters)) process.stdout.write(`filter ${name}: ${flag(ok)}\n`);
+      process.stdout.write(`data directory: ${program.opts<GlobalOptions>().data ?? defaultDataDir()}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof VdnaError) {
+      process.stderr.write(`vdna: error: ${err.message} [${err.code}]\n`);
+      return 2;
+    }
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (typeof e.exitCode === 'number' && e.code?.startsWith('commander.')) return e.exitCode;
+    process.stderr.write(`vdna: unexpected error: ${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}

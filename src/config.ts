@@ -1,0 +1,48 @@
+/**
+ * Every tunable of the video pipeline in one table, with its meaning. Index and query must agree on
+ * the sampling and hashing values, so they are stored with each library item (see store/).
+ * Matching thresholds were tuned on the "tune" half of the benchmark corpus (bench/corpus.ts) and are
+ * reported on the other half.
+ */
+export const VIDEO_DEFAULTS = {
+  /** Frames sampled per second of video, on both the library and the query side. */
+  sampleFps: 4,
+  /** Side of the square grey thumbnail ffmpeg hands us for each sampled frame (aspect is squashed). */
+  thumbSize: 96,
+  /** Side of the square the hashed region is resampled to before the DCT (pHash/PDQ use 32/64). */
+  dctSize: 32,
+  /** Fraction of the (border-free) picture, centred, that the library hash covers; leaves room for
+   *  query-side crops of up to 1 - centreFraction and keeps corner logos out of the hash. */
+  centreFraction: 0.8,
+  /** Frames whose hashed region has a grey standard deviation below this carry no information
+   *  (black, white, flat colour) and are neither indexed nor matched. */
+  flatStdDev: 6,
+  /** A row/column of the thumbnail is border (letterbox/pillarbox) when its mean and its spread stay
+   *  below these over the analysed window. */
+  borderMaxMean: 28,
+  borderMaxStd: 10,
+} as const;
+
+export const MATCH_DEFAULTS = {
+  /** Hamming distance (of 64) at which a frame pair stops counting as evidence: below it a pair adds
+   *  score, above it subtracts. */
+  matchDistance: 18,
+  /** Lowest per-frame score (the cost of an unrelated frame inside a segment). */
+  mismatchFloor: -1,
+  /** Cost of skipping one sampled frame on either side (absorbs speed change 0.8-1.25x). */
+  skipCost: 0.15,
+  /** A segment is reported only when its alignment score reaches this value... */
+  minSegmentScore: 6,
+  /** ...it lasts at least this many seconds on the query side... */
+  minSegmentSeconds: 2,
+  /** ...and its mean frame similarity (0 = unrelated, 1 = identical) reaches this. */
+  minSegmentSimilarity: 0.45,
+  /** Largest number of segments reported per library item. */
+  maxSegmentsPerItem: 20,
+} as const;
+
+/** Inputs vdna refuses before decoding. */
+export const LIMITS = {
+  maxPixels: 8192 * 8192,
+  maxDurationSeconds: 24 * 3600,
+} as const;

@@ -1,0 +1,24 @@
+/** An error a user can act on: a stable machine code and a one-line message. */
+export type ErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'NOT_MEDIA'
+  | 'NO_VIDEO_STREAM'
+  | 'CORRUPT_MEDIA'
+  | 'TRUNCATED_MEDIA'
+  | 'TOO_LARGE'
+  | 'TOO_SHORT'
+  | 'UNKNOWN_LIBRARY'
+  | 'UNKNOWN_KEY'
+  | 'DUPLICATE_KEY'
+  | 'INVALID_ARGUMENT'
+  | 'FFMPEG_MISSING';
+
+export class VdnaError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VdnaError';
+  }
+}

@@ -1,0 +1,136 @@
+import { VIDEO_DEFAULTS } from '../../config.js';
+import { sampleFrames } from '../../media/decode.js';
+import { probe, type MediaInfo } from '../../media/probe.js';
+import { VdnaError } from '../../errors.js';
+import { contentRect } from './borders.js';
+import { lowDct, thresholdHash } from './dct-hash.js';
+import { centred, resample, stdDev, type Rect } from './region.js';
+
+/**
+ * A video's DNA: one 64-bit hash per sampled frame (per variant, on the query side).
+ * Frame k covers media time [k / fps, (k + 1) / fps).
+ */
+export interface VideoFingerprint {
+  fps: number;
+  /** Number of sampled frames. */
+  count: number;
+  /** Hashes per frame: 1 in a library, several (crops, mirror) for a query. */
+  variants: number;
+  /** (hi, lo) words; hash v of frame k sits at index k * variants + v. */
+  hashes: Uint32Array;
+  /** 1 where the frame carries no picture information (flat, black) and must not be matched. */
+  flat: Uint8Array;
+  /** Seconds of video decoded. */
+  duration: number;
+}
+
+/** One way of looking at a frame: which centred share of the border-free picture, and mirrored or not. */
+export interface HashVariant {
+  fraction: number;
+  mirror: boolean;
+}
+
+/** What a library stores: the centred part of the picture, as it is. */
+export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAULTS.centreFraction, mirror: false }];
+
+/**
+ * What a query tries: the library's view (variant 0), wider views that undo a crop of up to
+ * 1 - centreFraction (the library's centre is a larger share of a cropped picture), and each mirrored.
+ */
+export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
+  const base = VIDEO_DEFAULTS.centreFraction;
+  const fractions = [base, (base + 1) / 2, 1];
+  return [false, true].flatMap((mirror) => fractions.map((fraction) => ({ fraction, mirror })));
+})();
+
+export interface FingerprintOptions {
+  variants?: readonly HashVariant[];
+  threads?: number;
+  onProgress?: (seconds: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Frames judged together for border removal (a scene's worth, short enough to follow changes). */
+const BORDER_WINDOW_SECONDS = 30;
+
+/** Hashes of one window of frames, written into `fp` from frame index `first`. */
+function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
+  const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
+  const picture = new Float64Array(dctSize * dctSize);
+  const coeffs = new Float64Array(64);
+  // Mirrored variants reuse the coefficients of their unmirrored twin.
+  const coeffsFor = new Map<number, Float64Array>();
+  frames.forEach((frame, i) => {
+    const k = first + i;
+    coeffsFor.clear();
+    let flat = true;
+    variants.forEach((variant, v) => {
+      let c = coeffsFor.get(variant.fraction);
+      if (!c) {
+        resample(frame, thumbSize, centred(border, variant.fraction), dctSize, picture);
+        if (v === 0) flat = stdDev(picture) < flatStdDev;
+        c = Float64Array.from(lowDct(picture, dctSize, coeffs));
+        coeffsFor.set(variant.fraction, c);
+      }
+      thresholdHash(c, variant.mirror, fp.hashes, k * variants.length + v);
+    });
+    fp.flat[k] = flat ? 1 : 0;
+  });
+}
+
+/** Grows the fingerprint's arrays to hold at least `count` frames. */
+function ensureCapacity(fp: VideoFingerprint, count: number): void {
+  if (fp.flat.length >= count) return;
+  const capacity = Math.max(count, fp.flat.length * 2, 64);
+  const hashes = new Uint32Array(capacity * fp.variants * 2);
+  hashes.set(fp.hashes);
+  const flat = new Uint8Array(capacity);
+  flat.set(fp.flat);
+  fp.hashes = hashes;
+  fp.flat = flat;
+}
+
+/** Decodes `info` and hashes its sampled frames as it goes (memory stays one window of thumbnails). */
+export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions = {}): Promise<VideoFingerprint> {
+  if (!info.video) throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path} (audio-only files are not video)`);
+  const variants = opts.variants ?? LIBRARY_VARIANTS;
+  const { sampleFps: fps, thumbSize, borderMaxMean, borderMaxStd } = VIDEO_DEFAULTS;
+  const windowFrames = BORDER_WINDOW_SECONDS * fps;
+  const fp: VideoFingerprint = { fps, count: 0, variants: variants.length, hashes: new Uint32Array(0), flat: new Uint8Array(0), duration: 0 };
+  let window: Uint8Array[] = [];
+  let windowStart = 0;
+  let lastBorder: Rect | undefined;
+  const flush = (final: boolean) => {
+    if (window.length === 0) return;
+    // A short tail judges its borders badly: it keeps those of the window before it.
+    const border =
+      final && lastBorder && window.length < windowFrames / 3
+        ? lastBorder
+        : contentRect(window, thumbSize, { maxMean: borderMaxMean, maxStd: borderMaxStd });
+    ensureCapacity(fp, windowStart + window.length);
+    hashWindow(window, windowStart, border, variants, fp);
+    lastBorder = border;
+    windowStart += window.length;
+    window = [];
+  };
+  const total = info.video.duration || info.duration;
+  const sampled = await sampleFrames(
+    info,
+    { fps, size: thumbSize, threads: opts.threads, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
+    (frame) => {
+      window.push(frame);
+      if (window.length === windowFrames) flush(false);
+    },
+  );
+  flush(true);
+  fp.count = sampled.count;
+  fp.hashes = fp.hashes.slice(0, fp.count * fp.variants * 2);
+  fp.flat = fp.flat.slice(0, fp.count);
+  fp.duration = sampled.count / fps;
+  return fp;
+}
+
+/** Probes and fingerprints a file. */
+export async function fingerprintFile(path: string, opts: FingerprintOptions = {}): Promise<VideoFingerprint> {
+  return fingerprintMedia(await probe(path), opts);
+}

@@ -1,0 +1,64 @@
+/** Rectangles on a square thumbnail, and area resampling of one into an n x n picture. */
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The centred part of `r` covering `fraction` of its width and height. */
+export function centred(r: Rect, fraction: number): Rect {
+  const w = r.w * fraction;
+  const h = r.h * fraction;
+  return { x: r.x + (r.w - w) / 2, y: r.y + (r.h - h) / 2, w, h };
+}
+
+/** Box-filter weights mapping [start, start + length) of the source axis onto n output cells. */
+function axisWeights(start: number, length: number, n: number): Array<Array<[number, number]>> {
+  const cells: Array<Array<[number, number]>> = [];
+  const step = length / n;
+  for (let i = 0; i < n; i++) {
+    const a = start + i * step;
+    const b = a + step;
+    const taps: Array<[number, number]> = [];
+    for (let p = Math.floor(a); p < b; p++) {
+      const w = Math.min(b, p + 1) - Math.max(a, p);
+      if (w > 1e-9) taps.push([p, w / step]);
+    }
+    cells.push(taps);
+  }
+  return cells;
+}
+
+/** Area-averages `rect` of the size x size grey `frame` into an n x n picture. */
+export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n)): Float64Array {
+  const clampIdx = (p: number) => (p < 0 ? 0 : p >= size ? size - 1 : p);
+  const xs = axisWeights(rect.x, rect.w, n);
+  const ys = axisWeights(rect.y, rect.h, n);
+  const rowTmp = new Float64Array(n);
+  out.fill(0);
+  for (let oy = 0; oy < n; oy++) {
+    for (const [py, wy] of ys[oy]) {
+      const base = clampIdx(py) * size;
+      for (let ox = 0; ox < n; ox++) {
+        let acc = 0;
+        for (const [px, wx] of xs[ox]) acc += frame[base + clampIdx(px)] * wx;
+        rowTmp[ox] = acc;
+      }
+      for (let ox = 0; ox < n; ox++) out[oy * n + ox] += rowTmp[ox] * wy;
+    }
+  }
+  return out;
+}
+
+export function stdDev(pixels: Float64Array): number {
+  let sum = 0;
+  let sq = 0;
+  for (const p of pixels) {
+    sum += p;
+    sq += p * p;
+  }
+  const mean = sum / pixels.length;
+  return Math.sqrt(Math.max(0, sq / pixels.length - mean * mean));
+}

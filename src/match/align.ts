@@ -1,0 +1,174 @@
+import { MATCH_DEFAULTS } from '../config.js';
+import { popcount32 } from '../fingerprint/hamming.js';
+
+/** Marks a grid cell where either frame is flat: no evidence either way. */
+export const NO_EVIDENCE = 255;
+
+export interface HashSequence {
+  count: number;
+  variants: number;
+  hashes: Uint32Array;
+  flat: Uint8Array;
+}
+
+/**
+ * Distances from query frame q (best over its variants) to every master frame, NO_EVIDENCE where
+ * either frame is flat. Rows are made one at a time so that memory stays one row per alignment.
+ */
+export function distanceRow(query: HashSequence, master: HashSequence, q: number, out: Uint8Array): Uint8Array {
+  const cols = master.count;
+  if (query.flat[q]) return out.fill(NO_EVIDENCE, 0, cols);
+  const qv = query.variants;
+  const mv = master.variants;
+  const qh = query.hashes;
+  const mh = master.hashes;
+  const qBase = 2 * q * qv;
+  for (let m = 0; m < cols; m++) {
+    if (master.flat[m]) {
+      out[m] = NO_EVIDENCE;
+      continue;
+    }
+    const mhi = mh[2 * m * mv];
+    const mlo = mh[2 * m * mv + 1];
+    let best = 64;
+    for (let at = qBase, end = qBase + 2 * qv; at < end; at += 2) {
+      const d = popcount32((qh[at] ^ mhi) >>> 0) + popcount32((qh[at + 1] ^ mlo) >>> 0);
+      if (d < best) best = d;
+    }
+    out[m] = best;
+  }
+  return out;
+}
+
+/** A matching run, in frame indices: rows [queryStart, queryEnd] ↔ columns [masterStart, masterEnd]. */
+export interface FrameSegment {
+  queryStart: number;
+  queryEnd: number;
+  masterStart: number;
+  masterEnd: number;
+  /** Mean similarity of the aligned frame pairs: 0 for unrelated pictures, 1 for identical hashes. */
+  similarity: number;
+  /** Local-alignment score (evidence for the match). */
+  score: number;
+}
+
+export type AlignParams = typeof MATCH_DEFAULTS;
+
+/** Evidence one frame pair adds: positive below matchDistance, negative (down to the floor) above. */
+export function pairScore(distance: number, p: AlignParams): number {
+  if (distance === NO_EVIDENCE) return 0;
+  const t = p.matchDistance;
+  if (distance < t) return (t - distance) / t;
+  return Math.max(p.mismatchFloor, (t - distance) / 8);
+}
+
+/** 0 for a pair of unrelated pictures (about half the bits differ), 1 for identical hashes. */
+export function pairSimilarity(distance: number): number {
+  return Math.max(0, 1 - distance / 32);
+}
+
+interface Candidate {
+  score: number;
+  q0: number;
+  m0: number;
+  q1: number;
+  m1: number;
+  simSum: number;
+  simCount: number;
+}
+
+/**
+ * Local alignment (Smith-Waterman) of query frames (rows) against master frames (columns). Diagonal steps collect pair scores;
+ * skipping a frame on either side costs skipCost, which lets a path bend for speed changes
+ * (0.8-1.25x) and frame drops; a run of unrelated frames drives the score to 0 and ends the segment,
+ * so inserted material splits a match into segments. Returns the best non-overlapping (on the query
+ * side) segments that pass the thresholds, in query order.
+ */
+export function alignSegments(query: HashSequence, master: HashSequence, p: AlignParams, fps: number): FrameSegment[] {
+  const rows = query.count;
+  const cols = master.count;
+  const cells = new Uint8Array(cols);
+  const scoreOf = new Float64Array(256);
+  for (let d = 0; d < 256; d++) scoreOf[d] = pairScore(d, p);
+  const simOf = new Float64Array(256);
+  for (let d = 0; d < 256; d++) simOf[d] = d === NO_EVIDENCE ? 0 : pairSimilarity(d);
+
+  // Rolling rows of path state: score, start cell, similarity sum and count of evidence pairs.
+  const mk = () => ({ h: new Float64Array(cols), q0: new Int32Array(cols), m0: new Int32Array(cols), ss: new Float64Array(cols), sc: new Int32Array(cols) });
+  let prev = mk();
+  let cur = mk();
+  const best = new Map<number, Candidate>();
+  const keep = p.minSegmentScore;
+
+  for (let q = 0; q < rows; q++) {
+    distanceRow(query, master, q, cells);
+    for (let m = 0; m < cols; m++) {
+      const d = cells[m];
+      const s = scoreOf[d];
+      let h = 0;
+      let q0 = q;
+      let m0 = m;
+      let ss = 0;
+      let sc = 0;
+      // Diagonal: this pair extends the path ending at (q-1, m-1), or starts a new one.
+      const diagPrev = q > 0 && m > 0 ? prev.h[m - 1] : 0;
+      const diag = diagPrev + s;
+      if (diag > 0 && (s > 0 || diagPrev > 0)) {
+        h = diag;
+        if (diagPrev > 0) {
+          q0 = prev.q0[m - 1];
+          m0 = prev.m0[m - 1];
+          ss = prev.ss[m - 1];
+          sc = prev.sc[m - 1];
+        }
+        if (d !== NO_EVIDENCE) {
+          ss += simOf[d];
+          sc++;
+        }
+      }
+      // Skip a master frame (the query runs faster) or a query frame (it runs slower).
+      if (m > 0 && cur.h[m - 1] - p.skipCost > h) {
+        h = cur.h[m - 1] - p.skipCost;
+        q0 = cur.q0[m - 1];
+        m0 = cur.m0[m - 1];
+        ss = cur.ss[m - 1];
+        sc = cur.sc[m - 1];
+      }
+      if (q > 0 && prev.h[m] - p.skipCost > h) {
+        h = prev.h[m] - p.skipCost;
+        q0 = prev.q0[m];
+        m0 = prev.m0[m];
+        ss = prev.ss[m];
+        sc = prev.sc[m];
+      }
+      cur.h[m] = h;
+      cur.q0[m] = q0;
+      cur.m0[m] = m0;
+      cur.ss[m] = ss;
+      cur.sc[m] = sc;
+      // Only diagonal steps end a segment: a path never ends on a skip.
+      if (h >= keep && h === diag && s > 0) {
+        const key = q0 * cols + m0;
+        const c = best.get(key);
+        if (!c || h > c.score) best.set(key, { score: h, q0, m0, q1: q, m1: m, simSum: ss, simCount: sc });
+      }
+    }
+    [prev, cur] = [cur, prev];
+  }
+
+  const minFrames = p.minSegmentSeconds * fps;
+  const taken = new Uint8Array(rows);
+  const segments: FrameSegment[] = [];
+  for (const c of [...best.values()].sort((a, b) => b.score - a.score)) {
+    if (segments.length >= p.maxSegmentsPerItem) break;
+    if (c.q1 - c.q0 + 1 < minFrames) continue;
+    const similarity = c.simCount ? c.simSum / c.simCount : 0;
+    if (similarity < p.minSegmentSimilarity) continue;
+    let overlaps = false;
+    for (let q = c.q0; q <= c.q1 && !overlaps; q++) overlaps = taken[q] === 1;
+    if (overlaps) continue;
+    taken.fill(1, c.q0, c.q1 + 1);
+    segments.push({ queryStart: c.q0, queryEnd: c.q1, masterStart: c.m0, masterEnd: c.m1, similarity, score: c.score });
+  }
+  return segments.sort((a, b) => a.queryStart - b.queryStart);
+}

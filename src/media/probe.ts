@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
+import { LIMITS } from '../config.js';
+import { VdnaError } from '../errors.js';
+import { tools } from './ffmpeg.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface VideoStreamInfo {
+  index: number;
+  codec: string;
+  width: number;
+  height: number;
+  frameRate: number;
+  /** Seconds of this stream alone; 0 when the container does not say. */
+  duration: number;
+}
+
+export interface MediaInfo {
+  path: string;
+  format: string;
+  /** Seconds; 0 when the container does not say. */
+  duration: number;
+  video?: VideoStreamInfo;
+  hasAudio: boolean;
+}
+
+interface FfprobeJson {
+  format?: { format_name?: string; duration?: string };
+  streams?: Array<{
+    index: number;
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+  }>;
+}
+
+function rate(text: string | undefined): number {
+  if (!text) return 0;
+  const [n, d] = text.split('/').map(Number);
+  return d ? n / d : n || 0;
+}
+
+/** Reads container and stream facts with ffprobe; refuses what is not media before any decoding. */
+export async function probe(path: string): Promise<MediaInfo> {
+  let stat;
+  try {
+    stat = await fs.stat(path);
+  } catch {
+    throw new VdnaError('FILE_NOT_FOUND', `no such file: ${path}`);
+  }
+  if (!stat.isFile()) throw new VdnaError('FILE_NOT_FOUND', `not a regular file: ${path}`);
+  if (stat.size === 0) throw new VdnaError('NOT_MEDIA', `empty file: ${path}`);
+
+  let json: FfprobeJson;
+  try {
+    const { stdout } = await execFileAsync(
+      tools().ffprobe.path,
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+      { maxBuffer: 16 << 20 },
+    );
+    json = JSON.parse(stdout) as FfprobeJson;
+  } catch (err) {
+    const detail = String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop() ?? '';
+    throw new VdnaError('NOT_MEDIA', `not a readable media file: ${path}${detail ? ` (${detail.replace(/^.*?: /, '')})` : ''}`);
+  }
+  const streams = json.streams ?? [];
+  const videoStream = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  const duration = Number(json.format?.duration ?? videoStream?.duration ?? 0) || 0;
+  const info: MediaInfo = {
+    path,
+    format: json.format?.format_name ?? 'unknown',
+    duration,
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+  };
+  if (videoStream) {
+    info.video = {
+      index: videoStream.index,
+      codec: videoStream.codec_name ?? 'unknown',
+      width: videoStream.width ?? 0,
+      height: videoStream.height ?? 0,
+      frameRate: rate(videoStream.avg_frame_rate) || rate(videoStream.r_frame_rate),
+      duration: Number(videoStream.duration ?? 0) || duration,
+    };
+  }
+  if (!info.video && !info.hasAudio) throw new VdnaError('NOT_MEDIA', `no audio or video stream in ${path}`);
+  if (info.video) {
+    const { width, height } = info.video;
+    if (width <= 0 || height <= 0) throw new VdnaError('CORRUPT_MEDIA', `video stream has no picture size: ${path}`);
+    if (width * height > LIMITS.maxPixels) {
+      throw new VdnaError('TOO_LARGE', `picture ${width}x${height} exceeds the ${LIMITS.maxPixels} pixel limit: ${path}`);
+    }
+  }
+  if (duration > LIMITS.maxDurationSeconds) {
+    throw new VdnaError('TOO_LARGE', `duration ${duration.toFixed(0)} s exceeds the ${LIMITS.maxDurationSeconds} s limit: ${path}`);
+  }
+  return info;
+}

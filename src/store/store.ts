@@ -1,0 +1,45 @@
+/** Persistence behind one interface: the embedded SQLite store now, a server database later. */
+
+export type MediaType = 'video';
+
+export interface LibraryInfo {
+  name: string;
+  mediaType: MediaType;
+  description: string;
+  createdAt: string;
+  itemCount: number;
+  /** Seconds of media stored. */
+  duration: number;
+}
+
+export interface StoredItem {
+  key: string;
+  /** Where the media came from (path or URL), for the user's reference. */
+  source: string;
+  duration: number;
+  fps: number;
+  count: number;
+  /** (hi, lo) words per sampled frame. */
+  hashes: Uint32Array;
+  /** 1 per flat (unmatchable) frame. */
+  flat: Uint8Array;
+  /** Which fingerprint parameters made it; a library must not mix them. */
+  fingerprintVersion: string;
+  addedAt: string;
+}
+
+export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat'>;
+
+export interface Store {
+  libraries(): LibraryInfo[];
+  library(name: string): LibraryInfo | undefined;
+  createLibrary(name: string, mediaType: MediaType, description?: string): LibraryInfo;
+  deleteLibrary(name: string): boolean;
+  hasItem(library: string, key: string): boolean;
+  /** Stores (or with replace, overwrites) an item atomically: all of it or nothing. */
+  putItem(library: string, item: StoredItem, replace: boolean): void;
+  removeItem(library: string, key: string): boolean;
+  listItems(library: string): ItemSummary[];
+  loadItems(library: string): StoredItem[];
+  close(): void;
+}

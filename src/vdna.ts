@@ -1,0 +1,154 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { VIDEO_DEFAULTS } from './config.js';
+import { VdnaError } from './errors.js';
+import { fingerprintMedia, QUERY_VARIANTS } from './fingerprint/video/fingerprint.js';
+import { VideoIndex } from './index/video-index.js';
+import { probe } from './media/probe.js';
+import { searchVideo, type Match, type SearchOptions } from './match/search.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { ItemSummary, LibraryInfo, Store } from './store/store.js';
+
+/** The data directory: --data, else $VDNA_DATA, else ~/.local/share/vdna (or $XDG_DATA_HOME/vdna). */
+export function defaultDataDir(): string {
+  if (process.env.VDNA_DATA) return process.env.VDNA_DATA;
+  const xdg = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(xdg, 'vdna');
+}
+
+/** Names the sampling and hashing parameters, so that a library never mixes incompatible hashes. */
+export const FINGERPRINT_VERSION = `video-dct64-v1:fps${VIDEO_DEFAULTS.sampleFps}:t${VIDEO_DEFAULTS.thumbSize}:d${VIDEO_DEFAULTS.dctSize}:c${VIDEO_DEFAULTS.centreFraction}:f${VIDEO_DEFAULTS.flatStdDev}`;
+
+const LIBRARY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const MAX_KEY_LENGTH = 256;
+
+export interface ProgressOptions {
+  /** Media seconds decoded so far, and the media's duration (0 when unknown). */
+  onProgress?: (seconds: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface AddOptions extends ProgressOptions {
+  /** Replace an existing item with the same key instead of failing. */
+  force?: boolean;
+}
+
+export interface SearchResult {
+  Matches: Match[];
+}
+
+export function checkLibraryName(name: string): void {
+  if (!LIBRARY_NAME.test(name)) {
+    throw new VdnaError('INVALID_ARGUMENT', `invalid library name "${name}": use 1-64 letters, digits, '.', '_' or '-'`);
+  }
+}
+
+function checkKey(key: string): void {
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new VdnaError('INVALID_ARGUMENT', `a primary key must be 1-${MAX_KEY_LENGTH} characters`);
+  }
+}
+
+/** vdna as a library: DNA libraries on a store, media added and searched by file path. */
+export class Vdna {
+  readonly store: Store;
+  private readonly indexes = new Map<string, VideoIndex>();
+
+  constructor(opts: { dataDir?: string; store?: Store } = {}) {
+    this.store = opts.store ?? new SqliteStore(opts.dataDir ?? defaultDataDir());
+  }
+
+  libraries(): LibraryInfo[] {
+    return this.store.libraries();
+  }
+
+  library(name: string): LibraryInfo {
+    checkLibraryName(name);
+    const lib = this.store.library(name);
+    if (!lib) throw new VdnaError('UNKNOWN_LIBRARY', `no library named "${name}"`);
+    return lib;
+  }
+
+  createLibrary(name: string, description = ''): LibraryInfo {
+    checkLibraryName(name);
+    return this.store.createLibrary(name, 'video', description);
+  }
+
+  deleteLibrary(name: string): void {
+    this.library(name);
+    this.store.deleteLibrary(name);
+    this.indexes.delete(name);
+  }
+
+  list(library: string): ItemSummary[] {
+    this.library(library);
+    return this.store.listItems(library);
+  }
+
+  /** Fingerprints a file and stores it under `key`, creating the library if needed. All or nothing. */
+  async add(library: string, path: string, key: string, opts: AddOptions = {}): Promise<ItemSummary> {
+    checkLibraryName(library);
+    checkKey(key);
+    if (!opts.force && this.store.hasItem(library, key)) {
+      throw new VdnaError('DUPLICATE_KEY', `key "${key}" already exists in library "${library}" (use --force to replace it)`);
+    }
+    const info = await probe(path);
+    const fp = await fingerprintMedia(info, { onProgress: opts.onProgress, signal: opts.signal });
+    if (fp.flat.every((f) => f === 1)) {
+      throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
+    }
+    const item = {
+      key,
+      source: path,
+      duration: fp.duration,
+      fps: fp.fps,
+      count: fp.count,
+      hashes: fp.hashes,
+      flat: fp.flat,
+      fingerprintVersion: FINGERPRINT_VERSION,
+      addedAt: new Date().toISOString(),
+    };
+    this.store.createLibrary(library, 'video');
+    this.store.putItem(library, item, opts.force ?? false);
+    this.indexes.delete(library);
+    const { hashes: _h, flat: _f, ...summary } = item;
+    return summary;
+  }
+
+  remove(library: string, key: string): void {
+    this.library(library);
+    if (!this.store.removeItem(library, key)) throw new VdnaError('UNKNOWN_KEY', `no key "${key}" in library "${library}"`);
+    this.indexes.delete(library);
+  }
+
+  /** The in-memory index of a library, loaded once and kept until the library changes. */
+  index(library: string): VideoIndex {
+    this.library(library);
+    let index = this.indexes.get(library);
+    if (!index) {
+      const items = this.store.loadItems(library);
+      const stale = items.find((i) => i.fingerprintVersion !== FINGERPRINT_VERSION);
+      if (stale) {
+        throw new VdnaError(
+          'INVALID_ARGUMENT',
+          `library "${library}" holds fingerprints of another version (${stale.fingerprintVersion}); re-add its media`,
+        );
+      }
+      index = new VideoIndex(items);
+      this.indexes.set(library, index);
+    }
+    return index;
+  }
+
+  /** Every item of the library that the file shares content with, with the matching segments. */
+  async search(library: string, path: string, opts: ProgressOptions & SearchOptions = {}): Promise<SearchResult> {
+    const index = this.index(library);
+    const info = await probe(path);
+    const fp = await fingerprintMedia(info, { variants: QUERY_VARIANTS, onProgress: opts.onProgress, signal: opts.signal });
+    return { Matches: searchVideo(index, fp, opts) };
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
