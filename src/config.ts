@@ -7,6 +7,10 @@
 export const VIDEO_DEFAULTS = {
   /** Frames sampled per second of video, on both the library and the query side. */
   sampleFps: 4,
+  /** Frames are decoded at oversample x sampleFps and pooled (averaged) into each sample... */
+  oversample: 3,
+  /** ...over this many decoded frames centred on the sample's interval (see TemporalPool). */
+  poolFrames: 9,
   /** Side of the square grey thumbnail ffmpeg hands us for each sampled frame (aspect is squashed). */
   thumbSize: 96,
   /** Side of the square the hashed region is resampled to before the DCT (pHash/PDQ use 32/64). */

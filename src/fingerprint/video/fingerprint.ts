@@ -90,11 +90,69 @@ function ensureCapacity(fp: VideoFingerprint, count: number): void {
   fp.flat = flat;
 }
 
+/**
+ * Averages decoded frames into the sampled frames: sampled frame k is the mean of the `pool` decoded
+ * frames (decoded at `oversample` x the sample rate) centred on its interval. Pooling makes a hash
+ * describe a moment rather than one instant, so it no longer depends on which source frame the
+ * sampling grid happens to hit (an excerpt starts at any phase; re-encodes drop or shift frames).
+ */
+export class TemporalPool {
+  private readonly buffered = new Map<number, Uint8Array>();
+  private next = 0;
+  private decoded = 0;
+
+  constructor(
+    private readonly oversample: number,
+    private readonly pool: number,
+    private readonly emit: (frame: Uint8Array, index: number) => void,
+  ) {}
+
+  private window(k: number): [number, number] {
+    const centre = this.oversample * k + (this.oversample - 1) / 2;
+    const half = (this.pool - 1) / 2;
+    return [Math.max(0, Math.ceil(centre - half - 1e-9)), Math.floor(centre + half + 1e-9)];
+  }
+
+  private flushReady(final: boolean): void {
+    for (;;) {
+      const [from, to] = this.window(this.next);
+      if (from >= this.decoded) return;
+      if (!final && to >= this.decoded) return;
+      const last = Math.min(to, this.decoded - 1);
+      const first = this.buffered.get(from)!;
+      const sum = new Float32Array(first.length);
+      for (let j = from; j <= last; j++) {
+        const f = this.buffered.get(j)!;
+        for (let i = 0; i < f.length; i++) sum[i] += f[i];
+      }
+      const n = last - from + 1;
+      const out = new Uint8Array(first.length);
+      for (let i = 0; i < out.length; i++) out[i] = Math.round(sum[i] / n);
+      this.emit(out, this.next++);
+      const [keepFrom] = this.window(this.next);
+      for (const j of this.buffered.keys()) if (j < keepFrom) this.buffered.delete(j);
+      // A final partial interval with less than half its frames is not a sample of its own.
+      if (final && this.oversample * this.next + this.oversample / 2 > this.decoded) return;
+    }
+  }
+
+  push(frame: Uint8Array): void {
+    this.buffered.set(this.decoded++, frame);
+    this.flushReady(false);
+  }
+
+  end(): number {
+    this.flushReady(true);
+    return this.next;
+  }
+}
+
 /** Decodes `info` and hashes its sampled frames as it goes (memory stays one window of thumbnails). */
 export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions = {}): Promise<VideoFingerprint> {
   if (!info.video) throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path} (audio-only files are not video)`);
   const variants = opts.variants ?? LIBRARY_VARIANTS;
   const { sampleFps: fps, thumbSize, borderMaxMean, borderMaxStd } = VIDEO_DEFAULTS;
+  const { oversample, poolFrames } = VIDEO_DEFAULTS;
   const windowFrames = BORDER_WINDOW_SECONDS * fps;
   const fp: VideoFingerprint = { fps, count: 0, variants: variants.length, hashes: new Uint32Array(0), flat: new Uint8Array(0), duration: 0 };
   let window: Uint8Array[] = [];
@@ -114,19 +172,21 @@ export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions
     window = [];
   };
   const total = info.video.duration || info.duration;
-  const sampled = await sampleFrames(
+  const pool = new TemporalPool(oversample, poolFrames, (frame) => {
+    window.push(frame);
+    if (window.length === windowFrames) flush(false);
+  });
+  await sampleFrames(
     info,
-    { fps, size: thumbSize, threads: opts.threads, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
-    (frame) => {
-      window.push(frame);
-      if (window.length === windowFrames) flush(false);
-    },
+    { fps: fps * oversample, size: thumbSize, threads: opts.threads, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
+    (frame) => pool.push(frame),
   );
+  const sampledCount = pool.end();
   flush(true);
-  fp.count = sampled.count;
+  fp.count = sampledCount;
   fp.hashes = fp.hashes.slice(0, fp.count * fp.variants * 2);
   fp.flat = fp.flat.slice(0, fp.count);
-  fp.duration = sampled.count / fps;
+  fp.duration = sampledCount / fps;
   return fp;
 }
 

@@ -1,0 +1,42 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tools } from '../src/media/ffmpeg.js';
+
+/** The repository root (tests run from dist/test). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The shared real-media corpus beside the repository. */
+export const MEDIA = process.env.VDNA_MEDIA ?? resolve(ROOT, '..', 'shared', 'media');
+
+export function media(relative: string): string {
+  const path = join(MEDIA, relative);
+  if (!existsSync(path)) throw new Error(`test media missing: ${path} (is ../shared beside the repository?)`);
+  return path;
+}
+
+export function tempDir(prefix = 'vdna-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Runs ffmpeg with the given arguments (an edit of a real clip), failing loudly. */
+export function ffmpeg(args: string[]): void {
+  execFileSync(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `vdna` executable. */
+export function vdna(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'vdna.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
