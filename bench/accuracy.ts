@@ -1,0 +1,205 @@
+/**
+ * npm run bench:accuracy -- [--split test|tune|both] [--no-mpeg7] [--candidates auto|all|index]
+ *
+ * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
+ * (and unrelated queries from videos outside it), searches each query against the whole library and
+ * scores the segments VCSL-style per edit type; then the same pairs with ffmpeg's MPEG-7 signature.
+ */
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { MATCH_DEFAULTS } from '../src/config.js';
+import { fingerprintFile, QUERY_VARIANTS, type VideoFingerprint } from '../src/fingerprint/video/fingerprint.js';
+import { tools } from '../src/media/ffmpeg.js';
+import { probe } from '../src/media/probe.js';
+import type { AlignParams } from '../src/match/align.js';
+import { searchVideo, type SearchOptions } from '../src/match/search.js';
+import { Vdna } from '../src/vdna.js';
+import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
+import { EDITS, UNRELATED, type Edit, type Source } from './edits.js';
+import { mpeg7Detect } from './mpeg7.js';
+import { mapLimit } from './pool.js';
+import { emptyTally, scores, tallyPair, type Box, type PairTally } from './scoring.js';
+
+const run = promisify(execFile);
+export const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'out');
+
+export interface QueryCase {
+  edit: string;
+  path: string;
+  /** Library key of the video the query copies; undefined for unrelated queries. */
+  master?: string;
+  truth: Box[];
+  fp: VideoFingerprint;
+}
+
+export interface Prepared {
+  split: Split;
+  vdna: Vdna;
+  library: string;
+  keys: string[];
+  cases: QueryCase[];
+}
+
+async function source(name: string): Promise<Source> {
+  const info = await probe(video(name));
+  return { path: info.path, duration: info.video!.duration || info.duration, fps: info.video!.frameRate };
+}
+
+async function makeQuery(edit: Edit, src: Source, host: Source | undefined, dir: string) {
+  const probeRecipe = edit.make(src, 'OUT', host);
+  const tag = createHash('sha1').update(JSON.stringify(probeRecipe.args)).digest('hex').slice(0, 8);
+  const slug = edit.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  const out = join(dir, `${slug}__${basename(src.path).replace(/\.[^.]+$/, '')}__${tag}.mp4`);
+  const recipe = edit.make(src, out, host);
+  if (!existsSync(out)) await run(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...recipe.args]);
+  return { path: out, truth: recipe.truth };
+}
+
+/** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */
+export async function prepare(split: Split, log = (s: string) => process.stderr.write(s)): Promise<Prepared> {
+  const dir = join(OUT, split);
+  mkdirSync(join(dir, 'queries'), { recursive: true });
+  const vdna = new Vdna({ dataDir: join(dir, 'data') });
+  const library = `bench-${split}`;
+  const names = splitVideos(split);
+  const existing = new Set(vdna.libraries().some((l) => l.name === library) ? vdna.list(library).map((i) => i.key) : []);
+  for (const name of names) {
+    if (!existing.has(name)) {
+      log(`  add ${name}\n`);
+      await vdna.add(library, video(name), name, { force: true });
+    }
+  }
+  const sources = await Promise.all(names.map(source));
+  const hosts = await Promise.all(unrelatedVideos(split).map(source));
+  const jobs: Array<{ edit: Edit; src: Source; host?: Source; master?: string }> = [];
+  sources.forEach((src, i) => {
+    for (const edit of EDITS) jobs.push({ edit, src, host: edit.host ? hosts[i % hosts.length] : undefined, master: names[i] });
+  });
+  for (const src of hosts) jobs.push({ edit: UNRELATED, src });
+  log(`  making and fingerprinting ${jobs.length} queries\n`);
+  const cases = await mapLimit(jobs, 2, async (job) => {
+    const q = await makeQuery(job.edit, job.src, job.host, join(dir, 'queries'));
+    const fp = await fingerprintFile(q.path, { variants: QUERY_VARIANTS, threads: 1 });
+    return { edit: job.edit.name, path: q.path, master: job.master, truth: q.truth, fp };
+  });
+  return { split, vdna, library, keys: names, cases };
+}
+
+export interface Row {
+  edit: string;
+  queries: number;
+  pairs: number;
+  tally: PairTally;
+  falseMatches: number;
+}
+
+/** Searches every query against the whole library and tallies the results per edit type. */
+export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candidates: SearchOptions['candidates'] = 'auto'): Row[] {
+  const index = p.vdna.index(p.library);
+  const rows = new Map<string, Row>();
+  for (const c of p.cases) {
+    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
+    rows.set(c.edit, row);
+    row.queries++;
+    row.pairs += c.master ? 1 : p.keys.length;
+    const matches = searchVideo(index, c.fp, { params, candidates });
+    const boxes: Box[] = [];
+    for (const m of matches) {
+      if (m.PrimaryKey !== c.master) {
+        row.falseMatches++;
+        continue;
+      }
+      for (const s of m.VideoMatchSegments) boxes.push({ queryStart: s.StartTime, queryEnd: s.EndTime, masterStart: s.MasterStartTime, masterEnd: s.MasterEndTime });
+    }
+    if (c.master) tallyPair(row.tally, boxes, c.truth);
+  }
+  return [...rows.values()];
+}
+
+/** The MPEG-7 signature on the same related pairs, and each unrelated query against every library item. */
+export async function evaluateMpeg7(p: Prepared, log = (s: string) => process.stderr.write(s)): Promise<Row[]> {
+  const rows = new Map<string, Row>();
+  const work: Array<{ c: QueryCase; key: string }> = [];
+  for (const c of p.cases) {
+    if (c.master) work.push({ c, key: c.master });
+    else for (const key of p.keys) work.push({ c, key });
+  }
+  log(`  MPEG-7 signature on ${work.length} pairs\n`);
+  const results = await mapLimit(work, 2, async ({ c, key }) => mpeg7Detect(c.path, video(key)));
+  work.forEach(({ c, key }, i) => {
+    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
+    rows.set(c.edit, row);
+    row.pairs++;
+    if (c.master === key) {
+      row.queries++;
+      tallyPair(row.tally, results[i], c.truth);
+    } else if (results[i].length > 0) {
+      row.falseMatches++;
+    }
+  });
+  return [...rows.values()];
+}
+
+const pct = (x: number) => x.toFixed(3);
+
+export function formatRows(rows: Row[], mpeg7?: Row[]): string {
+  const head = ['edit', 'pairs', 'P', 'R', 'F1', 'false'];
+  const mHead = mpeg7 ? ['MPEG-7 P', 'R', 'F1', 'false'] : [];
+  const lines = rows.map((r) => {
+    const s = scores(r.tally);
+    const cells = [r.edit, String(r.pairs), r.edit === 'unrelated' ? '-' : pct(s.precision), r.edit === 'unrelated' ? '-' : pct(s.recall), r.edit === 'unrelated' ? '-' : pct(s.f1), String(r.falseMatches)];
+    const m = mpeg7?.find((x) => x.edit === r.edit);
+    if (m) {
+      const ms = scores(m.tally);
+      cells.push(...(r.edit === 'unrelated' ? ['-', '-', '-'] : [pct(ms.precision), pct(ms.recall), pct(ms.f1)]), String(m.falseMatches));
+    }
+    return cells;
+  });
+  const all = [[...head, ...mHead], ...lines];
+  const widths = all[0].map((_, i) => Math.max(...all.map((l) => (l[i] ?? '').length)));
+  return all.map((l) => l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const splits: Split[] = arg('--split') === 'tune' ? ['tune'] : arg('--split') === 'test' ? ['test'] : ['tune', 'test'];
+  const candidates = (arg('--candidates') ?? 'auto') as SearchOptions['candidates'];
+  const report: Record<string, unknown> = { params: MATCH_DEFAULTS, candidates };
+  for (const split of splits) {
+    process.stderr.write(`[${split}] preparing\n`);
+    const p = await prepare(split);
+    const t0 = performance.now();
+    const rows = evaluate(p, {}, candidates);
+    const searchMs = (performance.now() - t0) / p.cases.length;
+    const mpeg7 = argv.includes('--no-mpeg7') ? undefined : await evaluateMpeg7(p);
+    const relatedPairs = rows.filter((r) => r.edit !== 'unrelated');
+    const unrelated = rows.find((r) => r.edit === 'unrelated');
+    console.log(`\n## ${split} half: library of ${p.keys.length} videos, ${p.cases.length} queries (mean search ${searchMs.toFixed(1)} ms, candidates=${candidates})\n`);
+    console.log(formatRows(rows, mpeg7));
+    console.log(`\nunrelated query-library pairs: ${unrelated?.pairs ?? 0}; false matches in all: ${rows.reduce((a, r) => a + r.falseMatches, 0)}`);
+    report[split] = {
+      rows: rows.map((r) => ({ ...r, ...scores(r.tally) })),
+      mpeg7: mpeg7?.map((r) => ({ ...r, ...scores(r.tally) })),
+      relatedQueries: relatedPairs.reduce((a, r) => a + r.queries, 0),
+      searchMs,
+    };
+    p.vdna.close();
+  }
+  writeFileSync(join(OUT, 'accuracy.json'), JSON.stringify(report, null, 2));
+  console.log(`\nfull report: ${join(OUT, 'accuracy.json')}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

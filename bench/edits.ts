@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import type { Box } from './scoring.js';
+
+/** A source clip as the edits see it. */
+export interface Source {
+  path: string;
+  duration: number;
+  fps: number;
+}
+
+/** An ffmpeg command that makes a query, and where the library content sits in it. */
+export interface QueryRecipe {
+  args: string[];
+  truth: Box[];
+}
+
+export interface Edit {
+  name: string;
+  /** Whether the edit needs an unrelated host video (embedding, picture-in-picture). */
+  host?: boolean;
+  make(src: Source, out: string, host?: Source): QueryRecipe;
+}
+
+const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'].find((f) => existsSync(f));
+const EVEN = 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
+const ENCODE = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an'];
+/** A caption and a logo box, as re-uploads carry them. */
+const OVERLAY =
+  (FONT ? `drawtext=fontfile=${FONT}:text='COPY 2026 vdna':fontsize=h/9:fontcolor=white:x=(w-tw)/2:y=h*0.80:box=1:boxcolor=black@0.6,` : '') +
+  'drawbox=x=iw*0.76:y=ih*0.05:w=iw*0.2:h=ih*0.15:color=red@0.85:t=fill';
+
+/** The excerpt of each library video that queries are made from: from 20 % in, up to 20 s long. */
+export function excerpt(src: Source): { start: number; length: number } {
+  const start = Math.round(src.duration * 0.2 * 10) / 10;
+  return { start, length: Math.min(20, Math.floor((src.duration - start - 0.5) * 10) / 10) };
+}
+
+const trim = (start: number, length: number) => `trim=start=${start}:end=${start + length},setpts=PTS-STARTPTS`;
+
+/** A query made of the excerpt with one filter chain applied; `speed` > 1 plays faster. */
+function filtered(name: string, chain: (src: Source) => string, opts: { speed?: number; encode?: string[] } = {}): Edit {
+  return {
+    name,
+    make(src, out) {
+      const { start, length } = excerpt(src);
+      const speed = opts.speed ?? 1;
+      const parts = [trim(start, length), speed !== 1 ? `setpts=PTS/${speed}` : '', chain(src), EVEN, 'format=yuv420p'].filter(Boolean);
+      return {
+        args: ['-i', src.path, '-filter_complex', `[0:v]${parts.join(',')}[v]`, '-map', '[v]', ...(opts.encode ?? ENCODE), out],
+        truth: [{ queryStart: 0, queryEnd: length / speed, masterStart: start, masterEnd: start + length }],
+      };
+    },
+  };
+}
+
+const normalise = 'scale=640:360,setsar=1,fps=25';
+
+export const EDITS: Edit[] = [
+  filtered('re-encode 150 kb/s', () => 'null', { encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '150k', '-pix_fmt', 'yuv420p', '-an'] }),
+  filtered('resize to 40 %', () => 'scale=trunc(iw*0.2)*2:trunc(ih*0.2)*2'),
+  filtered('crop 20 % centred', () => 'crop=iw*0.8:ih*0.8'),
+  filtered('crop 10 % corner', () => 'crop=iw*0.9:ih*0.9:0:0'),
+  filtered('letterbox', () => 'scale=640:300,setsar=1,pad=640:480:0:90:black'),
+  filtered('text + logo overlay', () => OVERLAY),
+  filtered('colour', () => 'eq=brightness=0.1:contrast=1.3:saturation=1.6:gamma=0.85,hue=h=30'),
+  filtered('mirror', () => 'hflip'),
+  filtered('speed 0.8x', () => 'null', { speed: 0.8 }),
+  filtered('speed 1.25x', () => 'null', { speed: 1.25 }),
+  filtered('frame rate', (src) => `fps=${src.fps > 16 ? 10 : 25}`),
+  {
+    name: 'excerpt inside another video',
+    host: true,
+    make(src, out, host) {
+      const { start, length } = excerpt(src);
+      const h = Math.min(6, Math.floor((host!.duration / 2 - 0.2) * 10) / 10);
+      const graph = [
+        `[1:v]${trim(0, h)},${normalise}[a]`,
+        `[0:v]${trim(start, length)},${normalise}[b]`,
+        `[1:v]${trim(h, h)},${normalise}[c]`,
+        '[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
+      ].join(';');
+      return {
+        args: ['-i', src.path, '-i', host!.path, '-filter_complex', graph, '-map', '[v]', ...ENCODE, out],
+        truth: [{ queryStart: h, queryEnd: h + length, masterStart: start, masterEnd: start + length }],
+      };
+    },
+  },
+  {
+    name: 'picture-in-picture',
+    host: true,
+    make(src, out, host) {
+      const { start, length } = excerpt(src);
+      const graph = [
+        `[1:v]${normalise}[bg]`,
+        `[0:v]${trim(start, length)},scale=288:162,setsar=1,fps=25[fg]`,
+        `[bg][fg]overlay=x=W-w-24:y=H-h-24:shortest=1,format=yuv420p[v]`,
+      ].join(';');
+      return {
+        args: ['-i', src.path, '-stream_loop', '-1', '-i', host!.path, '-filter_complex', graph, '-map', '[v]', '-t', String(length), ...ENCODE, out],
+        truth: [{ queryStart: 0, queryEnd: length, masterStart: start, masterEnd: start + length }],
+      };
+    },
+  },
+  filtered('combined: resize + colour + overlay', () => `scale=trunc(iw*0.3)*2:trunc(ih*0.3)*2,eq=contrast=1.25:saturation=1.5:brightness=0.05,${OVERLAY}`, {
+    encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p', '-an'],
+  }),
+  filtered('combined: crop + mirror + speed 1.1x', () => 'crop=iw*0.9:ih*0.9,hflip', { speed: 1.1 }),
+];
+
+/** Unrelated queries: a plain re-encode of a clip that is not in the library. */
+export const UNRELATED: Edit = {
+  name: 'unrelated',
+  make(src, out) {
+    const length = Math.min(20, Math.floor(src.duration * 10) / 10);
+    return {
+      args: ['-i', src.path, '-filter_complex', `[0:v]${trim(0, length)},${EVEN},format=yuv420p[v]`, '-map', '[v]', ...ENCODE, out],
+      truth: [],
+    };
+  },
+};

@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import { tools } from '../src/media/ffmpeg.js';
+import type { Box } from './scoring.js';
+
+/** Both inputs are resampled to this rate: the signature compares frame sequences. */
+const RATE = 25;
+
+/**
+ * ffmpeg's MPEG-7 video signature (ISO/IEC 15938-3) in detect mode on one query-master pair:
+ * the matching stretch it reports, or none.
+ */
+export function mpeg7Detect(query: string, master: string): Promise<Box[]> {
+  const args = [
+    '-hide_banner', '-nostdin', '-nostats',
+    '-i', query, '-i', master,
+    '-filter_complex', `[0:v]fps=${RATE}[a];[1:v]fps=${RATE}[b];[a][b]signature=nb_inputs=2:detectmode=full`,
+    '-f', 'null', '-',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tools().ffmpeg.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const boxes: Box[] = [];
+      for (const m of log.matchAll(/matching of video 0 at ([\d.]+) and 1 at ([\d.]+), (\d+) frames matching/g)) {
+        const q = Number(m[1]);
+        const r = Number(m[2]);
+        const len = Number(m[3]) / RATE;
+        boxes.push({ queryStart: q, queryEnd: q + len, masterStart: r, masterEnd: r + len });
+      }
+      resolve(boxes);
+    });
+  });
+}
