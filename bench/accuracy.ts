@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MATCH_DEFAULTS } from '../src/config.js';
@@ -22,10 +22,10 @@ import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, type Edit, type Source } from './edits.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
+import { OUT } from './paths.js';
 import { emptyTally, scores, tallyPair, type Box, type PairTally } from './scoring.js';
 
 const run = promisify(execFile);
-export const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'out');
 
 export interface QueryCase {
   edit: string;

@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The shared real-media corpus beside the repository (override with VDNA_MEDIA). */
-export const MEDIA = process.env.VDNA_MEDIA ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'media');
+import { join } from 'node:path';
+import { MEDIA } from './paths.js';
 
 /** Videos of 10 s or more, alternately assigned to the two halves of the corpus. */
 const LONG_VIDEOS = [

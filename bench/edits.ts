@@ -37,14 +37,18 @@ export function excerpt(src: Source): { start: number; length: number } {
 
 const trim = (start: number, length: number) => `trim=start=${start}:end=${start + length},setpts=PTS-STARTPTS`;
 
-/** A query made of the excerpt with one filter chain applied; `speed` > 1 plays faster. */
-function filtered(name: string, chain: (src: Source) => string, opts: { speed?: number; encode?: string[] } = {}): Edit {
+/**
+ * A query made of the excerpt with one filter chain applied; `speed` > 1 plays faster. A frame-rate
+ * change goes before the trim (`pre`): this ffmpeg's fps filter placed after trim+setpts restarts
+ * from the source's original timestamps and pads the output.
+ */
+function filtered(name: string, chain: (src: Source) => string, opts: { speed?: number; encode?: string[]; pre?: (src: Source) => string } = {}): Edit {
   return {
     name,
     make(src, out) {
       const { start, length } = excerpt(src);
       const speed = opts.speed ?? 1;
-      const parts = [trim(start, length), speed !== 1 ? `setpts=PTS/${speed}` : '', chain(src), EVEN, 'format=yuv420p'].filter(Boolean);
+      const parts = [opts.pre?.(src) ?? '', trim(start, length), speed !== 1 ? `setpts=PTS/${speed}` : '', chain(src), EVEN, 'format=yuv420p'].filter(Boolean);
       return {
         args: ['-i', src.path, '-filter_complex', `[0:v]${parts.join(',')}[v]`, '-map', '[v]', ...(opts.encode ?? ENCODE), out],
         truth: [{ queryStart: 0, queryEnd: length / speed, masterStart: start, masterEnd: start + length }],
@@ -53,7 +57,7 @@ function filtered(name: string, chain: (src: Source) => string, opts: { speed?: 
   };
 }
 
-const normalise = 'scale=640:360,setsar=1,fps=25';
+const normalise = 'scale=640:360,setsar=1';
 
 export const EDITS: Edit[] = [
   filtered('re-encode 150 kb/s', () => 'null', { encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '150k', '-pix_fmt', 'yuv420p', '-an'] }),
@@ -66,7 +70,7 @@ export const EDITS: Edit[] = [
   filtered('mirror', () => 'hflip'),
   filtered('speed 0.8x', () => 'null', { speed: 0.8 }),
   filtered('speed 1.25x', () => 'null', { speed: 1.25 }),
-  filtered('frame rate', (src) => `fps=${src.fps > 16 ? 10 : 25}`),
+  filtered('frame rate', () => 'null', { pre: (src) => `fps=${src.fps > 16 ? 10 : 25}` }),
   {
     name: 'excerpt inside another video',
     host: true,
@@ -74,9 +78,10 @@ export const EDITS: Edit[] = [
       const { start, length } = excerpt(src);
       const h = Math.min(6, Math.floor((host!.duration / 2 - 0.2) * 10) / 10);
       const graph = [
-        `[1:v]${trim(0, h)},${normalise}[a]`,
-        `[0:v]${trim(start, length)},${normalise}[b]`,
-        `[1:v]${trim(h, h)},${normalise}[c]`,
+        `[1:v]fps=25,split[h1][h2]`,
+        `[h1]${trim(0, h)},${normalise}[a]`,
+        `[0:v]fps=25,${trim(start, length)},${normalise}[b]`,
+        `[h2]${trim(h, h)},${normalise}[c]`,
         '[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
       ].join(';');
       return {
@@ -91,8 +96,8 @@ export const EDITS: Edit[] = [
     make(src, out, host) {
       const { start, length } = excerpt(src);
       const graph = [
-        `[1:v]${normalise}[bg]`,
-        `[0:v]${trim(start, length)},scale=288:162,setsar=1,fps=25[fg]`,
+        `[1:v]fps=25,${normalise}[bg]`,
+        `[0:v]fps=25,${trim(start, length)},scale=288:162,setsar=1[fg]`,
         `[bg][fg]overlay=x=W-w-24:y=H-h-24:shortest=1,format=yuv420p[v]`,
       ].join(';');
       return {

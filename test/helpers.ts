@@ -1,14 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { MEDIA, ROOT } from '../bench/paths.js';
 import { tools } from '../src/media/ffmpeg.js';
 
-/** The repository root (tests run from dist/test). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The shared real-media corpus beside the repository. */
-export const MEDIA = process.env.VDNA_MEDIA ?? resolve(ROOT, '..', 'shared', 'media');
+export { MEDIA, ROOT };
 
 export function media(relative: string): string {
   const path = join(MEDIA, relative);

@@ -8,21 +8,19 @@ export interface BorderOptions {
 /** No side loses more than this share of the picture to border removal. */
 const MAX_SIDE_SHARE = 0.3;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
+/** Share of a window's frames in which a line must be dark and flat to count as a bar. */
+const BAR_AGREEMENT = 0.95;
 
 /**
  * The picture area inside letterbox/pillarbox bars, found over a window of frames: a line (row or
- * column) is border when it is dark and flat in most frames. Judging a window rather than one frame
- * keeps a dark scene from being taken for a bar.
+ * column) is border when it is dark and flat in nearly every frame, and bars come in symmetric pairs
+ * (the thinner side wins). Both rules keep a dark sky or a night scene from being taken for a bar,
+ * which would make the same picture hash differently in a library and in a query cut elsewhere.
  */
 export function contentRect(frames: Uint8Array[], size: number, opts: BorderOptions): Rect {
   if (frames.length === 0) return { x: 0, y: 0, w: size, h: size };
   const lineIsBorder = (horizontal: boolean, line: number): boolean => {
-    const means: number[] = [];
-    const stds: number[] = [];
+    let dark = 0;
     for (const f of frames) {
       let sum = 0;
       let sq = 0;
@@ -32,10 +30,9 @@ export function contentRect(frames: Uint8Array[], size: number, opts: BorderOpti
         sq += p * p;
       }
       const mean = sum / size;
-      means.push(mean);
-      stds.push(Math.sqrt(Math.max(0, sq / size - mean * mean)));
+      if (mean <= opts.maxMean && Math.sqrt(Math.max(0, sq / size - mean * mean)) <= opts.maxStd) dark++;
     }
-    return median(means) <= opts.maxMean && median(stds) <= opts.maxStd;
+    return dark >= BAR_AGREEMENT * frames.length;
   };
   const limit = Math.floor(size * MAX_SIDE_SHARE);
   const scan = (horizontal: boolean, fromStart: boolean): number => {
@@ -43,9 +40,8 @@ export function contentRect(frames: Uint8Array[], size: number, opts: BorderOpti
     while (n < limit && lineIsBorder(horizontal, fromStart ? n : size - 1 - n)) n++;
     return n;
   };
-  const top = scan(true, true);
-  const bottom = scan(true, false);
-  const left = scan(false, true);
-  const right = scan(false, false);
+  const rows = Math.min(scan(true, true), scan(true, false));
+  const cols = Math.min(scan(false, true), scan(false, false));
+  const [top, bottom, left, right] = [rows, rows, cols, cols];
   return { x: left, y: top, w: size - left - right, h: size - top - bottom };
 }
