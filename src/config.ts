@@ -18,6 +18,10 @@ export const VIDEO_DEFAULTS = {
   /** Fraction of the (border-free) picture, centred, that the library hash covers; leaves room for
    *  query-side crops of up to 1 - centreFraction and keeps corner logos out of the hash. */
   centreFraction: 0.8,
+  /** Shares of the hashed region left out of the hash, where re-uploads add captions (a band along
+   *  the bottom) and logos (the top corners); see overlayMask. */
+  maskBottom: Number(process.env.VDNA_MASKB ?? 0.22),
+  maskCorner: Number(process.env.VDNA_MASKC ?? 0.22),
   /** Frames whose hashed region has a grey standard deviation below this carry no information
    *  (black, white, flat colour) and are neither indexed nor matched. */
   flatStdDev: 6,
@@ -25,7 +29,7 @@ export const VIDEO_DEFAULTS = {
    *  below these over the analysed window. */
   borderMaxMean: 28,
   borderMaxStd: 10,
-} as const;
+};
 
 export const MATCH_DEFAULTS = {
   /** Hamming distance (of 64) at which a frame pair stops counting as evidence: below it a pair adds

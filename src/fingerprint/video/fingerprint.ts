@@ -4,7 +4,7 @@ import { probe, type MediaInfo } from '../../media/probe.js';
 import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
-import { centred, resample, stdDev, type Rect } from './region.js';
+import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
 /**
  * A video's DNA: one 64-bit hash per sampled frame (per variant, on the query side).
@@ -24,9 +24,11 @@ export interface VideoFingerprint {
   duration: number;
 }
 
-/** One way of looking at a frame: which centred share of the border-free picture, and mirrored or not. */
+/** One way of looking at a frame: which share of the border-free picture, where, and mirrored or not. */
 export interface HashVariant {
   fraction: number;
+  /** Placement of the region (see subRect); centred when absent. */
+  anchor?: [number, number];
   mirror: boolean;
 }
 
@@ -34,13 +36,20 @@ export interface HashVariant {
 export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAULTS.centreFraction, mirror: false }];
 
 /**
- * What a query tries: the library's view (variant 0), wider views that undo a crop of up to
- * 1 - centreFraction (the library's centre is a larger share of a cropped picture), and each mirrored.
+ * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
+ * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
+ * into each corner, which undoes a crop taken off two sides; and each of these mirrored.
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
-  const fractions = [base, (base + 1) / 2, 1];
-  return [false, true].flatMap((mirror) => fractions.map((fraction) => ({ fraction, mirror })));
+  const mid = (base + 1) / 2;
+  const views: Array<Omit<HashVariant, 'mirror'>> = [
+    { fraction: base },
+    { fraction: mid },
+    { fraction: 1 },
+    ...([[0, 0], [1, 0], [0, 1], [1, 1]] as Array<[number, number]>).map((anchor) => ({ fraction: mid, anchor })),
+  ];
+  return [false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror })));
 })();
 
 export interface FingerprintOptions {
@@ -55,22 +64,25 @@ const BORDER_WINDOW_SECONDS = 30;
 
 /** Hashes of one window of frames, written into `fp` from frame index `first`. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
-  const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
+  const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
+  const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const picture = new Float64Array(dctSize * dctSize);
   const coeffs = new Float64Array(64);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
-  const coeffsFor = new Map<number, Float64Array>();
+  const coeffsFor = new Map<string, Float64Array>();
   frames.forEach((frame, i) => {
     const k = first + i;
     coeffsFor.clear();
     let flat = true;
     variants.forEach((variant, v) => {
-      let c = coeffsFor.get(variant.fraction);
+      const view = `${variant.fraction}:${variant.anchor ?? ''}`;
+      let c = coeffsFor.get(view);
       if (!c) {
-        resample(frame, thumbSize, centred(border, variant.fraction), dctSize, picture);
+        resample(frame, thumbSize, subRect(border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
+        if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));
-        coeffsFor.set(variant.fraction, c);
+        coeffsFor.set(view, c);
       }
       thresholdHash(c, variant.mirror, fp.hashes, k * variants.length + v);
     });

@@ -7,11 +7,14 @@ export interface Rect {
   h: number;
 }
 
-/** The centred part of `r` covering `fraction` of its width and height. */
-export function centred(r: Rect, fraction: number): Rect {
+/**
+ * The part of `r` covering `fraction` of its width and height, placed at (ax, ay): 0 = against the
+ * left/top edge, 0.5 = centred, 1 = against the right/bottom edge.
+ */
+export function subRect(r: Rect, fraction: number, ax = 0.5, ay = 0.5): Rect {
   const w = r.w * fraction;
   const h = r.h * fraction;
-  return { x: r.x + (r.w - w) / 2, y: r.y + (r.h - h) / 2, w, h };
+  return { x: r.x + (r.w - w) * ax, y: r.y + (r.h - h) * ay, w, h };
 }
 
 /** Box-filter weights mapping [start, start + length) of the source axis onto n output cells. */
@@ -61,4 +64,37 @@ export function stdDev(pixels: Float64Array): number {
   }
   const mean = sum / pixels.length;
   return Math.sqrt(Math.max(0, sq / pixels.length - mean * mean));
+}
+
+/**
+ * 1 for the pixels of an n x n picture that a hash keeps, 0 for the zones where re-uploads put
+ * their additions: a band along the bottom (captions, subtitles) and the two top corners (channel
+ * logos). Symmetric left-right, so mirroring maps the mask onto itself.
+ */
+export function overlayMask(n: number, bottom: number, corner: number): Uint8Array {
+  const mask = new Uint8Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const fy = (y + 0.5) / n;
+      const fx = (x + 0.5) / n;
+      const inBottom = fy > 1 - bottom;
+      const inCorner = fy < corner && (fx < corner || fx > 1 - corner);
+      mask[y * n + x] = inBottom || inCorner ? 0 : 1;
+    }
+  }
+  return mask;
+}
+
+/** Sets the masked-out pixels to the mean of the kept ones, so that they carry no structure. */
+export function applyMask(pixels: Float64Array, mask: Uint8Array): void {
+  let sum = 0;
+  let kept = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    if (mask[i]) {
+      sum += pixels[i];
+      kept++;
+    }
+  }
+  const mean = kept ? sum / kept : 0;
+  for (let i = 0; i < pixels.length; i++) if (!mask[i]) pixels[i] = mean;
 }
