@@ -4,6 +4,7 @@ import { probe, type MediaInfo } from '../../media/probe.js';
 import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
+import { findInset } from './inset.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
 /**
@@ -30,6 +31,9 @@ export interface HashVariant {
   /** Placement of the region (see subRect); centred when absent. */
   anchor?: [number, number];
   mirror: boolean;
+  /** Taken from a picture-in-picture inset found in the query (see findInset) instead of the whole
+   *  picture; where none is found, the variant repeats variant 0. */
+  inset?: boolean;
 }
 
 /** What a library stores: the centred part of the picture, as it is. */
@@ -38,7 +42,8 @@ export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAU
 /**
  * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
  * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
- * into each corner, which undoes a crop taken off two sides; and each of these mirrored.
+ * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset; and
+ * each of these mirrored.
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
@@ -48,6 +53,8 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
     { fraction: mid },
     { fraction: 1 },
     ...([[0, 0], [1, 0], [0, 1], [1, 1]] as Array<[number, number]>).map((anchor) => ({ fraction: mid, anchor })),
+    { fraction: base, inset: true },
+    { fraction: mid, inset: true },
   ];
   return [false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror })));
 })();
@@ -64,6 +71,7 @@ const BORDER_WINDOW_SECONDS = 30;
 
 /** Hashes of one window of frames, written into `fp` from frame index `first`. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
+  const inset = variants.some((v) => v.inset) ? findInset(frames, VIDEO_DEFAULTS.thumbSize, border) : undefined;
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const picture = new Float64Array(dctSize * dctSize);
@@ -75,10 +83,16 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
     coeffsFor.clear();
     let flat = true;
     variants.forEach((variant, v) => {
-      const view = `${variant.fraction}:${variant.anchor ?? ''}`;
+      if (variant.inset && !inset) {
+        const at = k * variants.length;
+        fp.hashes.copyWithin(2 * (at + v), 2 * at, 2 * at + 2);
+        return;
+      }
+      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.inset ? 'inset' : ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
-        resample(frame, thumbSize, subRect(border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
+        const area = variant.inset && inset ? inset : border;
+        resample(frame, thumbSize, subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
         if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));

@@ -1,0 +1,87 @@
+import type { Rect } from './region.js';
+
+export interface InsetOptions {
+  /** Grey-level step between neighbouring pixels that counts as an edge. */
+  edgeStep: number;
+  /** Share of frames in which an inset's sides must show as edges. */
+  minPersistence: number;
+  /** Smallest and largest inset side, as shares of the picture's side. */
+  minSide: number;
+  maxSide: number;
+}
+
+export const INSET_DEFAULTS: InsetOptions = { edgeStep: 10, minPersistence: 0.75, minSide: 0.25, maxSide: 0.75 };
+
+/**
+ * Finds a picture-in-picture inset: a rectangle inside `area` whose sides are edges in nearly every
+ * frame of the window, while inset and background change independently. Sides lying on the
+ * picture's own border are not required (an inset flush with a corner has only two visible sides),
+ * but at least two must be seen. Returns undefined when no rectangle is convincing.
+ */
+export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: InsetOptions = INSET_DEFAULTS): Rect | undefined {
+  if (frames.length < 8) return undefined;
+  // Persistence of vertical edges (between x and x+1) and horizontal edges (between y and y+1).
+  const vEdge = new Float32Array(size * size);
+  const hEdge = new Float32Array(size * size);
+  for (const f of frames) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const p = f[y * size + x];
+        if (x + 1 < size && Math.abs(f[y * size + x + 1] - p) >= opts.edgeStep) vEdge[y * size + x]++;
+        if (y + 1 < size && Math.abs(f[(y + 1) * size + x] - p) >= opts.edgeStep) hEdge[y * size + x]++;
+      }
+    }
+  }
+  const n = frames.length;
+  // Prefix sums: vCol[x][y] = sum of vEdge over rows < y in column x; hRow[y][x] likewise along rows.
+  const vCol = new Float32Array(size * (size + 1));
+  const hRow = new Float32Array(size * (size + 1));
+  for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) vCol[x * (size + 1) + y + 1] = vCol[x * (size + 1) + y] + vEdge[y * size + x] / n;
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) hRow[y * (size + 1) + x + 1] = hRow[y * (size + 1) + x] + hEdge[y * size + x] / n;
+  const vSide = (x: number, y0: number, y1: number) => (vCol[x * (size + 1) + y1] - vCol[x * (size + 1) + y0]) / (y1 - y0);
+  const hSide = (y: number, x0: number, x1: number) => (hRow[y * (size + 1) + x1] - hRow[y * (size + 1) + x0]) / (x1 - x0);
+
+  const ax0 = Math.ceil(area.x);
+  const ay0 = Math.ceil(area.y);
+  const ax1 = Math.floor(area.x + area.w);
+  const ay1 = Math.floor(area.y + area.h);
+  const minW = Math.ceil(area.w * opts.minSide);
+  const maxW = Math.floor(area.w * opts.maxSide);
+  const minH = Math.ceil(area.h * opts.minSide);
+  const maxH = Math.floor(area.h * opts.maxSide);
+  let best: Rect | undefined;
+  let bestScore = opts.minPersistence;
+  // The inset spans columns [x0, x1) and rows [y0, y1); its left side is the edge between x0-1 and x0.
+  for (let x0 = ax0; x0 < ax1; x0++) {
+    for (let x1 = x0 + minW; x1 <= Math.min(ax1, x0 + maxW); x1++) {
+      for (let y0 = ay0; y0 < ay1; y0++) {
+        for (let y1 = y0 + minH; y1 <= Math.min(ay1, y0 + maxH); y1++) {
+          let sides = 0;
+          let worst = 1;
+          if (x0 > ax0) {
+            worst = Math.min(worst, vSide(x0 - 1, y0, y1));
+            sides++;
+          }
+          if (x1 < ax1) {
+            worst = Math.min(worst, vSide(x1 - 1, y0, y1));
+            sides++;
+          }
+          if (worst <= bestScore) continue;
+          if (y0 > ay0) {
+            worst = Math.min(worst, hSide(y0 - 1, x0, x1));
+            sides++;
+          }
+          if (y1 < ay1) {
+            worst = Math.min(worst, hSide(y1 - 1, x0, x1));
+            sides++;
+          }
+          if (sides >= 2 && worst > bestScore) {
+            bestScore = worst;
+            best = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+          }
+        }
+      }
+    }
+  }
+  return best;
+}
