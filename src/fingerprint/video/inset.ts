@@ -10,7 +10,10 @@ export interface InsetOptions {
   maxSide: number;
 }
 
-export const INSET_DEFAULTS: InsetOptions = { edgeStep: 10, minPersistence: 0.75, minSide: 0.25, maxSide: 0.75 };
+export const INSET_DEFAULTS: InsetOptions = { edgeStep: 10, minPersistence: 0.7, minSide: 0.25, maxSide: 0.75 };
+
+/** Score given up per side left unseen, so that a rectangle does not win by sliding against the border. */
+const UNSEEN_SIDE_COST = 0.15;
 
 /**
  * Finds a picture-in-picture inset: a rectangle inside `area` whose sides are edges in nearly every
@@ -20,15 +23,16 @@ export const INSET_DEFAULTS: InsetOptions = { edgeStep: 10, minPersistence: 0.75
  */
 export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: InsetOptions = INSET_DEFAULTS): Rect | undefined {
   if (frames.length < 8) return undefined;
-  // Persistence of vertical edges (between x and x+1) and horizontal edges (between y and y+1).
+  // Persistence of vertical and horizontal edges at each pixel, from centred differences (a border
+  // that falls between two thumbnail pixels blurs over both).
   const vEdge = new Float32Array(size * size);
   const hEdge = new Float32Array(size * size);
   for (const f of frames) {
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const p = f[y * size + x];
-        if (x + 1 < size && Math.abs(f[y * size + x + 1] - p) >= opts.edgeStep) vEdge[y * size + x]++;
-        if (y + 1 < size && Math.abs(f[(y + 1) * size + x] - p) >= opts.edgeStep) hEdge[y * size + x]++;
+    for (let y = 1; y < size - 1; y++) {
+      for (let x = 1; x < size - 1; x++) {
+        const i = y * size + x;
+        if (Math.abs(f[i + 1] - f[i - 1]) >= opts.edgeStep) vEdge[i]++;
+        if (Math.abs(f[i + size] - f[i - size]) >= opts.edgeStep) hEdge[i]++;
       }
     }
   }
@@ -38,8 +42,11 @@ export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: 
   const hRow = new Float32Array(size * (size + 1));
   for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) vCol[x * (size + 1) + y + 1] = vCol[x * (size + 1) + y] + vEdge[y * size + x] / n;
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) hRow[y * (size + 1) + x + 1] = hRow[y * (size + 1) + x] + hEdge[y * size + x] / n;
-  const vSide = (x: number, y0: number, y1: number) => (vCol[x * (size + 1) + y1] - vCol[x * (size + 1) + y0]) / (y1 - y0);
-  const hSide = (y: number, x0: number, x1: number) => (hRow[y * (size + 1) + x1] - hRow[y * (size + 1) + x0]) / (x1 - x0);
+  const vLine = (x: number, y0: number, y1: number) => (vCol[x * (size + 1) + y1] - vCol[x * (size + 1) + y0]) / (y1 - y0);
+  const hLine = (y: number, x0: number, x1: number) => (hRow[y * (size + 1) + x1] - hRow[y * (size + 1) + x0]) / (x1 - x0);
+  // The side between pixel lines a-1 and a.
+  const vSide = (a: number, y0: number, y1: number) => Math.max(vLine(a - 1, y0, y1), vLine(a, y0, y1));
+  const hSide = (a: number, x0: number, x1: number) => Math.max(hLine(a - 1, x0, x1), hLine(a, x0, x1));
 
   const ax0 = Math.ceil(area.x);
   const ay0 = Math.ceil(area.y);
@@ -59,24 +66,26 @@ export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: 
           let sides = 0;
           let worst = 1;
           if (x0 > ax0) {
-            worst = Math.min(worst, vSide(x0 - 1, y0, y1));
+            worst = Math.min(worst, vSide(x0, y0, y1));
             sides++;
           }
           if (x1 < ax1) {
-            worst = Math.min(worst, vSide(x1 - 1, y0, y1));
+            worst = Math.min(worst, vSide(x1, y0, y1));
             sides++;
           }
-          if (worst <= bestScore) continue;
+          // Upper bound of the score with both horizontal sides still to be seen.
+          if (Math.min(worst, 1) - (2 - sides) * UNSEEN_SIDE_COST <= bestScore) continue;
           if (y0 > ay0) {
-            worst = Math.min(worst, hSide(y0 - 1, x0, x1));
+            worst = Math.min(worst, hSide(y0, x0, x1));
             sides++;
           }
           if (y1 < ay1) {
-            worst = Math.min(worst, hSide(y1 - 1, x0, x1));
+            worst = Math.min(worst, hSide(y1, x0, x1));
             sides++;
           }
-          if (sides >= 2 && worst > bestScore) {
-            bestScore = worst;
+          const score = Math.min(worst, 1) - (4 - sides) * UNSEEN_SIDE_COST;
+          if (sides >= 2 && score > bestScore) {
+            bestScore = score;
             best = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
           }
         }
