@@ -20,8 +20,8 @@ export const VIDEO_DEFAULTS = {
   centreFraction: 0.8,
   /** Shares of the hashed region left out of the hash, where re-uploads add captions (a band along
    *  the bottom) and logos (the top corners); see overlayMask. */
-  maskBottom: Number(process.env.VDNA_MASKB ?? 0.22),
-  maskCorner: Number(process.env.VDNA_MASKC ?? 0.22),
+  maskBottom: 0.22,
+  maskCorner: 0.22,
   /** Frames whose hashed region has a grey standard deviation below this carry no information
    *  (black, white, flat colour) and are neither indexed nor matched. */
   flatStdDev: 6,
@@ -31,7 +31,19 @@ export const VIDEO_DEFAULTS = {
   borderMaxStd: 10,
 };
 
-export const MATCH_DEFAULTS = {
+export interface MatchParams {
+  matchDistance: number;
+  mismatchFloor: number;
+  skipCost: number;
+  minSegmentScore: number;
+  minSegmentSeconds: number;
+  minSegmentSimilarity: number;
+  maxSegmentsPerItem: number;
+}
+
+/** Chosen with `npm run bench:tune` on the tune half: of the settings with the best F1 and no false
+ *  match there, the one with the widest margin (highest similarity floor). */
+export const MATCH_DEFAULTS: MatchParams = {
   /** Hamming distance (of 64) at which a frame pair stops counting as evidence: below it a pair adds
    *  score, above it subtracts. */
   matchDistance: 18,
@@ -44,10 +56,10 @@ export const MATCH_DEFAULTS = {
   /** ...it lasts at least this many seconds on the query side... */
   minSegmentSeconds: 2,
   /** ...and its mean frame similarity (0 = unrelated, 1 = identical) reaches this. */
-  minSegmentSimilarity: 0.45,
+  minSegmentSimilarity: 0.6,
   /** Largest number of segments reported per library item. */
   maxSegmentsPerItem: 20,
-} as const;
+};
 
 /** Inputs vdna refuses before decoding. */
 export const LIMITS = {

@@ -1,4 +1,4 @@
-import { MATCH_DEFAULTS } from '../config.js';
+import type { MatchParams } from '../config.js';
 import { popcount32 } from '../fingerprint/hamming.js';
 
 /** Marks a grid cell where either frame is flat: no evidence either way. */
@@ -52,7 +52,7 @@ export interface FrameSegment {
   score: number;
 }
 
-export type AlignParams = typeof MATCH_DEFAULTS;
+export type AlignParams = MatchParams;
 
 /** Evidence one frame pair adds: positive below matchDistance, negative (down to the floor) above. */
 export function pairScore(distance: number, p: AlignParams): number {
