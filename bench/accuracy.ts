@@ -17,7 +17,7 @@ import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
 import { searchVideo, type SearchOptions } from '../src/match/search.js';
-import { Vdna } from '../src/vdna.js';
+import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, type Edit, type Source } from './edits.js';
 import { mpeg7Detect } from './mpeg7.js';
@@ -66,7 +66,10 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   const vdna = new Vdna({ dataDir: join(dir, 'data') });
   const library = `bench-${split}`;
   const names = splitVideos(split);
-  const existing = new Set(vdna.libraries().some((l) => l.name === library) ? vdna.list(library).map((i) => i.key) : []);
+  // Items made with other fingerprint parameters are made again.
+  const existing = new Set(
+    vdna.libraries().some((l) => l.name === library) ? vdna.list(library).filter((i) => i.fingerprintVersion === FINGERPRINT_VERSION).map((i) => i.key) : [],
+  );
   for (const name of names) {
     if (!existing.has(name)) {
       log(`  add ${name}\n`);

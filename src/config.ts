@@ -35,6 +35,7 @@ export interface MatchParams {
   matchDistance: number;
   mismatchFloor: number;
   skipCost: number;
+  maxSkipRun: number;
   minSegmentScore: number;
   minSegmentSeconds: number;
   minSegmentSimilarity: number;
@@ -51,6 +52,9 @@ export const MATCH_DEFAULTS: MatchParams = {
   mismatchFloor: -1,
   /** Cost of skipping one sampled frame on either side (absorbs speed change 0.8-1.25x). */
   skipCost: 0.15,
+  /** Most frames skipped in a row: enough for frame drops and 0.8-1.25x speed, too few to bridge
+   *  a jump in the master or inserted material (those make separate segments). */
+  maxSkipRun: 2,
   /** A segment is reported only when its alignment score reaches this value... */
   minSegmentScore: 6,
   /** ...it lasts at least this many seconds on the query side... */

@@ -17,7 +17,10 @@ export function defaultDataDir(): string {
 }
 
 /** Names the sampling and hashing parameters, so that a library never mixes incompatible hashes. */
-export const FINGERPRINT_VERSION = `video-dct64-v1:fps${VIDEO_DEFAULTS.sampleFps}x${VIDEO_DEFAULTS.oversample}p${VIDEO_DEFAULTS.poolFrames}:t${VIDEO_DEFAULTS.thumbSize}:d${VIDEO_DEFAULTS.dctSize}:c${VIDEO_DEFAULTS.centreFraction}:f${VIDEO_DEFAULTS.flatStdDev}`;
+export const FINGERPRINT_VERSION = (() => {
+  const v = VIDEO_DEFAULTS;
+  return `video-dct64-v1:fps${v.sampleFps}x${v.oversample}p${v.poolFrames}:t${v.thumbSize}:d${v.dctSize}:c${v.centreFraction}:m${v.maskBottom}/${v.maskCorner}:f${v.flatStdDev}:b${v.borderMaxMean}/${v.borderMaxStd}`;
+})();
 
 const LIBRARY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_KEY_LENGTH = 256;

@@ -94,7 +94,15 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
   for (let d = 0; d < 256; d++) simOf[d] = d === NO_EVIDENCE ? 0 : pairSimilarity(d);
 
   // Rolling rows of path state: score, start cell, similarity sum and count of evidence pairs.
-  const mk = () => ({ h: new Float64Array(cols), q0: new Int32Array(cols), m0: new Int32Array(cols), ss: new Float64Array(cols), sc: new Int32Array(cols) });
+  const mk = () => ({
+    h: new Float64Array(cols),
+    q0: new Int32Array(cols),
+    m0: new Int32Array(cols),
+    ss: new Float64Array(cols),
+    sc: new Int32Array(cols),
+    /** Consecutive skips that led here: a speed change skips now and then, a jump skips in a row. */
+    run: new Uint8Array(cols),
+  });
   let prev = mk();
   let cur = mk();
   const best = new Map<number, Candidate>();
@@ -110,6 +118,7 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
       let m0 = m;
       let ss = 0;
       let sc = 0;
+      let run = 0;
       // Diagonal: this pair extends the path ending at (q-1, m-1), or starts a new one.
       const diagPrev = q > 0 && m > 0 ? prev.h[m - 1] : 0;
       const diag = diagPrev + s;
@@ -127,25 +136,28 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
         }
       }
       // Skip a master frame (the query runs faster) or a query frame (it runs slower).
-      if (m > 0 && cur.h[m - 1] - p.skipCost > h) {
+      if (m > 0 && cur.run[m - 1] < p.maxSkipRun && cur.h[m - 1] - p.skipCost > h) {
         h = cur.h[m - 1] - p.skipCost;
         q0 = cur.q0[m - 1];
         m0 = cur.m0[m - 1];
         ss = cur.ss[m - 1];
         sc = cur.sc[m - 1];
+        run = cur.run[m - 1] + 1;
       }
-      if (q > 0 && prev.h[m] - p.skipCost > h) {
+      if (q > 0 && prev.run[m] < p.maxSkipRun && prev.h[m] - p.skipCost > h) {
         h = prev.h[m] - p.skipCost;
         q0 = prev.q0[m];
         m0 = prev.m0[m];
         ss = prev.ss[m];
         sc = prev.sc[m];
+        run = prev.run[m] + 1;
       }
       cur.h[m] = h;
       cur.q0[m] = q0;
       cur.m0[m] = m0;
       cur.ss[m] = ss;
       cur.sc[m] = sc;
+      cur.run[m] = run;
       // Only diagonal steps end a segment: a path never ends on a skip.
       if (h >= keep && h === diag && s > 0) {
         const key = q0 * cols + m0;

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MATCH_DEFAULTS } from '../src/config.js';
+import { popcount32 } from '../src/fingerprint/hamming.js';
+import { MultiIndexHash } from '../src/index/multi-index.js';
+import { VideoIndex } from '../src/index/video-index.js';
+import { alignSegments, type HashSequence } from '../src/match/align.js';
+import { searchVideo } from '../src/match/search.js';
+
+/** A deterministic generator, so that every run tests the same sequences. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+}
+
+function randomSequence(count: number, seed: number): HashSequence {
+  const next = rng(seed);
+  const hashes = new Uint32Array(count * 2);
+  for (let i = 0; i < hashes.length; i++) hashes[i] = next();
+  return { count, variants: 1, hashes, flat: new Uint8Array(count) };
+}
+
+/** Frames `from`..`from+length` of `src`, each with `noise` random bits flipped (a re-encoded copy). */
+function copyOf(src: HashSequence, frames: number[], noise: number, seed: number): HashSequence {
+  const next = rng(seed);
+  const hashes = new Uint32Array(frames.length * 2);
+  frames.forEach((f, i) => {
+    hashes[2 * i] = src.hashes[2 * f];
+    hashes[2 * i + 1] = src.hashes[2 * f + 1];
+    for (let b = 0; b < noise; b++) {
+      const bit = next() % 64;
+      hashes[2 * i + (bit >> 5)] ^= 1 << (bit & 31);
+    }
+  });
+  return { count: frames.length, variants: 1, hashes, flat: new Uint8Array(frames.length) };
+}
+
+function concat(...parts: HashSequence[]): HashSequence {
+  const count = parts.reduce((a, p) => a + p.count, 0);
+  const hashes = new Uint32Array(count * 2);
+  let at = 0;
+  for (const p of parts) {
+    hashes.set(p.hashes, at * 2);
+    at += p.count;
+  }
+  return { count, variants: 1, hashes, flat: new Uint8Array(count) };
+}
+
+const range = (from: number, to: number, step = 1) => Array.from({ length: Math.floor((to - from) / step) }, (_, i) => Math.round(from + i * step));
+const FPS = 4;
+
+describe('temporal alignment', () => {
+  const master = randomSequence(400, 1);
+
+  it('finds an excerpt inside unrelated material, with its bounds', () => {
+    const query = concat(randomSequence(40, 2), copyOf(master, range(100, 180), 8, 3), randomSequence(40, 4));
+    const segs = alignSegments(query, master, MATCH_DEFAULTS, FPS);
+    assert.equal(segs.length, 1);
+    const [s] = segs;
+    assert.ok(Math.abs(s.queryStart - 40) <= 1 && Math.abs(s.queryEnd - 119) <= 1, JSON.stringify(s));
+    assert.ok(Math.abs(s.masterStart - 100) <= 1 && Math.abs(s.masterEnd - 179) <= 1, JSON.stringify(s));
+    assert.ok(s.similarity > 0.6 && s.similarity < 0.9, `similarity ${s.similarity}`);
+  });
+
+  for (const speed of [0.8, 1.25]) {
+    it(`follows a ${speed}x speed change`, () => {
+      // Played at `speed`, query frame i shows master frame 50 + i * speed.
+      const query = copyOf(master, range(50, 250, speed), 6, 5);
+      const [s, ...rest] = alignSegments(query, master, MATCH_DEFAULTS, FPS);
+      assert.equal(rest.length, 0);
+      assert.ok(s.queryStart <= 2 && s.queryEnd >= query.count - 3, JSON.stringify(s));
+      assert.ok(Math.abs(s.masterStart - 50) <= 2 && Math.abs(s.masterEnd - 249) <= 3, JSON.stringify(s));
+    });
+  }
+
+  it('splits a match around inserted material into two segments', () => {
+    const query = concat(copyOf(master, range(0, 60), 6, 6), randomSequence(30, 7), copyOf(master, range(200, 260), 6, 8));
+    const segs = alignSegments(query, master, MATCH_DEFAULTS, FPS);
+    assert.equal(segs.length, 2);
+    assert.ok(Math.abs(segs[0].masterStart - 0) <= 1 && Math.abs(segs[0].masterEnd - 59) <= 1);
+    assert.ok(Math.abs(segs[1].queryStart - 90) <= 1 && Math.abs(segs[1].masterStart - 200) <= 1);
+  });
+
+  it('reports nothing for unrelated sequences', () => {
+    for (let seed = 10; seed < 20; seed++) assert.deepEqual(alignSegments(randomSequence(200, seed), master, MATCH_DEFAULTS, FPS), []);
+  });
+
+  it('ignores flat frames on either side', () => {
+    const query = copyOf(master, range(0, 80), 4, 9);
+    query.flat.fill(1);
+    assert.deepEqual(alignSegments(query, master, MATCH_DEFAULTS, FPS), []);
+  });
+});
+
+describe('multi-index hashing', () => {
+  it('finds every hash within the radius that shares a substring within one bit (checked against brute force)', () => {
+    const data = randomSequence(20000, 21);
+    const mih = new MultiIndexHash(data.hashes);
+    const next = rng(22);
+    for (let t = 0; t < 50; t++) {
+      const target = next() % data.count;
+      const query = copyOf(data, [target], 1 + (t % 7), 100 + t);
+      const found = new Map<number, number>();
+      mih.search(query.hashes[0], query.hashes[1], 12, 1, (id, d) => found.set(id, d));
+      assert.ok(found.has(target), 'the planted near-duplicate is found');
+      for (let i = 0; i < data.count; i++) {
+        const d = popcount32((data.hashes[2 * i] ^ query.hashes[0]) >>> 0) + popcount32((data.hashes[2 * i + 1] ^ query.hashes[1]) >>> 0);
+        // Pigeonhole: within distance 7 some 16-bit substring differs by at most one bit.
+        if (d <= 7) assert.equal(found.get(i), d);
+        if (found.has(i)) assert.ok(d <= 12);
+      }
+    }
+  });
+
+  it('leaves excluded entries out', () => {
+    const data = randomSequence(100, 23);
+    const mih = new MultiIndexHash(data.hashes, (i) => i !== 5);
+    let hit = false;
+    mih.search(data.hashes[10], data.hashes[11], 0, 0, (id) => (hit ||= id === 5));
+    assert.equal(hit, false);
+    mih.search(data.hashes[12], data.hashes[13], 0, 0, (id) => (hit ||= id === 6));
+    assert.equal(hit, true);
+  });
+});
+
+describe('search over a library index', () => {
+  const items = Array.from({ length: 30 }, (_, i) => ({ key: `item-${i}`, fps: FPS, duration: 100, ...randomSequence(400, 1000 + i) }));
+  const index = new VideoIndex(items);
+  const query = { ...concat(randomSequence(20, 5), copyOf(items[17], range(120, 200), 6, 6)), fps: FPS, duration: 25 };
+
+  for (const candidates of ['all', 'index'] as const) {
+    it(`finds the copied item with ${candidates === 'all' ? 'dense alignment' : 'multi-index candidates'}`, () => {
+      const matches = searchVideo(index, query, { candidates });
+      assert.deepEqual(matches.map((m) => m.PrimaryKey), ['item-17']);
+      const [seg] = matches[0].VideoMatchSegments;
+      assert.ok(Math.abs(seg.StartTime - 5) <= 0.5 && Math.abs(seg.MasterStartTime - 30) <= 0.5, JSON.stringify(seg));
+      assert.ok(Math.abs(seg.EndTime - 25) <= 0.5 && Math.abs(seg.MasterEndTime - 50) <= 0.5, JSON.stringify(seg));
+    });
+  }
+
+  it('maps global frame ids to items', () => {
+    assert.equal(index.itemOf(0), 0);
+    assert.equal(index.itemOf(399), 0);
+    assert.equal(index.itemOf(400), 1);
+    assert.equal(index.itemOf(30 * 400 - 1), 29);
+  });
+});
