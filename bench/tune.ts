@@ -11,7 +11,11 @@ import { scores } from './scoring.js';
 const GRID: Array<Partial<AlignParams>> = [];
 for (const matchDistance of [16, 18, 20]) {
   for (const minSegmentSimilarity of [0.45, 0.5, 0.55, 0.6]) {
-    for (const minSegmentScore of [4, 6, 8]) GRID.push({ matchDistance, minSegmentSimilarity, minSegmentScore });
+    for (const minStaticSimilarity of [0.6, 0.65, 0.7]) {
+      for (const minSegmentScore of [4, 6, 8]) {
+        if (minStaticSimilarity >= minSegmentSimilarity) GRID.push({ matchDistance, minSegmentSimilarity, minStaticSimilarity, minSegmentScore });
+      }
+    }
   }
 }
 

@@ -39,6 +39,9 @@ export interface MatchParams {
   minSegmentScore: number;
   minSegmentSeconds: number;
   minSegmentSimilarity: number;
+  minStaticSimilarity: number;
+  minLooks: number;
+  lookDistance: number;
   maxSegmentsPerItem: number;
 }
 
@@ -59,8 +62,13 @@ export const MATCH_DEFAULTS: MatchParams = {
   minSegmentScore: 6,
   /** ...it lasts at least this many seconds on the query side... */
   minSegmentSeconds: 2,
-  /** ...and its mean frame similarity (0 = unrelated, 1 = identical) reaches this. */
-  minSegmentSimilarity: 0.6,
+  /** ...and its mean frame similarity (0 = unrelated, 1 = identical) reaches this when the master
+   *  segment shows at least minLooks different pictures (hashes lookDistance bits apart)... */
+  minSegmentSimilarity: 0.5,
+  minLooks: 4,
+  lookDistance: 10,
+  /** ...or this when it is (nearly) one static shot: two static shots can look alike by chance. */
+  minStaticSimilarity: 0.65,
   /** Largest number of segments reported per library item. */
   maxSegmentsPerItem: 20,
 };

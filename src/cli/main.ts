@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
 import { defaultDataDir, Vdna } from '../vdna.js';
+import { defaultDemoMedia, runDemo } from './demo.js';
 import { mediaProgress } from './progress.js';
 import { formatSeconds, table } from './table.js';
 
@@ -143,6 +144,18 @@ export function buildProgram(): Command {
       action((vdna, library: string) => {
         vdna.deleteLibrary(library);
         process.stdout.write(`deleted library ${library}\n`);
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('build a demo library from ../shared/media and find an edited copy in it (the main job, end to end)')
+    .option('--media <dir>', 'folder with the shared video clips', defaultDemoMedia())
+    .action(
+      action(async (vdna, opts: { media: string }) => {
+        const json = await runDemo(vdna, opts.media, (s) => process.stdout.write(s));
+        process.stdout.write(`${json}\nExpected: openboard_wannaworktogether, query 8-38 s <-> library 60-90 s.\n`);
+        process.stdout.write('Next: vdna libraries | vdna list demo | vdna search demo FILE --json | vdna --help\n');
       }),
     );
 

@@ -67,6 +67,26 @@ export function pairSimilarity(distance: number): number {
   return Math.max(0, 1 - distance / 32);
 }
 
+/**
+ * How many different pictures master frames [from, to] show: a frame counts when its hash is more
+ * than `distance` bits from the last one counted. A static shot shows one, however long it lasts,
+ * and two static shots can look alike without being copies, so a segment with few looks needs more
+ * similarity to be believed.
+ */
+export function distinctLooks(master: HashSequence, from: number, to: number, distance: number): number {
+  let looks = 0;
+  let last = -1;
+  const h = master.hashes;
+  const v = master.variants;
+  for (let m = from; m <= to; m++) {
+    if (master.flat[m]) continue;
+    if (last >= 0 && popcount32((h[2 * m * v] ^ h[2 * last * v]) >>> 0) + popcount32((h[2 * m * v + 1] ^ h[2 * last * v + 1]) >>> 0) <= distance) continue;
+    looks++;
+    last = m;
+  }
+  return looks;
+}
+
 interface Candidate {
   score: number;
   q0: number;
@@ -175,7 +195,8 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
     if (segments.length >= p.maxSegmentsPerItem) break;
     if (c.q1 - c.q0 + 1 < minFrames) continue;
     const similarity = c.simCount ? c.simSum / c.simCount : 0;
-    if (similarity < p.minSegmentSimilarity) continue;
+    const floor = distinctLooks(master, c.m0, c.m1, p.lookDistance) >= p.minLooks ? p.minSegmentSimilarity : p.minStaticSimilarity;
+    if (similarity < floor) continue;
     let overlaps = false;
     for (let q = c.q0; q <= c.q1 && !overlaps; q++) overlaps = taken[q] === 1;
     if (overlaps) continue;
