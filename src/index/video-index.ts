@@ -59,6 +59,11 @@ export class VideoIndex {
     return this.flat.length;
   }
 
+  /** Global frame id of the first frame of item `item`. */
+  firstFrame(item: number): number {
+    return this.starts[item];
+  }
+
   /** The item holding global frame `id`. */
   itemOf(id: number): number {
     let lo = 0;

@@ -42,34 +42,85 @@ export interface SearchOptions {
 
 /** Query frames x library frames up to which every item is aligned densely (a few tens of ms). */
 const DENSE_CELL_BUDGET = 25_000_000;
-/** Items the multi-index must find this many query frames in to be aligned. */
+/** Multi-index hits only count as votes within this distance: far tighter than matchDistance, so
+ *  that chance collisions in a large library stay rare while copies (typically 0-8 bits) still vote. */
+const CANDIDATE_DISTANCE = 10;
+/** Query frames that must vote for the same stretch of an item for it to be aligned. */
 const MIN_INDEX_VOTES = 3;
-/** Items aligned at most, best voted first. */
+/** Items aligned at most, best voted first, and stretches per item. */
 const MAX_CANDIDATES = 100;
+const MAX_WINDOWS = 3;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Library items with enough query frames near their frames, most first. */
-export function indexCandidates(index: VideoIndex, query: HashSequence, maxDistance: number): number[] {
+/** A stretch of a library item worth aligning: master frames [from, to). */
+export interface Candidate {
+  item: number;
+  from: number;
+  to: number;
+  votes: number;
+}
+
+/**
+ * Asks the multi-index for library frames near the query's (every variant, exact substring probes),
+ * and turns the hits into stretches to align: hits of one copy share an offset (master frame minus
+ * query frame) up to the drift of a speed change, so each dense cluster of offsets becomes a window.
+ */
+export function indexCandidates(index: VideoIndex, query: HashSequence, probeRadius: 0 | 1 = 0): Candidate[] {
   const mih = index.multiIndex();
-  const votes = new Uint32Array(index.items.length);
-  const lastFrame = new Int32Array(index.items.length).fill(-1);
+  // Per item: offsets (master frame - query frame) of the hits, one per query frame and master frame.
+  const offsets = new Map<number, number[]>();
+  const seen = new Set<number>();
   for (let q = 0; q < query.count; q++) {
     if (query.flat[q]) continue;
+    seen.clear();
     for (let v = 0; v < query.variants; v++) {
       const at = 2 * (q * query.variants + v);
-      mih.search(query.hashes[at], query.hashes[at + 1], maxDistance, 1, (id) => {
+      mih.search(query.hashes[at], query.hashes[at + 1], CANDIDATE_DISTANCE, probeRadius, (id) => {
+        if (seen.has(id)) return;
+        seen.add(id);
         const item = index.itemOf(id);
-        if (lastFrame[item] !== q) {
-          lastFrame[item] = q;
-          votes[item]++;
-        }
+        let list = offsets.get(item);
+        if (!list) offsets.set(item, (list = []));
+        list.push(id - index.firstFrame(item) - q);
       });
     }
   }
-  const found: number[] = [];
-  votes.forEach((n, item) => n >= MIN_INDEX_VOTES && found.push(item));
-  return found.sort((a, b) => votes[b] - votes[a]).slice(0, MAX_CANDIDATES);
+  const drift = Math.ceil(query.count * 0.25) + 8;
+  const candidates: Candidate[] = [];
+  for (const [item, list] of offsets) {
+    if (list.length < MIN_INDEX_VOTES) continue;
+    list.sort((a, b) => a - b);
+    const count = index.items[item].frames.count;
+    const taken = new Uint8Array(list.length);
+    for (let w = 0; w < MAX_WINDOWS; w++) {
+      // The offset with the most other hits within the drift of a speed change.
+      let best = -1;
+      let bestVotes = 0;
+      for (let i = 0, lo = 0, hi = 0, inWindow = 0; i < list.length; i++) {
+        while (hi < list.length && list[hi] <= list[i] + drift) inWindow += taken[hi++] ? 0 : 1;
+        while (list[lo] < list[i] - drift) inWindow -= taken[lo++] ? 0 : 1;
+        if (!taken[i] && inWindow > bestVotes) {
+          bestVotes = inWindow;
+          best = list[i];
+        }
+      }
+      if (bestVotes < MIN_INDEX_VOTES) break;
+      list.forEach((o, i) => {
+        if (Math.abs(o - best) <= drift) taken[i] = 1;
+      });
+      const from = Math.max(0, best - drift - 2 * drift);
+      const to = Math.min(count, best + query.count + 3 * drift);
+      candidates.push({ item, from, to, votes: bestVotes });
+    }
+  }
+  return candidates.sort((a, b) => b.votes - a.votes).slice(0, MAX_CANDIDATES);
+}
+
+/** Master frames [from, to) of an item as a sequence of their own (views, no copy). */
+function window(frames: HashSequence, from: number, to: number): HashSequence {
+  const v = frames.variants;
+  return { count: to - from, variants: v, hashes: frames.hashes.subarray(2 * from * v, 2 * to * v), flat: frames.flat.subarray(from, to) };
 }
 
 function toSeconds(s: FrameSegment, query: QueryFrames, item: { fps: number; duration: number }): MatchSegment {
@@ -87,12 +138,25 @@ export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchO
   const params: AlignParams = { ...MATCH_DEFAULTS, ...opts.params };
   const mode = opts.candidates ?? 'auto';
   const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count <= DENSE_CELL_BUDGET);
-  const items = dense ? index.items.map((_, i) => i) : indexCandidates(index, query, params.matchDistance);
+  const candidates = dense
+    ? index.items.map((item, i) => ({ item: i, from: 0, to: item.frames.count, votes: 0 }))
+    : indexCandidates(index, query);
+  const byItem = new Map<number, FrameSegment[]>();
+  for (const c of candidates) {
+    const found = alignSegments(query, window(index.items[c.item].frames, c.from, c.to), params, query.fps);
+    const list = byItem.get(c.item) ?? [];
+    for (const s of found) {
+      // Windows of one item may overlap: keep a segment once.
+      if (list.some((o) => o.queryStart <= s.queryEnd && s.queryStart <= o.queryEnd)) continue;
+      list.push({ ...s, masterStart: s.masterStart + c.from, masterEnd: s.masterEnd + c.from });
+    }
+    byItem.set(c.item, list);
+  }
   const matches: Match[] = [];
-  for (const i of items) {
+  for (const [i, segments] of byItem) {
     const item = index.items[i];
-    const segments = alignSegments(query, item.frames, params, query.fps);
     if (segments.length === 0) continue;
+    segments.sort((a, b) => a.queryStart - b.queryStart);
     const video = segments.map((s) => toSeconds(s, query, item));
     const weight = video.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
     const global = video.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / (weight || 1);

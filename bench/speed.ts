@@ -1,0 +1,177 @@
+/**
+ * npm run bench:speed -- [--hours 10,100,1000] [--skip-extract]
+ *
+ * (a) fingerprint extraction of 720p and 1080p H.264 in x realtime, against ffmpeg alone decoding and
+ *     sampling the same file the same way (the limit here), one file at a time and two in parallel;
+ * (b) search latency of a 60 s query against synthetic libraries (hashes generated directly), and the
+ *     resident bytes per indexed frame;
+ * (c) storage bytes per hour of video in the embedded store.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { VIDEO_DEFAULTS } from '../src/config.js';
+import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
+import { VideoIndex, type ItemFrames } from '../src/index/video-index.js';
+import { tools } from '../src/media/ffmpeg.js';
+import { searchVideo } from '../src/match/search.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { FINGERPRINT_VERSION } from '../src/vdna.js';
+import { video } from './corpus.js';
+import { OUT } from './paths.js';
+
+const run = promisify(execFile);
+const DIR = join(OUT, 'speed');
+const FPS = VIDEO_DEFAULTS.sampleFps;
+
+/** A 60 s H.264 test file of the given height, made from a real clip (looped, scaled up). */
+async function testFile(height: number): Promise<string> {
+  const out = join(DIR, `h264_${height}p_60s.mp4`);
+  if (!existsSync(out)) {
+    await run(tools().ffmpeg.path, [
+      '-hide_banner', '-v', 'error', '-y', '-stream_loop', '1', '-i', video('moviepy_big_buck_bunny_0_30.webm'),
+      '-t', '60', '-vf', `scale=-2:${height}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-an', out,
+    ]);
+  }
+  return out;
+}
+
+/** ffmpeg alone: the decode and sampling that fingerprinting does, to a null sink. */
+function ffmpegSampleOnly(path: string, threads: number): Promise<void> {
+  const { sampleFps, oversample, thumbSize } = VIDEO_DEFAULTS;
+  const args = [
+    '-hide_banner', '-nostdin', '-v', 'error', '-threads', String(threads), '-i', path, '-map', '0:v:0', '-an',
+    '-vf', `fps=${sampleFps * oversample},scale=${thumbSize}:${thumbSize}:flags=area,format=gray`, '-f', 'rawvideo', '-y', '/dev/null',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tools().ffmpeg.path, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function extraction(): Promise<void> {
+  console.log('\n## (a) fingerprint extraction, 60 s H.264 (x realtime; ratio = vdna / ffmpeg alone sampling the same way)\n');
+  console.log('input   mode                ffmpeg alone   vdna    ratio');
+  for (const height of [720, 1080]) {
+    const path = await testFile(height);
+    const seconds = 60;
+    for (const [mode, jobs, threads] of [['1 file, threads auto', 1, 0], ['2 files in parallel', 2, 1]] as const) {
+      const base = await timed(() => Promise.all(Array.from({ length: jobs }, () => ffmpegSampleOnly(path, threads))));
+      const ours = await timed(() => Promise.all(Array.from({ length: jobs }, () => fingerprintFile(path, { threads }))));
+      const x = (t: number) => (seconds * jobs) / t;
+      console.log(`${String(height).padStart(4)}p  ${mode.padEnd(20)} ${x(base).toFixed(1).padStart(8)}x  ${x(ours).toFixed(1).padStart(6)}x  ${(base / ours).toFixed(2).padStart(6)}`);
+    }
+  }
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+}
+
+/** Synthetic one-hour items of random hashes (uniform bits, as a balanced hash has). */
+function syntheticItems(hours: number, seed: number): ItemFrames[] {
+  const next = rng(seed);
+  const perItem = 3600 * FPS;
+  return Array.from({ length: hours }, (_, i) => {
+    const hashes = new Uint32Array(perItem * 2);
+    for (let k = 0; k < hashes.length; k++) hashes[k] = next();
+    return { key: `synthetic-${i}`, fps: FPS, duration: 3600, count: perItem, hashes, flat: new Uint8Array(perItem) };
+  });
+}
+
+/** A 60 s query: item `item` from `start` s with `noise` bits flipped per frame in variant 0, the other variants unrelated. */
+function syntheticQuery(items: ItemFrames[], item: number, start: number, noise: number, seed: number) {
+  const next = rng(seed);
+  const count = 60 * FPS;
+  const variants = QUERY_VARIANTS.length;
+  const hashes = new Uint32Array(count * variants * 2);
+  for (let k = 0; k < hashes.length; k++) hashes[k] = next();
+  const src = items[item].hashes;
+  for (let q = 0; q < count; q++) {
+    const m = start * FPS + q;
+    let hi = src[2 * m];
+    let lo = src[2 * m + 1];
+    for (let b = 0; b < noise; b++) {
+      const bit = next() % 64;
+      if (bit < 32) hi ^= 1 << bit;
+      else lo ^= 1 << (bit - 32);
+    }
+    hashes[2 * q * variants] = hi >>> 0;
+    hashes[2 * q * variants + 1] = lo >>> 0;
+  }
+  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60 };
+}
+
+async function searchLatency(hoursList: number[]): Promise<void> {
+  console.log('\n## (b) search latency of a 60 s query (18 hash variants per frame, 6 bits of noise) against synthetic libraries\n');
+  console.log('library   frames       index build   p50 ms   p95 ms   found   index bytes/frame   RSS bytes/frame');
+  for (const hours of hoursList) {
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const items = syntheticItems(hours, hours);
+    const t0 = performance.now();
+    const index = new VideoIndex(items);
+    items.length = 0; // the index holds its own copy of the hashes
+    index.multiIndex();
+    const build = (performance.now() - t0) / 1000;
+    global.gc?.();
+    const rss = process.memoryUsage().rss - rssBefore;
+    const times: number[] = [];
+    let found = 0;
+    const runs = 21;
+    for (let r = 0; r < runs; r++) {
+      const item = (r * 7919) % hours;
+      const start = 60 + ((r * 131) % 3000);
+      const query = syntheticQuery([{ ...index.items[item], count: index.items[item].frames.count, hashes: index.items[item].frames.hashes, flat: index.items[item].frames.flat }], 0, start, 6, 1000 + r);
+      const t = performance.now();
+      const matches = searchVideo(index, query);
+      times.push(performance.now() - t);
+      const seg = matches[0]?.VideoMatchSegments[0];
+      if (matches.length === 1 && matches[0].PrimaryKey === index.items[item].key && seg && Math.abs(seg.MasterStartTime - start) < 1) found++;
+    }
+    times.sort((a, b) => a - b);
+    const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    const frames = index.totalFrames;
+    console.log(
+      `${String(hours).padStart(5)} h  ${String(frames).padStart(11)}  ${build.toFixed(1).padStart(10)} s  ${pct(0.5).toFixed(1).padStart(7)}  ${pct(0.95).toFixed(1).padStart(7)}  ${String(found).padStart(3)}/${runs}  ${(index.bytes / frames).toFixed(1).padStart(17)}  ${(rss / frames).toFixed(1).padStart(16)}`,
+    );
+  }
+}
+
+function storage(): void {
+  console.log('\n## (c) storage in the embedded SQLite store\n');
+  const dir = join(DIR, 'store');
+  rmSync(dir, { recursive: true, force: true });
+  const store = new SqliteStore(dir);
+  const hours = 10;
+  store.createLibrary('speed', 'video');
+  for (const item of syntheticItems(hours, 7)) {
+    store.putItem('speed', { ...item, source: 'synthetic', fingerprintVersion: FINGERPRINT_VERSION, addedAt: new Date().toISOString() }, false);
+  }
+  store.close();
+  const bytes = statSync(join(dir, 'vdna.sqlite')).size + (existsSync(join(dir, 'vdna.sqlite-wal')) ? statSync(join(dir, 'vdna.sqlite-wal')).size : 0);
+  console.log(`${hours} h of video: ${(bytes / 1e6).toFixed(2)} MB on disk = ${(bytes / hours / 1e3).toFixed(0)} KB per hour (${FPS} hashes of 8 bytes per second + flat flags)`);
+}
+
+async function main() {
+  mkdirSync(DIR, { recursive: true });
+  const argv = process.argv.slice(2);
+  const hoursArg = argv.includes('--hours') ? argv[argv.indexOf('--hours') + 1] : '10,100,1000';
+  if (!argv.includes('--skip-extract')) await extraction();
+  await searchLatency(hoursArg.split(',').map(Number));
+  storage();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
