@@ -20,6 +20,7 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import { FINGERPRINT_VERSION } from '../src/vdna.js';
 import { video } from './corpus.js';
 import { OUT } from './paths.js';
+import { rng } from './random.js';
 
 const run = promisify(execFile);
 const DIR = join(OUT, 'speed');
@@ -70,11 +71,6 @@ async function extraction(): Promise<void> {
       console.log(`${String(height).padStart(4)}p  ${mode.padEnd(20)} ${x(base).toFixed(1).padStart(8)}x  ${x(ours).toFixed(1).padStart(6)}x  ${(base / ours).toFixed(2).padStart(6)}`);
     }
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
 }
 
 /** Synthetic one-hour items of random hashes (uniform bits, as a balanced hash has). */

@@ -6,15 +6,7 @@ import { MultiIndexHash } from '../src/index/multi-index.js';
 import { VideoIndex } from '../src/index/video-index.js';
 import { alignSegments, type HashSequence } from '../src/match/align.js';
 import { searchVideo } from '../src/match/search.js';
-
-/** A deterministic generator, so that every run tests the same sequences. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s;
-  };
-}
+import { rng } from '../bench/random.js';
 
 function randomSequence(count: number, seed: number): HashSequence {
   const next = rng(seed);

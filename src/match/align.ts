@@ -15,14 +15,19 @@ export interface HashSequence {
  * Distances from query frame q (best over its variants) to every master frame, NO_EVIDENCE where
  * either frame is flat. Rows are made one at a time so that memory stays one row per alignment.
  */
-export function distanceRow(query: HashSequence, master: HashSequence, q: number, out: Uint8Array): Uint8Array {
+export function distanceRow(query: HashSequence, master: HashSequence, q: number, out: Uint8Array, variants = allVariants(query)): Uint8Array {
   const cols = master.count;
   if (query.flat[q]) return out.fill(NO_EVIDENCE, 0, cols);
-  const qv = query.variants;
   const mv = master.variants;
   const qh = query.hashes;
   const mh = master.hashes;
-  const qBase = 2 * q * qv;
+  const nv = variants.length;
+  // The row's hashes of the variants asked for, side by side.
+  const words = new Uint32Array(2 * nv);
+  for (let i = 0; i < nv; i++) {
+    words[2 * i] = qh[2 * (q * query.variants + variants[i])];
+    words[2 * i + 1] = qh[2 * (q * query.variants + variants[i]) + 1];
+  }
   for (let m = 0; m < cols; m++) {
     if (master.flat[m]) {
       out[m] = NO_EVIDENCE;
@@ -31,13 +36,52 @@ export function distanceRow(query: HashSequence, master: HashSequence, q: number
     const mhi = mh[2 * m * mv];
     const mlo = mh[2 * m * mv + 1];
     let best = 64;
-    for (let at = qBase, end = qBase + 2 * qv; at < end; at += 2) {
-      const d = popcount32((qh[at] ^ mhi) >>> 0) + popcount32((qh[at + 1] ^ mlo) >>> 0);
+    for (let at = 0; at < 2 * nv; at += 2) {
+      const d = popcount32((words[at] ^ mhi) >>> 0) + popcount32((words[at + 1] ^ mlo) >>> 0);
       if (d < best) best = d;
     }
     out[m] = best;
   }
   return out;
+}
+
+function allVariants(query: HashSequence): Int32Array {
+  return Int32Array.from({ length: query.variants }, (_, v) => v);
+}
+
+/** Query rows sampled to find which variants matter. */
+const VARIANT_SAMPLE_STEP = 6;
+
+/**
+ * The query variants worth comparing against this master: those that come closest (within
+ * matchDistance) for some sampled query row, plus the library's own view. A copy keeps one transform
+ * for long stretches (mirrored or not, cropped or not), so a few variants carry all the evidence and
+ * the others only cost time.
+ */
+export function activeVariants(query: HashSequence, master: HashSequence, matchDistance: number): Int32Array {
+  if (query.variants === 1) return allVariants(query);
+  const wins = new Uint32Array(query.variants);
+  const mv = master.variants;
+  for (let q = 0; q < query.count; q += VARIANT_SAMPLE_STEP) {
+    if (query.flat[q]) continue;
+    for (let m = 0; m < master.count; m++) {
+      if (master.flat[m]) continue;
+      let best = matchDistance;
+      let winner = -1;
+      for (let v = 0; v < query.variants; v++) {
+        const at = 2 * (q * query.variants + v);
+        const d = popcount32((query.hashes[at] ^ master.hashes[2 * m * mv]) >>> 0) + popcount32((query.hashes[at + 1] ^ master.hashes[2 * m * mv + 1]) >>> 0);
+        if (d < best) {
+          best = d;
+          winner = v;
+        }
+      }
+      if (winner >= 0) wins[winner]++;
+    }
+  }
+  const active = [0];
+  wins.forEach((n, v) => v > 0 && n > 0 && active.push(v));
+  return Int32Array.from(active);
 }
 
 /** A matching run, in frame indices: rows [queryStart, queryEnd] ↔ columns [masterStart, masterEnd]. */
@@ -108,6 +152,7 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
   const rows = query.count;
   const cols = master.count;
   const cells = new Uint8Array(cols);
+  const variants = activeVariants(query, master, p.matchDistance);
   const scoreOf = new Float64Array(256);
   for (let d = 0; d < 256; d++) scoreOf[d] = pairScore(d, p);
   const simOf = new Float64Array(256);
@@ -129,7 +174,7 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
   const keep = p.minSegmentScore;
 
   for (let q = 0; q < rows; q++) {
-    distanceRow(query, master, q, cells);
+    distanceRow(query, master, q, cells, variants);
     for (let m = 0; m < cols; m++) {
       const d = cells[m];
       const s = scoreOf[d];
