@@ -53,6 +53,15 @@ const MAX_WINDOWS = 3;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Query frames probed in the multi-index: every other one (a copy leaves votes on most frames). */
+const PROBE_FRAME_STEP = 2;
+
+/** Whether the hash at `at` equals one of the same frame's earlier variants (from `first`). */
+function repeatsEarlierVariant(hashes: Uint32Array, first: number, at: number): boolean {
+  for (let e = first; e < at; e += 2) if (hashes[e] === hashes[at] && hashes[e + 1] === hashes[at + 1]) return true;
+  return false;
+}
+
 /** A stretch of a library item worth aligning: master frames [from, to). */
 export interface Candidate {
   item: number;
@@ -71,11 +80,12 @@ export function indexCandidates(index: VideoIndex, query: HashSequence, probeRad
   // Per item: offsets (master frame - query frame) of the hits, one per query frame and master frame.
   const offsets = new Map<number, number[]>();
   const seen = new Set<number>();
-  for (let q = 0; q < query.count; q++) {
+  for (let q = 0; q < query.count; q += PROBE_FRAME_STEP) {
     if (query.flat[q]) continue;
     seen.clear();
     for (let v = 0; v < query.variants; v++) {
       const at = 2 * (q * query.variants + v);
+      if (repeatsEarlierVariant(query.hashes, 2 * q * query.variants, at)) continue;
       mih.search(query.hashes[at], query.hashes[at + 1], CANDIDATE_DISTANCE, probeRadius, (id) => {
         if (seen.has(id)) return;
         seen.add(id);
