@@ -45,7 +45,7 @@ export function distanceRow(query: HashSequence, master: HashSequence, q: number
   return out;
 }
 
-function allVariants(query: HashSequence): Int32Array {
+export function allVariants(query: HashSequence): Int32Array {
   return Int32Array.from({ length: query.variants }, (_, v) => v);
 }
 
@@ -148,11 +148,10 @@ interface Candidate {
  * so inserted material splits a match into segments. Returns the best non-overlapping (on the query
  * side) segments that pass the thresholds, in query order.
  */
-export function alignSegments(query: HashSequence, master: HashSequence, p: AlignParams, fps: number): FrameSegment[] {
+export function alignSegments(query: HashSequence, master: HashSequence, p: AlignParams, fps: number, variants = allVariants(query)): FrameSegment[] {
   const rows = query.count;
   const cols = master.count;
   const cells = new Uint8Array(cols);
-  const variants = activeVariants(query, master, p.matchDistance);
   const scoreOf = new Float64Array(256);
   for (let d = 0; d < 256; d++) scoreOf[d] = pairScore(d, p);
   const simOf = new Float64Array(256);

@@ -1,6 +1,6 @@
 import { MATCH_DEFAULTS } from '../config.js';
 import type { VideoIndex } from '../index/video-index.js';
-import { alignSegments, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
+import { activeVariants, alignSegments, allVariants, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
 
 /** One matching stretch, in seconds on the query's and the library item's (master's) timeline. */
 export interface MatchSegment {
@@ -153,7 +153,10 @@ export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchO
     : indexCandidates(index, query);
   const byItem = new Map<number, FrameSegment[]>();
   for (const c of candidates) {
-    const found = alignSegments(query, window(index.items[c.item].frames, c.from, c.to), params, query.fps);
+    const master = window(index.items[c.item].frames, c.from, c.to);
+    // Past the dense budget time matters: compare only the variants that win somewhere (activeVariants).
+    const variants = dense ? allVariants(query) : activeVariants(query, master, params.matchDistance);
+    const found = alignSegments(query, master, params, query.fps, variants);
     const list = byItem.get(c.item) ?? [];
     for (const s of found) {
       // Windows of one item may overlap: keep a segment once.
