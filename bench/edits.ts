@@ -90,8 +90,18 @@ export const EDITS: Edit[] = [
       };
     },
   },
-  {
-    name: 'picture-in-picture',
+  pictureInPicture('picture-in-picture'),
+  filtered('combined: resize + colour + overlay', () => `scale=trunc(iw*0.3)*2:trunc(ih*0.3)*2,eq=contrast=1.25:saturation=1.5:brightness=0.05,${OVERLAY}`, {
+    encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p', '-an'],
+  }),
+  filtered('combined: crop + mirror + speed 1.1x', () => 'crop=iw*0.9:ih*0.9,hflip', { speed: 1.1 }),
+];
+
+/** The excerpt shrunk into the bottom-right corner of a host video (looped to last as long); with
+ *  `related` false the source is outside the library and the query has no true segment. */
+function pictureInPicture(name: string, related = true): Edit {
+  return {
+    name,
     host: true,
     make(src, out, host) {
       const { start, length } = excerpt(src);
@@ -102,15 +112,15 @@ export const EDITS: Edit[] = [
       ].join(';');
       return {
         args: ['-i', src.path, '-stream_loop', '-1', '-i', host!.path, '-filter_complex', graph, '-map', '[v]', '-t', String(length), ...ENCODE, out],
-        truth: [{ queryStart: 0, queryEnd: length, masterStart: start, masterEnd: start + length }],
+        truth: related ? [{ queryStart: 0, queryEnd: length, masterStart: start, masterEnd: start + length }] : [],
       };
     },
-  },
-  filtered('combined: resize + colour + overlay', () => `scale=trunc(iw*0.3)*2:trunc(ih*0.3)*2,eq=contrast=1.25:saturation=1.5:brightness=0.05,${OVERLAY}`, {
-    encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p', '-an'],
-  }),
-  filtered('combined: crop + mirror + speed 1.1x', () => 'crop=iw*0.9:ih*0.9,hflip', { speed: 1.1 }),
-];
+  };
+}
+
+/** Hard negatives: picture-in-picture of two clips that are both outside the library (an inset
+ *  finder that hallucinates, or static scenes that look alike, show up here as false matches). */
+export const UNRELATED_PIP: Edit = pictureInPicture('unrelated picture-in-picture', false);
 
 /** Unrelated queries: a plain re-encode of a clip that is not in the library. */
 export const UNRELATED: Edit = {
