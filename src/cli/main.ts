@@ -45,13 +45,13 @@ export function buildProgram(): Command {
     .action(
       action(async (vdna, library: string, file: string, opts: { key: string; force?: boolean }) => {
         const bar = mediaProgress(`add ${opts.key}`);
+        let item;
         try {
-          const item = await vdna.add(library, file, opts.key, { force: opts.force, onProgress: bar.update });
-          bar.stop();
-          process.stdout.write(`added "${item.key}" to ${library}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
+          item = await vdna.add(library, file, opts.key, { force: opts.force, onProgress: bar.update });
         } finally {
           bar.stop();
         }
+        process.stdout.write(`added "${item.key}" to ${library}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
       }),
     );
 

@@ -25,6 +25,7 @@ export function mediaProgress(label: string): { update: (seconds: number, total:
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

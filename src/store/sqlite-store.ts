@@ -78,16 +78,18 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
   }
 
-  private libraryRow(name: string): LibraryInfo | undefined {
-    const row = this.db
+  /** Libraries with their item count and stored seconds; one library when `name` is given. */
+  private librarySummaries(name?: string): LibraryInfo[] {
+    const rows = this.db
       .prepare(
         `SELECT l.name, l.media_type, l.description, l.created_at,
                 COUNT(i.key) AS item_count, COALESCE(SUM(i.duration), 0) AS duration
            FROM libraries l LEFT JOIN items i ON i.library = l.name
-          WHERE l.name = ? GROUP BY l.name`,
+          ${name === undefined ? '' : 'WHERE l.name = ?'}
+          GROUP BY l.name ORDER BY l.name`,
       )
-      .get(name) as Record<string, unknown> | undefined;
-    return row && this.toLibrary(row);
+      .all(...(name === undefined ? [] : [name])) as Array<Record<string, unknown>>;
+    return rows.map((r) => this.toLibrary(r));
   }
 
   private toLibrary(row: Record<string, unknown>): LibraryInfo {
@@ -102,26 +104,18 @@ export class SqliteStore implements Store {
   }
 
   libraries(): LibraryInfo[] {
-    const rows = this.db
-      .prepare(
-        `SELECT l.name, l.media_type, l.description, l.created_at,
-                COUNT(i.key) AS item_count, COALESCE(SUM(i.duration), 0) AS duration
-           FROM libraries l LEFT JOIN items i ON i.library = l.name
-          GROUP BY l.name ORDER BY l.name`,
-      )
-      .all() as Array<Record<string, unknown>>;
-    return rows.map((r) => this.toLibrary(r));
+    return this.librarySummaries();
   }
 
   library(name: string): LibraryInfo | undefined {
-    return this.libraryRow(name);
+    return this.librarySummaries(name)[0];
   }
 
   createLibrary(name: string, mediaType: MediaType, description = ''): LibraryInfo {
     this.db
       .prepare('INSERT OR IGNORE INTO libraries (name, media_type, description, created_at) VALUES (?, ?, ?, ?)')
       .run(name, mediaType, description, new Date().toISOString());
-    return this.libraryRow(name)!;
+    return this.library(name)!;
   }
 
   deleteLibrary(name: string): boolean {
