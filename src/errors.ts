@@ -11,7 +11,19 @@ export type ErrorCode =
   | 'UNKNOWN_KEY'
   | 'DUPLICATE_KEY'
   | 'INVALID_ARGUMENT'
-  | 'FFMPEG_MISSING';
+  | 'FFMPEG_MISSING'
+  | 'WRONG_MEDIA_TYPE'
+  | 'DUPLICATE_LIBRARY'
+  | 'UNKNOWN_JOB'
+  | 'JOB_NOT_CANCELLABLE'
+  | 'RESULT_NOT_READY'
+  | 'CANCELLED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'MALFORMED_REQUEST'
+  | 'URL_NOT_ALLOWED'
+  | 'PATH_NOT_ALLOWED'
+  | 'DOWNLOAD_FAILED'
+  | 'STORAGE_UNAVAILABLE';
 
 export class VdnaError extends Error {
   constructor(

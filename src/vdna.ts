@@ -2,12 +2,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VIDEO_DEFAULTS } from './config.js';
 import { VdnaError } from './errors.js';
-import { fingerprintMedia, QUERY_VARIANTS } from './fingerprint/video/fingerprint.js';
+import { fingerprintMedia, QUERY_VARIANTS, type VideoFingerprint } from './fingerprint/video/fingerprint.js';
 import { VideoIndex } from './index/video-index.js';
 import { probe } from './media/probe.js';
 import { searchVideo, type Match, type SearchOptions } from './match/search.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { ItemSummary, LibraryInfo, Store } from './store/store.js';
+import type { ItemPage, ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store/store.js';
 
 /** The data directory: --data, else $VDNA_DATA, else ~/.local/share/vdna (or $XDG_DATA_HOME/vdna). */
 export function defaultDataDir(): string {
@@ -46,7 +46,7 @@ export function checkLibraryName(name: string): void {
   }
 }
 
-function checkKey(key: string): void {
+export function checkKey(key: string): void {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw new VdnaError('INVALID_ARGUMENT', `a primary key must be 1-${MAX_KEY_LENGTH} characters`);
   }
@@ -72,9 +72,19 @@ export class Vdna {
     return lib;
   }
 
-  createLibrary(name: string, description = ''): LibraryInfo {
+  /** Creates a library, or returns the existing one of that name. */
+  createLibrary(name: string, description = '', mediaType: MediaType = 'video'): LibraryInfo {
     checkLibraryName(name);
-    return this.store.createLibrary(name, 'video', description);
+    return this.store.createLibrary(name, mediaType, description);
+  }
+
+  /** The library, which must hold video: the only media type fingerprinted so far. */
+  private videoLibrary(name: string): LibraryInfo {
+    const lib = this.library(name);
+    if (lib.mediaType !== 'video') {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds ${lib.mediaType}; only video libraries can be searched or added to yet`);
+    }
+    return lib;
   }
 
   deleteLibrary(name: string): void {
@@ -83,9 +93,58 @@ export class Vdna {
     this.indexes.delete(name);
   }
 
-  list(library: string): ItemSummary[] {
+  list(library: string, page?: ItemPage): ItemSummary[] {
     this.library(library);
-    return this.store.listItems(library);
+    return this.store.listItems(library, page);
+  }
+
+  /** Fingerprints a media file: with every query variant when it is to be searched, else as a library stores it. */
+  async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean }): Promise<VideoFingerprint> {
+    const info = await probe(path);
+    const fp = await fingerprintMedia(info, {
+      variants: opts.forSearch ? QUERY_VARIANTS : undefined,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    });
+    if (fp.flat.every((f) => f === 1)) {
+      throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
+    }
+    return fp;
+  }
+
+  /** The item a library stores for a fingerprint; a query fingerprint gives its variant 0, the library's view. */
+  itemOf(key: string, source: string, fp: VideoFingerprint): StoredItem {
+    checkKey(key);
+    let hashes = fp.hashes;
+    if (fp.variants > 1) {
+      hashes = new Uint32Array(fp.count * 2);
+      for (let k = 0; k < fp.count; k++) {
+        hashes[2 * k] = fp.hashes[2 * k * fp.variants];
+        hashes[2 * k + 1] = fp.hashes[2 * k * fp.variants + 1];
+      }
+    }
+    return {
+      key,
+      source,
+      duration: fp.duration,
+      fps: fp.fps,
+      count: fp.count,
+      hashes,
+      flat: fp.flat,
+      fingerprintVersion: FINGERPRINT_VERSION,
+      addedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Stores an item (in the caller's transaction, if any), creating a video library if needed. */
+  put(library: string, item: StoredItem, replace = false): ItemSummary {
+    checkLibraryName(library);
+    if (this.store.library(library)) this.videoLibrary(library);
+    else this.store.createLibrary(library, 'video');
+    this.store.putItem(library, item, replace);
+    this.indexes.delete(library);
+    const { hashes: _h, flat: _f, ...summary } = item;
+    return summary;
   }
 
   /** Fingerprints a file and stores it under `key`, creating the library if needed. All or nothing. */
@@ -95,38 +154,27 @@ export class Vdna {
     if (!opts.force && this.store.hasItem(library, key)) {
       throw new VdnaError('DUPLICATE_KEY', `key "${key}" already exists in library "${library}" (use --force to replace it)`);
     }
-    const info = await probe(path);
-    const fp = await fingerprintMedia(info, { onProgress: opts.onProgress, signal: opts.signal });
-    if (fp.flat.every((f) => f === 1)) {
-      throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
-    }
-    const item = {
-      key,
-      source: path,
-      duration: fp.duration,
-      fps: fp.fps,
-      count: fp.count,
-      hashes: fp.hashes,
-      flat: fp.flat,
-      fingerprintVersion: FINGERPRINT_VERSION,
-      addedAt: new Date().toISOString(),
-    };
-    this.store.createLibrary(library, 'video');
-    this.store.putItem(library, item, opts.force ?? false);
-    this.indexes.delete(library);
-    const { hashes: _h, flat: _f, ...summary } = item;
-    return summary;
+    if (this.store.library(library)) this.videoLibrary(library);
+    const fp = await this.fingerprint(path, { forSearch: false, onProgress: opts.onProgress, signal: opts.signal });
+    return this.put(library, this.itemOf(key, path, fp), opts.force ?? false);
   }
 
   remove(library: string, key: string): void {
+    const [removed] = this.removeMany(library, [key]);
+    if (!removed) throw new VdnaError('UNKNOWN_KEY', `no key "${key}" in library "${library}"`);
+  }
+
+  /** Removes the keys in one transaction; true for each key that existed. */
+  removeMany(library: string, keys: string[]): boolean[] {
     this.library(library);
-    if (!this.store.removeItem(library, key)) throw new VdnaError('UNKNOWN_KEY', `no key "${key}" in library "${library}"`);
+    const removed = this.store.transaction(() => keys.map((key) => this.store.removeItem(library, key)));
     this.indexes.delete(library);
+    return removed;
   }
 
   /** The in-memory index of a library, loaded once and kept until the library changes. */
   index(library: string): VideoIndex {
-    this.library(library);
+    this.videoLibrary(library);
     let index = this.indexes.get(library);
     if (!index) {
       const items = this.store.loadItems(library);
@@ -146,9 +194,13 @@ export class Vdna {
   /** Every item of the library that the file shares content with, with the matching segments. */
   async search(library: string, path: string, opts: ProgressOptions & SearchOptions = {}): Promise<SearchResult> {
     const index = this.index(library);
-    const info = await probe(path);
-    const fp = await fingerprintMedia(info, { variants: QUERY_VARIANTS, onProgress: opts.onProgress, signal: opts.signal });
+    const fp = await this.fingerprint(path, { forSearch: true, onProgress: opts.onProgress, signal: opts.signal });
     return { Matches: searchVideo(index, fp, opts) };
+  }
+
+  /** Searches a library with a query fingerprint made by `fingerprint(path, { forSearch: true })`. */
+  searchFingerprint(library: string, fp: VideoFingerprint, opts: SearchOptions = {}): Match[] {
+    return searchVideo(this.index(library), fp, opts);
   }
 
   close(): void {

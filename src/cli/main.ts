@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
 import { defaultDataDir, Vdna } from '../vdna.js';
+import { ServiceError } from './client.js';
 import { defaultDemoMedia, runDemo } from './demo.js';
+import { jobsCommand, serveCommand } from './jobs.js';
 import { mediaProgress } from './progress.js';
-import { formatSeconds, table } from './table.js';
+import { matchTable, table } from './table.js';
 
 interface GlobalOptions {
   data?: string;
@@ -74,20 +76,7 @@ export function buildProgram(): Command {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;
         }
-        if (result.Matches.length === 0) {
-          process.stdout.write('no match\n');
-          return;
-        }
-        const rows = result.Matches.flatMap((m) =>
-          m.VideoMatchSegments.map((s, i) => [
-            i === 0 ? m.PrimaryKey : '',
-            i === 0 ? m.GlobalSimilarity.toFixed(3) : '',
-            `${formatSeconds(s.StartTime)}-${formatSeconds(s.EndTime)}`,
-            `${formatSeconds(s.MasterStartTime)}-${formatSeconds(s.MasterEndTime)}`,
-            s.Similarity.toFixed(3),
-          ]),
-        );
-        process.stdout.write(`${table(['key', 'similarity', 'query', 'library', 'segment similarity'], rows)}\n`);
+        process.stdout.write(`${matchTable(result.Matches)}\n`);
       }),
     );
 
@@ -172,6 +161,8 @@ export function buildProgram(): Command {
       process.stdout.write(`data directory: ${program.opts<GlobalOptions>().data ?? defaultDataDir()}\n`);
     });
 
+  serveCommand(program);
+  jobsCommand(program);
   return program;
 }
 
@@ -180,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof VdnaError) {
+    if (err instanceof VdnaError || err instanceof ServiceError) {
       process.stderr.write(`vdna: error: ${err.message} [${err.code}]\n`);
       return 2;
     }

@@ -1,12 +1,17 @@
 import cliProgress from 'cli-progress';
 
-/** A progress bar on stderr for media seconds decoded; silent when stderr is not a terminal. */
-export function mediaProgress(label: string): { update: (seconds: number, total: number) => void; stop: () => void } {
+export interface Progress {
+  update: (done: number, total: number) => void;
+  stop: () => void;
+}
+
+/** A progress bar on stderr; silent when stderr is not a terminal. `unit` follows the numbers. */
+function bar(label: string, unit: string): Progress {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
+  const b = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} s`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total}${unit}`,
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -14,18 +19,24 @@ export function mediaProgress(label: string): { update: (seconds: number, total:
   );
   let started = false;
   return {
-    update(seconds, total) {
-      const t = Math.max(1, Math.round(total || seconds));
+    update(done, total) {
+      const t = Math.max(1, Math.round(total || done));
       if (!started) {
-        bar.start(t, 0);
+        b.start(t, 0);
         started = true;
       }
-      bar.setTotal(Math.max(t, Math.round(seconds)));
-      bar.update(Math.round(seconds));
+      b.setTotal(Math.max(t, Math.round(done)));
+      b.update(Math.round(done));
     },
     stop() {
-      if (started) bar.stop();
+      if (started) b.stop();
       started = false;
     },
   };
 }
+
+/** Media seconds decoded. */
+export const mediaProgress = (label: string) => bar(label, ' s');
+
+/** A job's progress in percent, as the server reports it. */
+export const jobProgress = (label: string) => bar(label, ' %');

@@ -1,3 +1,5 @@
+import type { Match } from '../match/search.js';
+
 /** A plain text table with aligned columns (numbers right-aligned). */
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
@@ -15,4 +17,19 @@ export function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   const sec = s - m * 60;
   return `${m}:${sec.toFixed(2).padStart(5, '0')}`;
+}
+
+/** Matches as a table: one row per segment, the item's key and global similarity on its first row. */
+export function matchTable(matches: Match[]): string {
+  if (matches.length === 0) return 'no match';
+  const rows = matches.flatMap((m) =>
+    m.VideoMatchSegments.map((s, i) => [
+      i === 0 ? m.PrimaryKey : '',
+      i === 0 ? m.GlobalSimilarity.toFixed(3) : '',
+      `${formatSeconds(s.StartTime)}-${formatSeconds(s.EndTime)}`,
+      `${formatSeconds(s.MasterStartTime)}-${formatSeconds(s.MasterEndTime)}`,
+      s.Similarity.toFixed(3),
+    ]),
+  );
+  return table(['key', 'similarity', 'query', 'library', 'segment similarity'], rows);
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VdnaError } from '../errors.js';
-import type { ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store.js';
+import type { ItemPage, ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS libraries (
@@ -66,7 +66,8 @@ interface ItemRow {
 
 /** The embedded default: one SQLite file (WAL) under the data directory. */
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  /** Shared with the job store, so that an item and the job that stored it commit together. */
+  readonly db: Database.Database;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -171,10 +172,13 @@ export class SqliteStore implements Store {
     };
   }
 
-  listItems(library: string): ItemSummary[] {
+  listItems(library: string, page?: ItemPage): ItemSummary[] {
     const rows = this.db
-      .prepare('SELECT key, source, duration, fps, frame_count, fp_version, added_at FROM items WHERE library = ? ORDER BY key')
-      .all(library) as ItemRow[];
+      .prepare(
+        `SELECT key, source, duration, fps, frame_count, fp_version, added_at FROM items
+          WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
+      )
+      .all(library, ...(page?.after !== undefined ? [page.after] : []), ...(page ? [page.limit] : [])) as ItemRow[];
     return rows.map((r) => {
       const { hashes: _h, flat: _f, ...summary } = this.toItem(r);
       return summary;
@@ -184,6 +188,10 @@ export class SqliteStore implements Store {
   loadItems(library: string): StoredItem[] {
     const rows = this.db.prepare('SELECT * FROM items WHERE library = ? ORDER BY key').all(library) as ItemRow[];
     return rows.map((r) => this.toItem(r));
+  }
+
+  transaction<T>(body: () => T): T {
+    return this.db.transaction(body)();
   }
 
   close(): void {

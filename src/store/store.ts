@@ -1,6 +1,8 @@
 /** Persistence behind one interface: the embedded SQLite store now, a server database later. */
 
-export type MediaType = 'video';
+/** What a library holds. Only video is fingerprinted so far; the others can be created and listed. */
+export const MEDIA_TYPES = ['video', 'audio', 'image', 'text'] as const;
+export type MediaType = (typeof MEDIA_TYPES)[number];
 
 export interface LibraryInfo {
   name: string;
@@ -30,6 +32,12 @@ export interface StoredItem {
 
 export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat'>;
 
+/** One page of a library's items in key order; `after` is the last key of the previous page. */
+export interface ItemPage {
+  limit: number;
+  after?: string;
+}
+
 export interface Store {
   libraries(): LibraryInfo[];
   library(name: string): LibraryInfo | undefined;
@@ -39,7 +47,9 @@ export interface Store {
   /** Stores (or with replace, overwrites) an item atomically: all of it or nothing. */
   putItem(library: string, item: StoredItem, replace: boolean): void;
   removeItem(library: string, key: string): boolean;
-  listItems(library: string): ItemSummary[];
+  listItems(library: string, page?: ItemPage): ItemSummary[];
   loadItems(library: string): StoredItem[];
+  /** Runs `body` in one transaction: every write in it lands, or none does. */
+  transaction<T>(body: () => T): T;
   close(): void;
 }

@@ -1,0 +1,72 @@
+/** Errors over HTTP: a status per stable code, and one body shape {Code, Message, RequestId}. */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { VdnaError, type ErrorCode } from '../errors.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  MALFORMED_REQUEST: 400,
+  URL_NOT_ALLOWED: 403,
+  PATH_NOT_ALLOWED: 403,
+  UNKNOWN_LIBRARY: 404,
+  UNKNOWN_KEY: 404,
+  UNKNOWN_JOB: 404,
+  DUPLICATE_KEY: 409,
+  DUPLICATE_LIBRARY: 409,
+  JOB_NOT_CANCELLABLE: 409,
+  RESULT_NOT_READY: 409,
+  CANCELLED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_LARGE: 413,
+  NOT_MEDIA: 415,
+  NO_VIDEO_STREAM: 415,
+  WRONG_MEDIA_TYPE: 415,
+  FILE_NOT_FOUND: 422,
+  CORRUPT_MEDIA: 422,
+  TRUNCATED_MEDIA: 422,
+  TOO_SHORT: 422,
+  DOWNLOAD_FAILED: 502,
+  FFMPEG_MISSING: 500,
+  STORAGE_UNAVAILABLE: 503,
+};
+
+export const ERROR_BODY_SCHEMA = {
+  type: 'object',
+  properties: { Code: { type: 'string' }, Message: { type: 'string' }, RequestId: { type: 'string' } },
+} as const;
+
+/** Fastify's own errors (bad JSON, body limits, validation), renamed into vdna's codes. */
+function fromFastify(err: FastifyError): { status: number; code: string; message: string } {
+  if (err.validation) return { status: 400, code: 'INVALID_ARGUMENT', message: `request ${err.message}` };
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'MALFORMED_REQUEST', message: err.message };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: err.message };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return { status: 415, code: 'MALFORMED_REQUEST', message: err.message };
+  }
+  if (err instanceof SyntaxError) return { status: 400, code: 'MALFORMED_REQUEST', message: `malformed JSON: ${err.message}` };
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: 'MALFORMED_REQUEST', message: err.message };
+  return { status: 500, code: 'INTERNAL_ERROR', message: 'internal error; see the server log' };
+}
+
+export function errorHandler(err: FastifyError | VdnaError, req: FastifyRequest, reply: FastifyReply): void {
+  const mapped =
+    err instanceof VdnaError
+      ? { status: STATUS[err.code] ?? 500, code: err.code, message: err.message }
+      : fromFastify(err as FastifyError);
+  if (mapped.status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.info({ code: mapped.code, msg: mapped.message }, 'request rejected');
+  void reply.status(mapped.status).send({ Code: mapped.code, Message: mapped.message, RequestId: req.id });
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send({ Code: 'NOT_FOUND', Message: `no route ${req.method} ${req.url.split('?')[0]}`, RequestId: req.id });
+}

@@ -1,0 +1,200 @@
+/** `vdna serve` and `vdna jobs …`: run the service, and talk to a running one. */
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { serviceConfig, type ServeOptions } from '../api/config.js';
+import { createService } from '../api/server.js';
+import { FINAL_STATES, JOB_MODES, type Job } from '../jobs/types.js';
+import type { Match } from '../match/search.js';
+import { defaultDataDir } from '../vdna.js';
+import { defaultServer, ServiceClient, ServiceError } from './client.js';
+import { jobProgress } from './progress.js';
+import { matchTable, table } from './table.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+export function serveCommand(program: Command): Command {
+  return program
+    .command('serve')
+    .description('run the DNA service: HTTP API, job workers and callbacks on the embedded store')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1, or $VDNA_HOST)')
+    .option('--port <port>', 'port (default 8080, or $VDNA_PORT; 0 picks a free one)')
+    .option('--workers <n>', 'jobs run at once (default 1, or $VDNA_WORKERS)')
+    .option('--allow-path <dir>', 'let jobs read local files under DIR (repeatable)', collect)
+    .option('--allow-private-urls', 'let media URLs and callbacks reach loopback and private networks')
+    .option('--max-upload-mb <mb>', 'largest upload or download (default 2048)')
+    .option('--redis <url>', 'Redis for stream callbacks, e.g. redis://127.0.0.1:6379')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// inputs (credentials from $VDNA_S3_ACCESS_KEY_ID/..._SECRET_ACCESS_KEY)')
+    .option('--callback-secret <secret>', 'HMAC key of callback signatures (default: made once, kept in the data directory)')
+    .option('--public-url <url>', 'base URL handed out in results and events')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (default info)')
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data ?? defaultDataDir();
+      const service = createService(serviceConfig(dataDir, opts));
+      const url = await service.start();
+      process.stderr.write(`vdna serving ${url} (API docs ${url}/docs, data ${dataDir})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void service.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
+
+function printJobs(jobs: Job[]): void {
+  const rows = jobs.map((j) => [j.JobId, j.State, Number(j.Progress.toFixed(1)), j.Mode, j.Library, j.PrimaryKey ?? '', j.Code ?? '', j.CreateTime]);
+  out(table(['job', 'state', 'progress', 'mode', 'library', 'key', 'code', 'created'], rows));
+}
+
+/** Polls a job until it ends, with a progress bar on a terminal. */
+async function watch(client: ServiceClient, id: string, intervalMs = 500): Promise<Job> {
+  const bar = jobProgress(`job ${id.slice(0, 8)}`);
+  try {
+    for (;;) {
+      const job = await client.job(id);
+      if (FINAL_STATES.includes(job.State)) return job;
+      if (job.State === 'Running') bar.update(job.Progress, 100);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
+async function printResult(client: ServiceClient, job: Job, json: boolean): Promise<void> {
+  const result = await client.request<{ Matches?: Match[]; Saved?: boolean; Deleted?: boolean }>('GET', `/v1/jobs/${job.JobId}/result`);
+  if (json) return out(JSON.stringify(result));
+  if (job.State !== 'Success') throw new ServiceError(job.Code ?? 'FAILED', `job ${job.JobId} ${job.State}: ${job.Message ?? ''}`);
+  out(`job ${job.JobId}: ${job.Message ?? job.State}`);
+  if (result.Matches && job.Mode !== 'onlysave' && job.Mode !== 'delete') out(matchTable(result.Matches));
+}
+
+export function jobsCommand(program: Command): Command {
+  const jobs = program
+    .command('jobs')
+    .description('submit, watch and fetch jobs of a running vdna server')
+    .addOption(new Option('--server <url>', 'the server (default $VDNA_SERVER or http://127.0.0.1:8080)'));
+  const client = (cmd: Command) => new ServiceClient(cmd.optsWithGlobals<{ server?: string }>().server ?? defaultServer());
+
+  jobs
+    .command('submit')
+    .description('submit a job on MEDIA: a local file (uploaded), an http(s):// URL, an s3:// object, or with --server-path a path on the server')
+    .argument('<library>')
+    .argument('[media]', 'not needed for --mode delete')
+    .addOption(new Option('--mode <mode>', 'what the job does').choices([...JOB_MODES]).default('nosave'))
+    .option('--key <key>', 'primary key of the item (required to save or delete)')
+    .option('--priority <n>', '0 (low) to 2 (high)')
+    .option('--user-data <text>', 'passed through to the result and the callback (at most 1 KiB)')
+    .option('--queue <name>', 'queue (default: "default")')
+    .option('--callback <url>', 'POST the completion event to URL')
+    .addOption(new Option('--callback-format <format>', 'event format').choices(['json', 'xml']).default('json'))
+    .option('--redis-stream <name>', 'add the completion event to this Redis stream instead')
+    .option('--server-path', 'MEDIA is a path on the server (under one of its --allow-path roots)')
+    .option('--wait', 'watch the job and print its result')
+    .option('--json', 'print JSON')
+    .action(async (library: string, media: string | undefined, opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const c = client(cmd);
+      const callback = opts.redisStream
+        ? { Type: 'Redis', Stream: opts.redisStream }
+        : opts.callback && { Type: 'HTTP', Url: opts.callback, Format: opts.callbackFormat };
+      const fields = {
+        Library: library,
+        Mode: opts.mode as string,
+        PrimaryKey: opts.key as string | undefined,
+        Priority: opts.priority as string | undefined,
+        UserData: opts.userData as string | undefined,
+        Queue: opts.queue as string | undefined,
+        Callback: callback ? JSON.stringify(callback) : undefined,
+      };
+      let source: { file?: string; input?: { Type: string; Source: string } } | undefined;
+      if (media === undefined) source = undefined;
+      else if (/^https?:\/\//i.test(media)) source = { input: { Type: 'URL', Source: media } };
+      else if (media.startsWith('s3://')) source = { input: { Type: 'S3', Source: media } };
+      else if (opts.serverPath) source = { input: { Type: 'Path', Source: media } };
+      else if (existsSync(media)) source = { file: media };
+      else throw new ServiceError('FILE_NOT_FOUND', `no such file: ${media}`);
+      let job = await c.submit(fields, source);
+      if (!opts.wait) return out(opts.json ? JSON.stringify(job) : job.JobId);
+      job = await watch(c, job.JobId);
+      await printResult(c, job, Boolean(opts.json));
+    });
+
+  jobs
+    .command('get')
+    .description('state and progress of up to 10 jobs')
+    .argument('<ids...>')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], opts: { json?: boolean }, cmd: Command) => {
+      const res = await client(cmd).request<{ Jobs: Job[]; NonExistJobIds: string[] }>('GET', `/v1/jobs?JobIds=${ids.map(encodeURIComponent).join(',')}`);
+      if (opts.json) return out(JSON.stringify(res));
+      printJobs(res.Jobs);
+      if (res.NonExistJobIds.length) out(`unknown: ${res.NonExistJobIds.join(', ')}`);
+    });
+
+  jobs
+    .command('watch')
+    .description('follow a job with a progress bar until it ends, then print its result')
+    .argument('<id>')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const c = client(cmd);
+      await printResult(c, await watch(c, id), Boolean(opts.json));
+    });
+
+  jobs
+    .command('result')
+    .description("an ended job's result document")
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const c = client(cmd);
+      const job = await c.job(id);
+      if (!FINAL_STATES.includes(job.State)) throw new ServiceError('RESULT_NOT_READY', `job ${id} is ${job.State}`);
+      await printResult(c, job, Boolean(opts.json));
+    });
+
+  jobs
+    .command('list')
+    .description('jobs, newest first')
+    .option('--state <states>', 'comma-separated: Queued,Running,Success,Failed,Paused,Cancelled')
+    .option('--library <name>')
+    .option('--queue <name>')
+    .option('--limit <n>', 'jobs per page', '20')
+    .option('--cursor <cursor>', 'the next page, from the previous listing')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const q = new URLSearchParams();
+      for (const [flag, param] of [['state', 'State'], ['library', 'Library'], ['queue', 'Queue'], ['limit', 'Limit'], ['cursor', 'Cursor']]) {
+        if (typeof opts[flag] === 'string') q.set(param, opts[flag] as string);
+      }
+      const res = await client(cmd).request<{ Jobs: Job[]; NextCursor?: string }>('GET', `/v1/jobs?${q}`);
+      if (opts.json) return out(JSON.stringify(res));
+      printJobs(res.Jobs);
+      if (res.NextCursor) out(`more: --cursor ${res.NextCursor}`);
+    });
+
+  jobs
+    .command('cancel')
+    .description('cancel a queued, paused or running job')
+    .argument('<id>')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const job = await client(cmd).request<Job>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      out(`job ${job.JobId}: ${job.State}`);
+    });
+
+  for (const action of ['pause', 'resume'] as const) {
+    jobs
+      .command(action)
+      .description(`${action} a queue (default: "default")`)
+      .argument('[queue]', 'queue name', 'default')
+      .action(async (queue: string, _opts: unknown, cmd: Command) => {
+        const q = await client(cmd).request<{ Name: string; Paused: boolean }>('POST', `/v1/queues/${encodeURIComponent(queue)}/${action}`);
+        out(`queue ${q.Name}: ${q.Paused ? 'paused' : 'running'}`);
+      });
+  }
+  return jobs;
+}
