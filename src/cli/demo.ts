@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VdnaError } from '../errors.js';
 import { tools } from '../media/ffmpeg.js';
+import type { Job } from '../jobs/types.js';
 import type { Vdna } from '../vdna.js';
+import type { ServiceClient } from './client.js';
 import { mediaProgress } from './progress.js';
 
 /** Clips of ../shared/media/video that the demo library is made of. */
@@ -14,51 +16,100 @@ export function defaultDemoMedia(): string {
   return resolve(process.cwd(), '..', 'shared', 'media', 'video');
 }
 
-/**
- * The main job end to end: a library from real clips, a pirated copy made with ffmpeg (an excerpt,
- * mirrored, letterboxed, recoloured and re-encoded, buried in another video), and the search that
- * finds it.
- */
-export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => void): Promise<string> {
+/** The demo's library clips (paths), checked to exist. */
+function demoClips(mediaDir: string): string[] {
   const clips = CLIPS.map((c) => join(mediaDir, c));
   const missing = clips.filter((c) => !existsSync(c));
   if (missing.length) throw new VdnaError('FILE_NOT_FOUND', `demo media missing (${missing[0]}); pass --media DIR with the shared video clips`);
-  const library = 'demo';
-  const have = new Set(vdna.libraries().some((l) => l.name === library) ? vdna.list(library).map((i) => i.key) : []);
-  out(`1. Library "${library}": fingerprinting ${clips.length} real videos\n`);
+  return clips;
+}
+
+const keyOf = (clip: string) => clip.split('/').pop()!.replace(/\.[^.]+$/, '');
+
+/**
+ * A pirated copy made with ffmpeg in `dir`: 8 s of mdn_friday, then openboard_wannaworktogether
+ * 60-90 s mirrored, letterboxed, recoloured and re-encoded at low quality, then 8 s of mdn_flower.
+ */
+function makeCopy(mediaDir: string, dir: string, out: (s: string) => void): string {
+  const query = join(dir, 'copy.mp4');
+  out('2. A copy made with ffmpeg: 8 s of mdn_friday, then openboard_wannaworktogether 60-90 s mirrored,\n' +
+    '   letterboxed, recoloured and re-encoded at low quality, then 8 s of mdn_flower\n');
+  execFileSync(tools().ffmpeg.path, [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-i', join(mediaDir, CLIPS[0]), '-stream_loop', '2', '-i', join(mediaDir, 'mdn_friday.mp4'), '-stream_loop', '2', '-i', join(mediaDir, 'mdn_flower.webm'),
+    '-filter_complex',
+    '[1:v]fps=25,trim=0:8,setpts=PTS-STARTPTS,scale=640:480,setsar=1[a];' +
+      '[0:v]fps=25,trim=60:90,setpts=PTS-STARTPTS,hflip,eq=saturation=1.5:brightness=0.06,scale=640:360,pad=640:480:0:60,setsar=1[b];' +
+      '[2:v]fps=25,trim=0:8,setpts=PTS-STARTPTS,scale=640:480,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
+    '-map', '[v]', '-c:v', 'libx264', '-crf', '32', '-an', query,
+  ]);
+  return query;
+}
+
+/** Runs `body` with a scratch directory, removed afterwards. */
+async function withScratch<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'vdna-demo-'));
+  try {
+    return await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const DEMO_LIBRARY = 'demo';
+
+/** The main job end to end on the library API: the demo library, the copy, and the search that finds it. */
+export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => void): Promise<string> {
+  const clips = demoClips(mediaDir);
+  const have = new Set(vdna.libraries().some((l) => l.name === DEMO_LIBRARY) ? vdna.list(DEMO_LIBRARY).map((i) => i.key) : []);
+  out(`1. Library "${DEMO_LIBRARY}": fingerprinting ${clips.length} real videos\n`);
   for (const clip of clips) {
-    const key = clip.split('/').pop()!.replace(/\.[^.]+$/, '');
+    const key = keyOf(clip);
     if (have.has(key)) {
       out(`   ${key} (already stored)\n`);
       continue;
     }
     const bar = mediaProgress(`   ${key}`);
-    const item = await vdna.add(library, clip, key, { onProgress: bar.update });
+    const item = await vdna.add(DEMO_LIBRARY, clip, key, { onProgress: bar.update });
     bar.stop();
     out(`   ${key}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vdna-demo-'));
-  try {
-    const query = join(dir, 'copy.mp4');
-    out('2. A copy made with ffmpeg: 8 s of mdn_friday, then openboard_wannaworktogether 60-90 s mirrored,\n' +
-      '   letterboxed, recoloured and re-encoded at low quality, then 8 s of mdn_flower\n');
-    const host1 = join(mediaDir, 'mdn_friday.mp4');
-    const host2 = join(mediaDir, 'mdn_flower.webm');
-    execFileSync(tools().ffmpeg.path, [
-      '-hide_banner', '-nostdin', '-v', 'error', '-y',
-      '-i', clips[0], '-stream_loop', '2', '-i', host1, '-stream_loop', '2', '-i', host2,
-      '-filter_complex',
-      '[1:v]fps=25,trim=0:8,setpts=PTS-STARTPTS,scale=640:480,setsar=1[a];' +
-        '[0:v]fps=25,trim=60:90,setpts=PTS-STARTPTS,hflip,eq=saturation=1.5:brightness=0.06,scale=640:360,pad=640:480:0:60,setsar=1[b];' +
-        '[2:v]fps=25,trim=0:8,setpts=PTS-STARTPTS,scale=640:480,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
-      '-map', '[v]', '-c:v', 'libx264', '-crf', '32', '-an', query,
-    ]);
-    out(`3. vdna search ${library} ${query}\n`);
+  return withScratch(async (dir) => {
+    const query = makeCopy(mediaDir, dir, out);
+    out(`3. vdna search ${DEMO_LIBRARY} ${query}\n`);
     const bar = mediaProgress('   search');
-    const result = await vdna.search(library, query, { onProgress: bar.update });
+    const result = await vdna.search(DEMO_LIBRARY, query, { onProgress: bar.update });
     bar.stop();
     return JSON.stringify(result, null, 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * The same job through a running service, as a client would do it: uploads as onlysave jobs, then a
+ * search job on the copy. Returns the search job's id.
+ */
+export async function runServiceDemo(client: ServiceClient, mediaDir: string, out: (s: string) => void, watch: (id: string) => Promise<Job>): Promise<Job> {
+  const clips = demoClips(mediaDir);
+  const libs = await client.request<{ Libraries: Array<{ Name: string }> }>('GET', '/v1/libraries');
+  if (!libs.Libraries.some((l) => l.Name === DEMO_LIBRARY)) {
+    await client.request('POST', '/v1/libraries', { Name: DEMO_LIBRARY, Description: 'vdna serve --demo' });
   }
+  const items = await client.request<{ Items: Array<{ PrimaryKey: string }> }>('GET', `/v1/libraries/${DEMO_LIBRARY}/items?Limit=1000`);
+  const have = new Set(items.Items.map((i) => i.PrimaryKey));
+  out(`1. Library "${DEMO_LIBRARY}": ${clips.length} real videos uploaded as onlysave jobs\n`);
+  for (const clip of clips) {
+    const key = keyOf(clip);
+    if (have.has(key)) {
+      out(`   ${key} (already stored)\n`);
+      continue;
+    }
+    const job = await watch((await client.submit({ Library: DEMO_LIBRARY, Mode: 'onlysave', PrimaryKey: key }, { file: clip })).JobId);
+    if (job.State !== 'Success') throw new VdnaError('INVALID_ARGUMENT', `demo job ${job.JobId} ${job.State}: ${job.Message}`);
+    out(`   ${key}: job ${job.JobId} ${job.State}\n`);
+  }
+  return withScratch(async (dir) => {
+    const query = makeCopy(mediaDir, dir, out);
+    out('3. A search job (nosave) on the uploaded copy\n');
+    return watch((await client.submit({ Library: DEMO_LIBRARY, Mode: 'nosave', UserData: 'demo' }, { file: query })).JobId);
+  });
 }

@@ -7,6 +7,7 @@ import { FINAL_STATES, JOB_MODES, type Job } from '../jobs/types.js';
 import type { Match } from '../match/search.js';
 import { defaultDataDir } from '../vdna.js';
 import { defaultServer, ServiceClient, ServiceError } from './client.js';
+import { defaultDemoMedia, runServiceDemo } from './demo.js';
 import { jobProgress } from './progress.js';
 import { matchTable, table } from './table.js';
 
@@ -28,11 +29,14 @@ export function serveCommand(program: Command): Command {
     .option('--callback-secret <secret>', 'HMAC key of callback signatures (default: made once, kept in the data directory)')
     .option('--public-url <url>', 'base URL handed out in results and events')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info)')
-    .action(async (opts: ServeOptions, cmd: Command) => {
+    .option('--demo [dir]', 'once listening, run the demo through the API (clips from DIR, default ../shared/media/video)')
+    .action(async (opts: ServeOptions & { demo?: string | boolean }, cmd: Command) => {
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data ?? defaultDataDir();
-      const service = createService(serviceConfig(dataDir, opts));
+      // The demo's own output reads better without request logs; --log-level still wins.
+      const service = createService(serviceConfig(dataDir, { logLevel: opts.demo ? 'warn' : undefined, ...opts }));
       const url = await service.start();
       process.stderr.write(`vdna serving ${url} (API docs ${url}/docs, data ${dataDir})\n`);
+      if (opts.demo) await serveDemo(url, typeof opts.demo === 'string' ? opts.demo : defaultDemoMedia());
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -43,6 +47,19 @@ export function serveCommand(program: Command): Command {
         process.on('SIGTERM', stop);
       });
     });
+}
+
+/** The demo through the API of the server just started; the server keeps running afterwards. */
+async function serveDemo(url: string, mediaDir: string): Promise<void> {
+  const client = new ServiceClient(url);
+  try {
+    const job = await runServiceDemo(client, mediaDir, (s) => process.stdout.write(s), (id) => watch(client, id, 200));
+    await printResult(client, job, false);
+    out(`Expected: openboard_wannaworktogether, query 8-38 s <-> library 60-90 s.\nResult document: ${job.ResultUrl ?? `${url}/v1/jobs/${job.JobId}/result`}`);
+  } catch (err) {
+    process.stderr.write(`vdna: demo failed: ${(err as Error).message}\n`);
+  }
+  out(`The server keeps running (Ctrl-C stops it). Try: ${url}/docs | VDNA_SERVER=${url} npx vdna jobs list | npx vdna jobs submit demo FILE --wait`);
 }
 
 function printJobs(jobs: Job[]): void {

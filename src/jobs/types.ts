@@ -50,6 +50,8 @@ export interface Job extends JobSubmission {
   CreateTime: string;
   StartTime?: string;
   CompleteTime?: string;
+  /** Where the result document is served (set by the API). */
+  ResultUrl?: string;
 }
 
 export const PRIORITY_MAX = 2;
