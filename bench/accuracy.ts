@@ -16,7 +16,7 @@ import { fingerprintFile, QUERY_VARIANTS, type VideoFingerprint } from '../src/f
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
-import { searchVideo, type SearchOptions } from '../src/match/search.js';
+import type { SearchOptions } from '../src/match/search.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
@@ -112,7 +112,7 @@ export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candida
     rows.set(c.edit, row);
     row.queries++;
     row.pairs += c.master ? 1 : p.keys.length;
-    const matches = searchVideo(index, c.fp, { params, candidates });
+    const matches = index.search(c.fp, { params, candidates });
     const boxes: Box[] = [];
     for (const m of matches) {
       if (m.PrimaryKey !== c.master) {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { VIDEO_DEFAULTS } from './config.js';
 import { VdnaError } from './errors.js';
 import { fingerprintMedia, QUERY_VARIANTS, type VideoFingerprint } from './fingerprint/video/fingerprint.js';
-import { VideoIndex } from './index/video-index.js';
+import { LibraryIndex } from './index/library-index.js';
 import { probe } from './media/probe.js';
-import { searchVideo, type Match, type SearchOptions } from './match/search.js';
+import type { Match, SearchOptions } from './match/search.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { ItemPage, ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store/store.js';
 
@@ -55,7 +55,8 @@ export function checkKey(key: string): void {
 /** vdna as a library: DNA libraries on a store, media added and searched by file path. */
 export class Vdna {
   readonly store: Store;
-  private readonly indexes = new Map<string, VideoIndex>();
+  /** Loaded library indexes, kept current by put and remove. */
+  private readonly indexes = new Map<string, LibraryIndex>();
 
   constructor(opts: { dataDir?: string; store?: Store } = {}) {
     this.store = opts.store ?? new SqliteStore(opts.dataDir ?? defaultDataDir());
@@ -142,7 +143,7 @@ export class Vdna {
     if (this.store.library(library)) this.videoLibrary(library);
     else this.store.createLibrary(library, 'video');
     this.store.putItem(library, item, replace);
-    this.indexes.delete(library);
+    this.indexes.get(library)?.put(item);
     const { hashes: _h, flat: _f, ...summary } = item;
     return summary;
   }
@@ -168,12 +169,21 @@ export class Vdna {
   removeMany(library: string, keys: string[]): boolean[] {
     this.library(library);
     const removed = this.store.transaction(() => keys.map((key) => this.store.removeItem(library, key)));
-    this.indexes.delete(library);
+    const index = this.indexes.get(library);
+    keys.forEach((key, i) => removed[i] && index?.remove(key));
     return removed;
   }
 
   /** The in-memory index of a library, loaded once and kept until the library changes. */
-  index(library: string): VideoIndex {
+  /**
+   * Forgets a loaded index, so that the next search reloads it from the store. For callers whose
+   * transaction around put or remove rolled back after the index had been updated.
+   */
+  forgetIndex(library: string): void {
+    this.indexes.delete(library);
+  }
+
+  index(library: string): LibraryIndex {
     this.videoLibrary(library);
     let index = this.indexes.get(library);
     if (!index) {
@@ -185,7 +195,7 @@ export class Vdna {
           `library "${library}" holds fingerprints of another version (${stale.fingerprintVersion}); re-add its media`,
         );
       }
-      index = new VideoIndex(items);
+      index = new LibraryIndex(items);
       this.indexes.set(library, index);
     }
     return index;
@@ -195,12 +205,12 @@ export class Vdna {
   async search(library: string, path: string, opts: ProgressOptions & SearchOptions = {}): Promise<SearchResult> {
     const index = this.index(library);
     const fp = await this.fingerprint(path, { forSearch: true, onProgress: opts.onProgress, signal: opts.signal });
-    return { Matches: searchVideo(index, fp, opts) };
+    return { Matches: index.search(fp, opts) };
   }
 
   /** Searches a library with a query fingerprint made by `fingerprint(path, { forSearch: true })`. */
   searchFingerprint(library: string, fp: VideoFingerprint, opts: SearchOptions = {}): Match[] {
-    return searchVideo(this.index(library), fp, opts);
+    return this.index(library).search(fp, opts);
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MATCH_DEFAULTS } from '../src/config.js';
 import { popcount32 } from '../src/fingerprint/hamming.js';
 import { MultiIndexHash } from '../src/index/multi-index.js';
+import { LibraryIndex } from '../src/index/library-index.js';
 import { VideoIndex } from '../src/index/video-index.js';
 import { alignSegments, type HashSequence } from '../src/match/align.js';
 import { searchVideo } from '../src/match/search.js';
@@ -138,5 +139,41 @@ describe('search over a library index', () => {
     assert.equal(index.itemOf(399), 0);
     assert.equal(index.itemOf(400), 1);
     assert.equal(index.itemOf(30 * 400 - 1), 29);
+  });
+});
+
+describe('library index kept current', () => {
+  const items = Array.from({ length: 12 }, (_, i) => {
+    const frames = randomSequence(200 + 40 * i, 100 + i);
+    return { key: `item${i}`, fps: FPS, duration: frames.count / FPS, count: frames.count, hashes: frames.hashes, flat: frames.flat };
+  });
+  const query = (i: number, seed: number) => ({ ...copyOf({ ...items[i], variants: 1 }, range(50, 150), 3, seed), fps: FPS, duration: 25 });
+
+  it('answers like an index built from scratch after adds, replacements and removals', () => {
+    const live = new LibraryIndex(items.slice(0, 6));
+    const kept = new Map(items.slice(0, 6).map((i) => [i.key, i]));
+    // Adds, a replacement (item2's key now holds item9's frames), removals of base and recent items.
+    for (const i of [6, 7, 8]) (live.put(items[i]), kept.set(items[i].key, items[i]));
+    const replaced = { ...items[9], key: 'item2' };
+    live.put(replaced);
+    kept.set('item2', replaced);
+    for (const key of ['item0', 'item7']) (live.remove(key), kept.delete(key));
+    const fresh = new VideoIndex([...kept.values()]);
+    assert.equal(live.itemCount, kept.size);
+    for (const [n, i] of [0, 2, 3, 7, 8, 9].entries()) {
+      const q = query(i, 500 + n);
+      assert.deepEqual(live.search(q), searchVideo(fresh, q), `query from item${i}`);
+    }
+    assert.equal(live.search(query(9, 1))[0]?.PrimaryKey, 'item2');
+    assert.deepEqual(live.search(query(0, 2)), [], 'a removed base item is not found');
+    assert.deepEqual(live.search(query(7, 3)), [], 'a removed recent item is not found');
+  });
+
+  it('rebuilds its base once removals pile up, and still answers the same', () => {
+    const live = new LibraryIndex(items);
+    for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8]) live.remove(items[i].key);
+    assert.equal(live.baseIndex.items.length, 3, 'the base was rebuilt without the removed items');
+    const fresh = new VideoIndex(items.slice(9));
+    for (const i of [9, 10, 11, 1]) assert.deepEqual(live.search(query(i, i)), searchVideo(fresh, query(i, i)));
   });
 });

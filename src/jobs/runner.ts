@@ -110,7 +110,13 @@ export class JobRunner {
     let ended: Job | undefined;
     try {
       const { done, commit } = await this.execute(job, signal, progress);
-      ended = this.jobs.complete(job.JobId, done, commit);
+      try {
+        ended = this.jobs.complete(job.JobId, done, commit);
+      } catch (err) {
+        // The transaction rolled back after `commit` had updated the in-memory index.
+        if (commit) this.vdna.forgetIndex(job.Library);
+        throw err;
+      }
     } catch (err) {
       // Interrupted by shutdown: stop() puts it back in the queue.
       if (signal.aborted && signal.reason === ('shutdown' satisfies StopReason)) return;
