@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
-import { CallbackDispatcher, type CallbackConfig } from '../jobs/callbacks.js';
+import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
 import type { InputConfig } from '../jobs/inputs.js';
 import { JobStore } from '../jobs/job-store.js';
 import { JobRunner } from '../jobs/runner.js';

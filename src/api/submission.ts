@@ -1,6 +1,6 @@
 /** A job request, from JSON or from multipart form fields, checked into a JobSubmission before it queues. */
 import { VdnaError } from '../errors.js';
-import { checkCallback, type CallbackConfig } from '../jobs/callbacks.js';
+import { checkCallback, type CallbackConfig } from '../notify/callbacks.js';
 import { checkInput, type InputConfig } from '../jobs/inputs.js';
 import {
   DEFAULT_QUEUE,

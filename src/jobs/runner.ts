@@ -2,7 +2,7 @@
 import { VdnaError } from '../errors.js';
 import type { Match } from '../match/search.js';
 import type { Vdna } from '../vdna.js';
-import type { CallbackDispatcher } from './callbacks.js';
+import type { CallbackDispatcher } from '../notify/callbacks.js';
 import { stageInput, unstage, type InputConfig } from './inputs.js';
 import type { Completion, JobStore } from './job-store.js';
 import type { Job } from './types.js';

@@ -11,7 +11,7 @@ import type { JobRunner } from '../../jobs/runner.js';
 import { JOB_STATES, MAX_JOB_IDS_PER_QUERY, type Job, type JobState, type JobSubmission } from '../../jobs/types.js';
 import { probe } from '../../media/probe.js';
 import type { Vdna } from '../../vdna.js';
-import type { CallbackConfig } from '../../jobs/callbacks.js';
+import type { CallbackConfig } from '../../notify/callbacks.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { ID_PARAM, JOB, LIST_JOBS_QUERY, SUBMIT_JOB } from '../schemas.js';
 import { checkSubmission, type SubmissionFields } from '../submission.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { VdnaError } from '../../errors.js';
-import { checkCallback, type CallbackConfig } from '../../jobs/callbacks.js';
+import { checkCallback, type CallbackConfig } from '../../notify/callbacks.js';
 import type { JobStore } from '../../jobs/job-store.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';

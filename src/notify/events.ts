@@ -1,6 +1,6 @@
 /** The completion event sent to callbacks, shaped like the cloud's DNA-job events, in JSON or XML. */
 import { XMLBuilder } from 'fast-xml-parser';
-import type { Job } from './types.js';
+import type { Job } from '../jobs/types.js';
 
 export interface JobEvent {
   /** AIMediaDNAComplete for save/search jobs (the cloud's name), DNADeleteComplete for delete jobs. */

@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { VdnaError } from '../errors.js';
 import { checkUrl, post, type UrlPolicy } from '../net/safe-http.js';
 import { eventXml, jobEvent } from './events.js';
-import type { Delivery, JobStore } from './job-store.js';
-import type { CallbackTarget } from './types.js';
+import type { Delivery, JobStore } from '../jobs/job-store.js';
+import type { CallbackTarget } from '../jobs/types.js';
 
 export interface CallbackConfig {
   /** Key of the X-Vdna-Signature HMAC. */
