@@ -112,7 +112,7 @@ export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candida
     rows.set(c.edit, row);
     row.queries++;
     row.pairs += c.master ? 1 : p.keys.length;
-    const matches = index.search(c.fp, { params, candidates });
+    const matches = index.search({ video: c.fp }, { params, candidates });
     const boxes: Box[] = [];
     for (const m of matches) {
       if (m.PrimaryKey !== c.master) {

@@ -74,6 +74,44 @@ export const MATCH_DEFAULTS: MatchParams = {
 };
 
 /** Inputs vdna refuses before decoding. */
+/** Audio landmarks (Wang 2003): spectral peaks paired into (f1, f2 - f1, dt) hashes, on a log-frequency axis. */
+export const AUDIO_DEFAULTS = {
+  /** Mono resampling rate: 8 kHz keeps the 250-3900 Hz band that survives low-bitrate codecs and phones. */
+  sampleRate: 8000,
+  fftSize: 512,
+  /** Samples between spectrogram frames: 32 ms. */
+  hop: 256,
+  minHz: 250,
+  maxHz: 3900,
+  /** A peak is the largest magnitude within +-freqRadius bins and +-timeRadius frames. */
+  peakFreqRadius: 6,
+  peakTimeRadius: 5,
+  /** Strongest peaks kept per second (relative, so loudness and noise level do not matter). */
+  peaksPerSecond: 20,
+  /** Targets paired with each anchor peak, nearest in time first. */
+  fanout: 3,
+  /** Pairs span 1..maxDt frames (1.5 s) and at most maxOctaves apart in frequency. */
+  maxDt: 47,
+  maxOctaves: 2,
+  /** Hash resolution of the anchor frequency and of the frequency difference, in steps per octave. */
+  f1Steps: 16,
+  dfSteps: 32,
+};
+
+/** Audio matching: offset votes, then segments from the landmarks that agree. */
+export const AUDIO_MATCH_DEFAULTS = {
+  /** Speed factors tried on the query, both as tempo alone and as tempo with pitch (resampled). */
+  speeds: [0.95, 0.967, 0.983, 1, 1.017, 1.033, 1.05],
+  /** Landmarks agreeing on an offset (+-1 frame) needed to report an item. */
+  minVotes: 10,
+  /** Matched landmarks further apart than this (seconds) split a segment. */
+  maxGapSeconds: 3,
+  minSegmentSeconds: 2,
+  /** Share of the query's landmarks in a segment that must be found in the master. */
+  minSegmentSimilarity: 0.05,
+  maxSegmentsPerItem: 10,
+};
+
 export const LIMITS = {
   maxPixels: 8192 * 8192,
   maxDurationSeconds: 24 * 3600,

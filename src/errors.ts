@@ -3,6 +3,7 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND'
   | 'NOT_MEDIA'
   | 'NO_VIDEO_STREAM'
+  | 'NO_AUDIO_STREAM'
   | 'CORRUPT_MEDIA'
   | 'TRUNCATED_MEDIA'
   | 'TOO_LARGE'

@@ -1,11 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { VIDEO_DEFAULTS } from './config.js';
+import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from './config.js';
+import { fingerprintAudio, libraryLandmarks, type AudioFingerprint } from './fingerprint/audio/fingerprint.js';
 import { VdnaError } from './errors.js';
 import { fingerprintMedia, QUERY_VARIANTS, type VideoFingerprint } from './fingerprint/video/fingerprint.js';
-import { LibraryIndex } from './index/library-index.js';
+import { LibraryIndex, type LibrarySearchOptions } from './index/library-index.js';
 import { probe } from './media/probe.js';
-import type { Match, SearchOptions } from './match/search.js';
+import type { Match } from './match/search.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { ItemPage, ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store/store.js';
 
@@ -17,6 +18,18 @@ export function defaultDataDir(): string {
 }
 
 /** Names the sampling and hashing parameters, so that a library never mixes incompatible hashes. */
+export const AUDIO_FINGERPRINT_VERSION = (() => {
+  const a = AUDIO_DEFAULTS;
+  return `audio-lm-v1:sr${a.sampleRate}:n${a.fftSize}/${a.hop}:hz${a.minHz}-${a.maxHz}:p${a.peakFreqRadius}/${a.peakTimeRadius}/${a.peaksPerSecond}:f${a.fanout}:dt${a.maxDt}:o${a.maxOctaves}:q${a.f1Steps}/${a.dfSteps}`;
+})();
+
+/** A media file's DNA: picture and sound, each when the file has a usable one. */
+export interface MediaFingerprint {
+  duration: number;
+  video?: VideoFingerprint;
+  audio?: AudioFingerprint;
+}
+
 export const FINGERPRINT_VERSION = (() => {
   const v = VIDEO_DEFAULTS;
   return `video-dct64-v1:fps${v.sampleFps}x${v.oversample}p${v.poolFrames}:t${v.thumbSize}:d${v.dctSize}:c${v.centreFraction}:m${v.maskBottom}/${v.maskCorner}:f${v.flatStdDev}:b${v.borderMaxMean}/${v.borderMaxStd}`;
@@ -79,11 +92,11 @@ export class Vdna {
     return this.store.createLibrary(name, mediaType, description);
   }
 
-  /** The library, which must hold video: the only media type fingerprinted so far. */
-  private videoLibrary(name: string): LibraryInfo {
+  /** The library, which must hold video or audio: the media types fingerprinted so far. */
+  mediaLibrary(name: string): LibraryInfo {
     const lib = this.library(name);
-    if (lib.mediaType !== 'video') {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds ${lib.mediaType}; only video libraries can be searched or added to yet`);
+    if (lib.mediaType !== 'video' && lib.mediaType !== 'audio') {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds ${lib.mediaType}; only video and audio libraries can be searched or added to yet`);
     }
     return lib;
   }
@@ -99,53 +112,72 @@ export class Vdna {
     return this.store.listItems(library, page);
   }
 
-  /** Fingerprints a media file: with every query variant when it is to be searched, else as a library stores it. */
-  async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean }): Promise<VideoFingerprint> {
+  /**
+   * Fingerprints a media file for a library of `mediaType`: picture (with every query variant when it
+   * is to be searched) and sound, in parallel. Stored video needs a picture; stored audio, a sound
+   * track; a query to a video library may have either.
+   */
+  async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean; mediaType?: MediaType }): Promise<MediaFingerprint> {
+    const mediaType = opts.mediaType ?? 'video';
+    if (mediaType !== 'video' && mediaType !== 'audio') {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${mediaType} libraries are not fingerprinted yet`);
+    }
     const info = await probe(path);
-    const fp = await fingerprintMedia(info, {
-      variants: opts.forSearch ? QUERY_VARIANTS : undefined,
-      onProgress: opts.onProgress,
-      signal: opts.signal,
-    });
-    if (fp.flat.every((f) => f === 1)) {
+    if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${path}; this library holds audio`);
+    if (mediaType === 'video' && !info.video && (!opts.forSearch || !info.audio)) {
+      throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
+    }
+    const withVideo = mediaType === 'video' && info.video !== undefined;
+    const [video, audio] = await Promise.all([
+      withVideo
+        ? fingerprintMedia(info, { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal })
+        : undefined,
+      info.audio ? fingerprintAudio(info, { signal: opts.signal, onProgress: withVideo ? undefined : opts.onProgress }) : undefined,
+    ]);
+    const usableVideo = video && !video.flat.every((f) => f === 1) ? video : undefined;
+    const usableAudio = audio && audio.landmarks.count > 0 ? audio : undefined;
+    if (withVideo && !usableVideo && (!opts.forSearch || !usableAudio)) {
       throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
     }
-    return fp;
+    if (mediaType === 'audio' && !usableAudio) throw new VdnaError('TOO_SHORT', `no usable sound in ${path}: silent or too short`);
+    return { duration: Math.max(video?.duration ?? 0, audio?.duration ?? 0), video: usableVideo, audio: usableAudio };
   }
 
-  /** The item a library stores for a fingerprint; a query fingerprint gives its variant 0, the library's view. */
-  itemOf(key: string, source: string, fp: VideoFingerprint): StoredItem {
+  /** The item a library stores for a fingerprint; a query's picture gives its variant 0, the library's view. */
+  itemOf(key: string, source: string, fp: MediaFingerprint): StoredItem {
     checkKey(key);
-    let hashes = fp.hashes;
-    if (fp.variants > 1) {
-      hashes = new Uint32Array(fp.count * 2);
-      for (let k = 0; k < fp.count; k++) {
-        hashes[2 * k] = fp.hashes[2 * k * fp.variants];
-        hashes[2 * k + 1] = fp.hashes[2 * k * fp.variants + 1];
+    const v = fp.video;
+    let hashes = v?.hashes ?? new Uint32Array(0);
+    if (v && v.variants > 1) {
+      hashes = new Uint32Array(v.count * 2);
+      for (let k = 0; k < v.count; k++) {
+        hashes[2 * k] = v.hashes[2 * k * v.variants];
+        hashes[2 * k + 1] = v.hashes[2 * k * v.variants + 1];
       }
     }
     return {
       key,
       source,
       duration: fp.duration,
-      fps: fp.fps,
-      count: fp.count,
+      fps: v?.fps ?? 0,
+      count: v?.count ?? 0,
       hashes,
-      flat: fp.flat,
+      flat: v?.flat ?? new Uint8Array(0),
       fingerprintVersion: FINGERPRINT_VERSION,
       addedAt: new Date().toISOString(),
+      ...(fp.audio && { audio: { frameRate: fp.audio.frameRate, landmarks: libraryLandmarks(fp.audio), version: AUDIO_FINGERPRINT_VERSION } }),
     };
   }
 
   /** Stores an item (in the caller's transaction, if any), creating a video library if needed. */
   put(library: string, item: StoredItem, replace = false): ItemSummary {
     checkLibraryName(library);
-    if (this.store.library(library)) this.videoLibrary(library);
+    if (this.store.library(library)) this.mediaLibrary(library);
     else this.store.createLibrary(library, 'video');
     this.store.putItem(library, item, replace);
     this.indexes.get(library)?.put(item);
-    const { hashes: _h, flat: _f, ...summary } = item;
-    return summary;
+    const { hashes: _h, flat: _f, audio, ...summary } = item;
+    return { ...summary, hasAudio: audio !== undefined };
   }
 
   /** Fingerprints a file and stores it under `key`, creating the library if needed. All or nothing. */
@@ -155,8 +187,8 @@ export class Vdna {
     if (!opts.force && this.store.hasItem(library, key)) {
       throw new VdnaError('DUPLICATE_KEY', `key "${key}" already exists in library "${library}" (use --force to replace it)`);
     }
-    if (this.store.library(library)) this.videoLibrary(library);
-    const fp = await this.fingerprint(path, { forSearch: false, onProgress: opts.onProgress, signal: opts.signal });
+    const mediaType = this.store.library(library) ? this.mediaLibrary(library).mediaType : 'video';
+    const fp = await this.fingerprint(path, { forSearch: false, mediaType, onProgress: opts.onProgress, signal: opts.signal });
     return this.put(library, this.itemOf(key, path, fp), opts.force ?? false);
   }
 
@@ -184,15 +216,17 @@ export class Vdna {
   }
 
   index(library: string): LibraryIndex {
-    this.videoLibrary(library);
+    this.mediaLibrary(library);
     let index = this.indexes.get(library);
     if (!index) {
       const items = this.store.loadItems(library);
-      const stale = items.find((i) => i.fingerprintVersion !== FINGERPRINT_VERSION);
+      const stale = items.find(
+        (i) => (i.count > 0 && i.fingerprintVersion !== FINGERPRINT_VERSION) || (i.audio && i.audio.version !== AUDIO_FINGERPRINT_VERSION),
+      );
       if (stale) {
         throw new VdnaError(
           'INVALID_ARGUMENT',
-          `library "${library}" holds fingerprints of another version (${stale.fingerprintVersion}); re-add its media`,
+          `library "${library}" holds fingerprints of another version (${stale.fingerprintVersion} ${stale.audio?.version ?? ''}); re-add its media`,
         );
       }
       index = new LibraryIndex(items);
@@ -202,14 +236,15 @@ export class Vdna {
   }
 
   /** Every item of the library that the file shares content with, with the matching segments. */
-  async search(library: string, path: string, opts: ProgressOptions & SearchOptions = {}): Promise<SearchResult> {
+  async search(library: string, path: string, opts: ProgressOptions & LibrarySearchOptions = {}): Promise<SearchResult> {
     const index = this.index(library);
-    const fp = await this.fingerprint(path, { forSearch: true, onProgress: opts.onProgress, signal: opts.signal });
+    const { mediaType } = this.library(library);
+    const fp = await this.fingerprint(path, { forSearch: true, mediaType, onProgress: opts.onProgress, signal: opts.signal });
     return { Matches: index.search(fp, opts) };
   }
 
   /** Searches a library with a query fingerprint made by `fingerprint(path, { forSearch: true })`. */
-  searchFingerprint(library: string, fp: VideoFingerprint, opts: SearchOptions = {}): Match[] {
+  searchFingerprint(library: string, fp: MediaFingerprint, opts: LibrarySearchOptions = {}): Match[] {
     return this.index(library).search(fp, opts);
   }
 

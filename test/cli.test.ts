@@ -81,7 +81,7 @@ describe('vdna CLI on real media', () => {
 
     const table = run('search', 'films', query);
     assert.equal(table.status, 0);
-    assert.match(table.stdout, /bottle\s+0\.\d+\s+0:0[34]\.\d+-0:1[56]\.\d+\s+0:1[12]\.\d+-0:2[34]\.\d+/);
+    assert.match(table.stdout, /bottle\s+0\.\d+\s+video\s+0:0[34]\.\d+-0:1[56]\.\d+\s+0:1[12]\.\d+-0:2[34]\.\d+/);
   });
 
   it('reports no match for unrelated media', () => {

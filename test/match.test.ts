@@ -162,11 +162,11 @@ describe('library index kept current', () => {
     assert.equal(live.itemCount, kept.size);
     for (const [n, i] of [0, 2, 3, 7, 8, 9].entries()) {
       const q = query(i, 500 + n);
-      assert.deepEqual(live.search(q), searchVideo(fresh, q), `query from item${i}`);
+      assert.deepEqual(live.search({ video: q }), searchVideo(fresh, q), `query from item${i}`);
     }
-    assert.equal(live.search(query(9, 1))[0]?.PrimaryKey, 'item2');
-    assert.deepEqual(live.search(query(0, 2)), [], 'a removed base item is not found');
-    assert.deepEqual(live.search(query(7, 3)), [], 'a removed recent item is not found');
+    assert.equal(live.search({ video: query(9, 1) })[0]?.PrimaryKey, 'item2');
+    assert.deepEqual(live.search({ video: query(0, 2) }), [], 'a removed base item is not found');
+    assert.deepEqual(live.search({ video: query(7, 3) }), [], 'a removed recent item is not found');
   });
 
   it('rebuilds its base once removals pile up, and still answers the same', () => {
@@ -174,6 +174,6 @@ describe('library index kept current', () => {
     for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8]) live.remove(items[i].key);
     assert.equal(live.baseIndex.items.length, 3, 'the base was rebuilt without the removed items');
     const fresh = new VideoIndex(items.slice(9));
-    for (const i of [9, 10, 11, 1]) assert.deepEqual(live.search(query(i, i)), searchVideo(fresh, query(i, i)));
+    for (const i of [9, 10, 11, 1]) assert.deepEqual(live.search({ video: query(i, i) }), searchVideo(fresh, query(i, i)));
   });
 });

@@ -17,7 +17,7 @@ test('vdna serve --demo uploads the library, finds the pirated copy through a jo
     const log = server.log();
     assert.doesNotMatch(log, /demo failed/);
     // The copy holds openboard 60-90 s at query 8-38 s (to a sample or two).
-    const m = /openboard_wannaworktogether\s+(\d\.\d{3})\s+0:(\d\d\.\d\d)-0:(\d\d\.\d\d)\s+1:(\d\d\.\d\d)-1:(\d\d\.\d\d)/.exec(log);
+    const m = /openboard_wannaworktogether\s+(\d\.\d{3})\s+video\s+0:(\d\d\.\d\d)-0:(\d\d\.\d\d)\s+1:(\d\d\.\d\d)-1:(\d\d\.\d\d)/.exec(log);
     assert.ok(m, log);
     const [, , qs, qe, ms, me] = m.map(Number);
     assert.ok(Math.abs(qs - 8) <= 0.5 && Math.abs(qe - 38) <= 0.75, `query ${qs}-${qe}`);

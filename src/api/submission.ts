@@ -67,10 +67,7 @@ export function checkSubmission(
   const library = str(fields.Library, 'Library');
   if (!library) throw bad('Library is required');
   checkLibraryName(library);
-  const lib = ctx.vdna.library(library);
-  if (lib.mediaType !== 'video') {
-    throw new VdnaError('WRONG_MEDIA_TYPE', `library "${library}" holds ${lib.mediaType}; only video libraries take jobs yet`);
-  }
+  ctx.vdna.mediaLibrary(library);
   const mode = (str(fields.Mode, 'Mode') ?? 'nosave') as JobMode;
   if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
+import { MEDIA_TYPES, type MediaType } from '../store/store.js';
 import { defaultDataDir, Vdna } from '../vdna.js';
 import { ServiceError } from './client.js';
 import { defaultDemoMedia, runDemo } from './demo.js';
@@ -53,7 +54,8 @@ export function buildProgram(): Command {
         } finally {
           bar.stop();
         }
-        process.stdout.write(`added "${item.key}" to ${library}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
+        const parts = [`${item.duration.toFixed(1)} s`, ...(item.count ? [`${item.count} frames`] : []), item.hasAudio ? 'sound' : 'no sound'];
+        process.stdout.write(`added "${item.key}" to ${library}: ${parts.join(", ")}\n`);
       }),
     );
 
@@ -106,6 +108,20 @@ export function buildProgram(): Command {
       action((vdna, library: string, opts: { key: string }) => {
         vdna.remove(library, opts.key);
         process.stdout.write(`removed "${opts.key}" from ${library}\n`);
+      }),
+    );
+
+  program
+    .command('create')
+    .description('create a library (vdna add creates video libraries by itself)')
+    .argument('<library>')
+    .addOption(new Option('--type <type>', 'what it holds').choices([...MEDIA_TYPES]).default('video'))
+    .option('--description <text>', 'what the library is for', '')
+    .action(
+      action((vdna, library: string, opts: { type: MediaType; description: string }) => {
+        if (vdna.store.library(library)) throw new VdnaError('DUPLICATE_LIBRARY', `a library named "${library}" exists`);
+        const lib = vdna.createLibrary(library, opts.description, opts.type);
+        process.stdout.write(`created ${lib.mediaType} library ${lib.name}\n`);
       }),
     );
 

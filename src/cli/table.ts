@@ -23,13 +23,17 @@ export function formatSeconds(s: number): string {
 export function matchTable(matches: Match[]): string {
   if (matches.length === 0) return 'no match';
   const rows = matches.flatMap((m) =>
-    m.VideoMatchSegments.map((s, i) => [
+    [
+      ...m.VideoMatchSegments.map((s) => ['video', s] as const),
+      ...m.AudioMatchSegments.map((s) => ['audio', s] as const),
+    ].map(([track, s], i) => [
       i === 0 ? m.PrimaryKey : '',
       i === 0 ? m.GlobalSimilarity.toFixed(3) : '',
+      track,
       `${formatSeconds(s.StartTime)}-${formatSeconds(s.EndTime)}`,
       `${formatSeconds(s.MasterStartTime)}-${formatSeconds(s.MasterEndTime)}`,
       s.Similarity.toFixed(3),
     ]),
   );
-  return table(['key', 'similarity', 'query', 'library', 'segment similarity'], rows);
+  return table(['key', 'similarity', 'track', 'query', 'library', 'segment similarity'], rows);
 }

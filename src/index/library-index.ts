@@ -1,9 +1,46 @@
+import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
+import { searchAudio, type AudioMatchParams } from '../match/audio-match.js';
+import { fuseMatches } from '../match/fuse.js';
 import { searchVideo, type Match, type QueryFrames, type SearchOptions } from '../match/search.js';
+import type { StoredAudio } from '../store/store.js';
+import { AudioIndex } from './audio-index.js';
 import { VideoIndex, type ItemFrames } from './video-index.js';
+
+/** What the index keeps of an item: its frames (count 0 when it has no picture) and its sound. */
+export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'> };
+
+/** A query: picture, sound, or both. */
+export interface Query {
+  video?: QueryFrames;
+  audio?: AudioFingerprint;
+}
+
+export interface LibrarySearchOptions extends SearchOptions {
+  audioParams?: Partial<AudioMatchParams>;
+}
 
 /** Frames added since the last rebuild, beyond which the base is rebuilt (or this share of the base). */
 const MIN_RECENT_FRAMES = 50_000;
 const RECENT_SHARE = 1 / 8;
+
+/** The picture and sound indexes of a set of items. */
+class Part {
+  readonly video: VideoIndex;
+  readonly audio: AudioIndex;
+
+  constructor(items: IndexItem[]) {
+    this.video = new VideoIndex(items.filter((i) => i.count > 0));
+    this.audio = new AudioIndex(
+      items.filter((i) => i.audio).map((i) => ({ key: i.key, frameRate: i.audio!.frameRate, duration: i.duration, landmarks: i.audio!.landmarks })),
+    );
+  }
+
+  search(query: Query, opts: LibrarySearchOptions): Match[] {
+    const video = query.video && this.video.items.length ? searchVideo(this.video, query.video, opts) : [];
+    const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
+    return fuseMatches(video, audio);
+  }
+}
 
 /**
  * A library's index kept current as items come and go, without reloading the library: an immutable
@@ -12,70 +49,64 @@ const RECENT_SHARE = 1 / 8;
  * base is rebuilt in memory. A search is the union over both parts, minus the removed base keys.
  */
 export class LibraryIndex {
-  private base!: VideoIndex;
-  private baseKeys!: Set<string>;
+  private base!: Part;
+  private baseItems!: Map<string, IndexItem>;
   private readonly removed = new Set<string>();
-  private readonly recent = new Map<string, ItemFrames>();
-  private recentIndex?: VideoIndex;
+  private readonly recent = new Map<string, IndexItem>();
+  private recentPart?: Part;
 
-  constructor(items: ItemFrames[]) {
+  constructor(items: IndexItem[]) {
     this.rebuild(items);
   }
 
-  private rebuild(items: ItemFrames[]): void {
-    this.base = new VideoIndex(items);
-    this.baseKeys = new Set(items.map((i) => i.key));
+  private rebuild(items: IndexItem[]): void {
+    this.base = new Part(items);
+    this.baseItems = new Map(items.map((i) => [i.key, i]));
     this.removed.clear();
     this.recent.clear();
-    this.recentIndex = undefined;
-  }
-
-  /** Every live item, as frames (views into the indexes; no copy). */
-  private liveItems(): ItemFrames[] {
-    const base = this.base.items
-      .filter((i) => !this.removed.has(i.key))
-      .map((i) => ({ key: i.key, fps: i.fps, duration: i.duration, count: i.frames.count, hashes: i.frames.hashes, flat: i.frames.flat }));
-    return [...base, ...this.recent.values()];
+    this.recentPart = undefined;
   }
 
   private maybeRebuild(): void {
-    const recentFrames = [...this.recent.values()].reduce((a, i) => a + i.count, 0);
-    const limit = Math.max(MIN_RECENT_FRAMES, this.base.totalFrames * RECENT_SHARE);
-    if (recentFrames > limit || this.removed.size > Math.max(8, this.baseKeys.size * RECENT_SHARE)) this.rebuild(this.liveItems());
+    const size = (items: Iterable<IndexItem>) => [...items].reduce((a, i) => a + i.count + (i.audio?.landmarks.length ?? 0) / 8, 0);
+    const limit = Math.max(MIN_RECENT_FRAMES, size(this.baseItems.values()) * RECENT_SHARE);
+    if (size(this.recent.values()) > limit || this.removed.size > Math.max(8, this.baseItems.size * RECENT_SHARE)) {
+      this.rebuild([...[...this.baseItems.values()].filter((i) => !this.removed.has(i.key)), ...this.recent.values()]);
+    }
   }
 
   /** Adds an item, or replaces the item of that key. */
-  put(item: ItemFrames): void {
-    if (this.baseKeys.has(item.key)) this.removed.add(item.key);
+  put(item: IndexItem): void {
+    if (this.baseItems.has(item.key)) this.removed.add(item.key);
     this.recent.set(item.key, item);
-    this.recentIndex = undefined;
+    this.recentPart = undefined;
     this.maybeRebuild();
   }
 
   remove(key: string): void {
-    if (this.recent.delete(key)) this.recentIndex = undefined;
-    if (this.baseKeys.has(key)) this.removed.add(key);
+    if (this.recent.delete(key)) this.recentPart = undefined;
+    if (this.baseItems.has(key)) this.removed.add(key);
     this.maybeRebuild();
   }
 
   get itemCount(): number {
-    return this.baseKeys.size - this.removed.size + this.recent.size;
+    return this.baseItems.size - this.removed.size + this.recent.size;
   }
 
-  get totalFrames(): number {
-    return this.base.totalFrames + (this.recentIndex?.totalFrames ?? 0);
-  }
-
-  /** The base index (for benchmarks that look inside it). */
+  /** The base's picture index (for benchmarks that look inside it). */
   get baseIndex(): VideoIndex {
-    return this.base;
+    return this.base.video;
   }
 
-  search(query: QueryFrames, opts: SearchOptions = {}): Match[] {
-    const matches = searchVideo(this.base, query, opts).filter((m) => !this.removed.has(m.PrimaryKey));
+  get baseAudioIndex(): AudioIndex {
+    return this.base.audio;
+  }
+
+  search(query: Query, opts: LibrarySearchOptions = {}): Match[] {
+    const matches = this.base.search(query, opts).filter((m) => !this.removed.has(m.PrimaryKey));
     if (this.recent.size > 0) {
-      this.recentIndex ??= new VideoIndex([...this.recent.values()]);
-      matches.push(...searchVideo(this.recentIndex, query, opts));
+      this.recentPart ??= new Part([...this.recent.values()]);
+      matches.push(...this.recentPart.search(query, opts));
     }
     return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
   }

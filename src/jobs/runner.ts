@@ -167,6 +167,7 @@ export class JobRunner {
     progress(0.05);
     const fp = await this.vdna.fingerprint(path, {
       forSearch: job.Mode !== 'onlysave',
+      mediaType: library.mediaType,
       signal,
       onProgress: (seconds, total) => total > 0 && progress(0.05 + (0.9 * seconds) / total),
     });

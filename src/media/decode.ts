@@ -41,17 +41,45 @@ const MIN_COVERAGE = 0.9;
 export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSink): Promise<SampledFrames> {
   const video = info.video;
   if (!video) return Promise.reject(new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path}`));
-  const frameBytes = opts.size * opts.size;
   const args = [
-    '-hide_banner', '-nostdin', '-v', 'error',
     '-threads', String(opts.threads ?? 0),
     '-i', info.path,
     '-map', `0:${video.index}`, '-an', '-sn', '-dn',
     '-vf', `fps=${opts.fps},scale=${opts.size}:${opts.size}:flags=area,format=gray`,
     '-f', 'rawvideo', 'pipe:1',
   ];
+  return runDecoder(info, args, {
+    what: 'video frames',
+    unitBytes: opts.size * opts.size,
+    unitsPerSecond: opts.fps,
+    expectedSeconds: video.duration || info.duration,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  }, (bytes, index) => sink(new Uint8Array(bytes), index)).then((count) => ({ fps: opts.fps, size: opts.size, count }));
+}
+
+export interface DecoderRun {
+  /** What the units are, for messages ("video frames"). */
+  what: string;
+  /** Bytes per unit (a frame, a block of samples); units are handed over whole. */
+  unitBytes: number;
+  unitsPerSecond: number;
+  /** Seconds the container announces (0: unknown), to tell a truncated file. */
+  expectedSeconds: number;
+  onProgress?: (seconds: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one ffmpeg child with `args` (after the common flags), hands its raw output to `sink` in whole
+ * units, and tells corrupt and truncated media apart from good media. Resolves with the unit count.
+ */
+export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sink: (unit: Buffer, index: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tools().ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
+    const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: run.signal,
+    });
     let pending: Buffer = Buffer.alloc(0);
     let count = 0;
     let lastReport = -1;
@@ -59,15 +87,15 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
     child.stdout.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       let at = 0;
-      while (pending.length - at >= frameBytes) {
-        sink(new Uint8Array(pending.subarray(at, at + frameBytes)), count++);
-        at += frameBytes;
+      while (pending.length - at >= run.unitBytes) {
+        sink(pending.subarray(at, at + run.unitBytes), count++);
+        at += run.unitBytes;
       }
       pending = pending.subarray(at);
-      const seconds = count / opts.fps;
-      if (opts.onProgress && seconds - lastReport >= 1) {
+      const seconds = count / run.unitsPerSecond;
+      if (run.onProgress && seconds - lastReport >= 1) {
         lastReport = seconds;
-        opts.onProgress(seconds);
+        run.onProgress(seconds);
       }
     });
     child.stderr.on('data', (chunk: Buffer) => {
@@ -85,23 +113,22 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
         return;
       }
       if (count === 0) {
-        reject(new VdnaError('CORRUPT_MEDIA', `no decodable video frames in ${info.path}`));
+        reject(new VdnaError('CORRUPT_MEDIA', `no decodable ${run.what} in ${info.path}`));
         return;
       }
       if (errorLines.length > MAX_DECODE_ERRORS) {
         reject(new VdnaError('CORRUPT_MEDIA', `${errorLines.length} decode errors in ${info.path} (last: ${lastError})`));
         return;
       }
-      const expected = video.duration || info.duration;
-      const decoded = count / opts.fps;
-      if (expected > 0 && decoded < expected * MIN_COVERAGE - 1 / opts.fps) {
+      const decoded = count / run.unitsPerSecond;
+      if (run.expectedSeconds > 0 && decoded < run.expectedSeconds * MIN_COVERAGE - 1 / run.unitsPerSecond) {
         reject(
-          new VdnaError('TRUNCATED_MEDIA', `${info.path} is truncated or damaged: decoded ${decoded.toFixed(1)} s of ${expected.toFixed(1)} s`),
+          new VdnaError('TRUNCATED_MEDIA', `${info.path} is truncated or damaged: decoded ${decoded.toFixed(1)} s of ${run.expectedSeconds.toFixed(1)} s`),
         );
         return;
       }
-      opts.onProgress?.(decoded);
-      resolve({ fps: opts.fps, size: opts.size, count });
+      run.onProgress?.(decoded);
+      resolve(count);
     });
   });
 }

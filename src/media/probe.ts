@@ -17,12 +17,23 @@ export interface VideoStreamInfo {
   duration: number;
 }
 
+export interface AudioStreamInfo {
+  index: number;
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  /** Seconds of this stream alone; 0 when the container does not say. */
+  duration: number;
+}
+
 export interface MediaInfo {
   path: string;
   format: string;
   /** Seconds; 0 when the container does not say. */
   duration: number;
   video?: VideoStreamInfo;
+  /** The first audio stream. */
+  audio?: AudioStreamInfo;
   hasAudio: boolean;
 }
 
@@ -37,6 +48,8 @@ interface FfprobeJson {
     avg_frame_rate?: string;
     r_frame_rate?: string;
     duration?: string;
+    sample_rate?: string;
+    channels?: number;
     disposition?: { attached_pic?: number };
   }>;
 }
@@ -79,6 +92,16 @@ export async function probe(path: string): Promise<MediaInfo> {
     duration,
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
   };
+  const audioStream = streams.find((s) => s.codec_type === 'audio');
+  if (audioStream) {
+    info.audio = {
+      index: audioStream.index,
+      codec: audioStream.codec_name ?? 'unknown',
+      sampleRate: Number(audioStream.sample_rate ?? 0) || 0,
+      channels: audioStream.channels ?? 0,
+      duration: Number(audioStream.duration ?? 0) || duration,
+    };
+  }
   if (videoStream) {
     info.video = {
       index: videoStream.index,

@@ -26,6 +26,13 @@ CREATE TABLE IF NOT EXISTS items (
 );
 `;
 
+/** Columns added after the first release, added to older databases on open. */
+const ADDED_COLUMNS: Array<[table: string, column: string, type: string]> = [
+  ['items', 'audio', 'BLOB'],
+  ['items', 'audio_rate', 'REAL'],
+  ['items', 'audio_version', 'TEXT'],
+];
+
 function packBits(flags: Uint8Array): Buffer {
   const out = Buffer.alloc(Math.ceil(flags.length / 8));
   flags.forEach((f, i) => {
@@ -62,6 +69,10 @@ interface ItemRow {
   added_at: string;
   hashes?: Buffer;
   flat?: Buffer;
+  audio?: Buffer | null;
+  audio_rate?: number | null;
+  audio_version?: string | null;
+  has_audio?: number;
 }
 
 /** The embedded default: one SQLite file (WAL) under the data directory. */
@@ -77,6 +88,10 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   /** Libraries with their item count and stored seconds; one library when `name` is given. */
@@ -130,8 +145,8 @@ export class SqliteStore implements Store {
   putItem(library: string, item: StoredItem, replace: boolean): void {
     const insert = this.db.prepare(
       `INSERT ${replace ? 'OR REPLACE' : ''} INTO items
-         (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     try {
       insert.run(
@@ -145,6 +160,9 @@ export class SqliteStore implements Store {
         packBits(item.flat),
         item.fingerprintVersion,
         item.addedAt,
+        item.audio ? wordsToBuffer(item.audio.landmarks) : null,
+        item.audio?.frameRate ?? null,
+        item.audio?.version ?? null,
       );
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -169,19 +187,20 @@ export class SqliteStore implements Store {
       flat: row.flat ? unpackBits(row.flat, row.frame_count) : new Uint8Array(0),
       fingerprintVersion: row.fp_version,
       addedAt: row.added_at,
+      ...(row.audio && { audio: { frameRate: row.audio_rate!, landmarks: bufferToWords(row.audio), version: row.audio_version! } }),
     };
   }
 
   listItems(library: string, page?: ItemPage): ItemSummary[] {
     const rows = this.db
       .prepare(
-        `SELECT key, source, duration, fps, frame_count, fp_version, added_at FROM items
+        `SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio FROM items
           WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
       )
       .all(library, ...(page?.after !== undefined ? [page.after] : []), ...(page ? [page.limit] : [])) as ItemRow[];
     return rows.map((r) => {
-      const { hashes: _h, flat: _f, ...summary } = this.toItem(r);
-      return summary;
+      const { hashes: _h, flat: _f, audio: _a, ...summary } = this.toItem(r);
+      return { ...summary, hasAudio: r.has_audio === 1 };
     });
   }
 

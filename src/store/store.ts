@@ -28,9 +28,23 @@ export interface StoredItem {
   /** Which fingerprint parameters made it; a library must not mix them. */
   fingerprintVersion: string;
   addedAt: string;
+  /** The sound track's landmarks, when the media has one. */
+  audio?: StoredAudio;
 }
 
-export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat'>;
+export interface StoredAudio {
+  /** Spectrogram frames per second. */
+  frameRate: number;
+  /** (hash, frame) pairs. */
+  landmarks: Uint32Array;
+  /** Which audio fingerprint parameters made it. */
+  version: string;
+}
+
+export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat' | 'audio'> & {
+  /** Whether the item has a sound fingerprint. */
+  hasAudio: boolean;
+};
 
 /** One page of a library's items in key order; `after` is the last key of the previous page. */
 export interface ItemPage {

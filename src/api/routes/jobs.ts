@@ -10,6 +10,7 @@ import type { JobFilter, JobStore } from '../../jobs/job-store.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import { JOB_STATES, MAX_JOB_IDS_PER_QUERY, type Job, type JobState, type JobSubmission } from '../../jobs/types.js';
 import { probe } from '../../media/probe.js';
+import type { MediaType } from '../../store/store.js';
 import type { Vdna } from '../../vdna.js';
 import type { CallbackConfig } from '../../notify/callbacks.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
@@ -27,11 +28,17 @@ export interface JobRouteContext {
 
 const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY_SCHEMA, 413: ERROR_BODY_SCHEMA, 415: ERROR_BODY_SCHEMA };
 
-/** Media a video library can take: readable by ffprobe, with a picture. Checked before the job queues. */
-async function checkMedia(path: string, shownAs: string): Promise<void> {
+/**
+ * Media the job's library can take, checked before the job queues: readable by ffprobe, with a sound
+ * track for an audio library, with a picture to store in a video library (a query may be sound only).
+ */
+async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
   try {
     const info = await probe(path);
-    if (!info.video) throw new VdnaError('NO_VIDEO_STREAM', `${path} has no video stream; this library holds video`);
+    if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `${path} has no audio stream; this library holds audio`);
+    if (mediaType === 'video' && !info.video && (storing || !info.audio)) {
+      throw new VdnaError('NO_VIDEO_STREAM', `${path} has no video stream; this library holds video`);
+    }
   } catch (err) {
     if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
     throw err;
@@ -60,7 +67,7 @@ async function receiveUpload(req: FastifyRequest, ctx: JobRouteContext, id: stri
     }
     if (fileName === undefined) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
     const submission = checkSubmission(fields as SubmissionFields, ctx, fileName);
-    await checkMedia(part, fileName);
+    await checkMedia(part, fileName, ctx.vdna.library(submission.Library).mediaType, submission.Mode !== 'nosave');
     await rename(part, stagedPath(ctx.inputs, id));
     return submission;
   } catch (err) {
@@ -101,7 +108,10 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
       } else {
         if (!req.body || typeof req.body !== 'object') throw new VdnaError('MALFORMED_REQUEST', 'send the job as a JSON object or multipart/form-data');
         submission = checkSubmission(req.body, ctx);
-        if (submission.Input?.Type === 'Path') await checkMedia(submission.Input.Source, submission.Input.Source);
+        if (submission.Input?.Type === 'Path') {
+          const { mediaType } = ctx.vdna.library(submission.Library);
+          await checkMedia(submission.Input.Source, submission.Input.Source, mediaType, submission.Mode !== 'nosave');
+        }
       }
       const job = ctx.jobs.submit(submission, id);
       req.log.info({ jobId: id, library: job.Library, mode: job.Mode, input: job.Input?.Type }, 'job submitted');

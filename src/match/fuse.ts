@@ -1,0 +1,29 @@
+import type { Match, MatchSegment } from './search.js';
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Duration-weighted mean similarity of a track's segments (0 when there are none). */
+export function trackSimilarity(segments: MatchSegment[]): number {
+  const weight = segments.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
+  return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / weight : 0;
+}
+
+/**
+ * One Match per library item from the tracks that matched. GlobalSimilarity is the largest of the
+ * tracks' similarities: a copy is a copy through whichever track survived the edit (a re-uploaded
+ * film with dubbed sound matches by picture; a music video with a new picture, by sound).
+ */
+export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>): Match[] {
+  const byKey = new Map<string, Match>();
+  for (const m of video) byKey.set(m.PrimaryKey, { ...m });
+  for (const [key, segments] of audio) {
+    const m = byKey.get(key) ?? { PrimaryKey: key, GlobalSimilarity: 0, VideoMatchSegments: [], AudioMatchSegments: [], TextMatchSegments: [] };
+    m.AudioMatchSegments = segments;
+    byKey.set(key, m);
+  }
+  const out = [...byKey.values()].map((m) => ({
+    ...m,
+    GlobalSimilarity: round(Math.max(trackSimilarity(m.VideoMatchSegments), trackSimilarity(m.AudioMatchSegments))),
+  }));
+  return out.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+}
