@@ -1,5 +1,5 @@
 /**
- * npm run bench:accuracy -- [--split test|tune|both] [--no-mpeg7] [--candidates auto|all|index]
+ * npm run bench:accuracy -- [--split test|tune|both] [--only audio|video] [--no-mpeg7] [--candidates auto|all|index]
  *
  * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
  * (and unrelated queries from videos outside it), searches each query against the whole library and
@@ -20,6 +20,7 @@ import type { SearchOptions } from '../src/match/search.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
+import { evaluateAudio, prepareAudio } from './audio-accuracy.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
 import { OUT } from './paths.js';
@@ -178,6 +179,22 @@ async function main() {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const splits: Split[] = arg('--split') === 'tune' ? ['tune'] : arg('--split') === 'test' ? ['test'] : ['tune', 'test'];
+  const only = arg('--only');
+  if (only !== 'video') {
+    for (const split of splits) {
+      process.stderr.write(`[audio ${split}] preparing\n`);
+      const p = await prepareAudio(split);
+      const t0 = performance.now();
+      const rows = evaluateAudio(p);
+      const searchMs = (performance.now() - t0) / p.cases.length;
+      console.log(`\n## audio, ${split} half: library of ${p.keys.length} recordings, ${p.cases.length} queries (mean search ${searchMs.toFixed(1)} ms)\n`);
+      console.log(formatRows(rows));
+      const unrelated = rows.filter((r) => r.edit.startsWith('unrelated')).reduce((a, r) => a + r.pairs, 0);
+      console.log(`\nunrelated query-library pairs: ${unrelated}; false matches in all: ${rows.reduce((a, r) => a + r.falseMatches, 0)}`);
+      p.vdna.close();
+    }
+    if (only === 'audio') return;
+  }
   const candidates = (arg('--candidates') ?? 'auto') as SearchOptions['candidates'];
   const report: Record<string, unknown> = { params: MATCH_DEFAULTS, candidates };
   for (const split of splits) {
