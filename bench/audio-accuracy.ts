@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AUDIO_DEFAULTS } from '../src/config.js';
 import { fingerprintAudio, type AudioFingerprint } from '../src/fingerprint/audio/fingerprint.js';
 import type { AudioMatchParams } from '../src/match/audio-match.js';
 import { tools } from '../src/media/ffmpeg.js';
@@ -183,11 +184,11 @@ export async function prepareAudio(split: Split, log = (s: string) => process.st
   log(`  making and fingerprinting ${jobs.length} audio queries\n`);
   const cases: AudioCase[] = await mapLimit(jobs, 2, async (job) => {
     const q = await makeQuery(job.edit, audio(job.name), durations.get(job.name)!, job.length, job.host, join(dir, 'queries'), job.seed);
-    const fp = await fingerprintAudio(await probe(q.path));
+    const fp = await fingerprintAudio(await probe(q.path), { shifts: AUDIO_DEFAULTS.queryShifts });
     return { edit: `${job.edit.name}, ${job.length} s`, master: job.name, truth: q.truth, fp };
   });
   for (const name of unrelated) {
-    cases.push({ edit: 'unrelated audio', truth: [], fp: await fingerprintAudio(await probe(audio(name))) });
+    cases.push({ edit: 'unrelated audio', truth: [], fp: await fingerprintAudio(await probe(audio(name)), { shifts: AUDIO_DEFAULTS.queryShifts }) });
   }
   return { vdna, library, keys: names, cases };
 }

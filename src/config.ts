@@ -88,6 +88,8 @@ export const AUDIO_DEFAULTS = {
   peakTimeRadius: 5,
   /** Strongest peaks kept per second (relative, so loudness and noise level do not matter). */
   peaksPerSecond: 20,
+  /** A query keeps more, so that enough of the master's peaks survive among those that noise adds. */
+  queryPeaksPerSecond: 20,
   /** Targets paired with each anchor peak, nearest in time first. */
   fanout: 3,
   /** Pairs span 1..maxDt frames (1.5 s) and at most maxOctaves apart in frequency. */
@@ -96,6 +98,8 @@ export const AUDIO_DEFAULTS = {
   /** Hash resolution of the anchor frequency and of the frequency difference, in steps per octave. */
   f1Steps: 16,
   dfSteps: 32,
+  /** Analysis grids a query is fingerprinted on (a library uses one); see AudioFingerprintOptions. */
+  queryShifts: 4,
 };
 
 /** Audio matching: offset votes, then segments from the landmarks that agree. */
@@ -106,9 +110,9 @@ export const AUDIO_MATCH_DEFAULTS = {
   minVotes: 10,
   /** Matched landmarks further apart than this (seconds) split a segment. */
   maxGapSeconds: 3,
-  minSegmentSeconds: 2,
+  minSegmentSeconds: 3,
   /** Share of the query's landmarks in a segment that must be found in the master. */
-  minSegmentSimilarity: 0.05,
+  minSegmentSimilarity: 0.03,
   maxSegmentsPerItem: 10,
 };
 

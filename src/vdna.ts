@@ -132,7 +132,13 @@ export class Vdna {
       withVideo
         ? fingerprintMedia(info, { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal })
         : undefined,
-      info.audio ? fingerprintAudio(info, { signal: opts.signal, onProgress: withVideo ? undefined : opts.onProgress }) : undefined,
+      info.audio
+        ? fingerprintAudio(info, {
+            shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
+            signal: opts.signal,
+            onProgress: withVideo ? undefined : opts.onProgress,
+          })
+        : undefined,
     ]);
     const usableVideo = video && !video.flat.every((f) => f === 1) ? video : undefined;
     const usableAudio = audio && audio.landmarks.count > 0 ? audio : undefined;

@@ -16,6 +16,8 @@ interface Hypothesis {
   variant: number;
   offset: number;
   votes: number;
+  /** The variant's hashed landmarks (by position) that voted for this offset, +-1 frame. */
+  voters: number[];
 }
 
 /** The query's landmarks hashed per speed variant: (hash, anchor frame on the master's time scale). */
@@ -27,24 +29,56 @@ function variantHashes(query: AudioFingerprint, variants: SpeedVariant[]): Hashe
 function vote(index: AudioIndex, hashes: HashedLandmarks[], p: AudioMatchParams): Hypothesis[] {
   const found: Hypothesis[] = [];
   hashes.forEach(({ pairs: h }, variant) => {
-    const votes = new Map<number, number>();
+    // Per (item, offset): the positions of the landmarks that voted for it.
+    const votes = new Map<number, number[]>();
     for (let i = 0; i < h.length; i += 2) {
       const tq = h[i + 1];
       index.lookup(h[i], (item, tm) => {
         const key = item * OFFSET_SPAN + (tm - tq + OFFSET_SPAN / 2);
-        votes.set(key, (votes.get(key) ?? 0) + 1);
+        const list = votes.get(key);
+        if (list) list.push(i / 2);
+        else votes.set(key, [i / 2]);
       });
     }
-    for (const [key, n] of votes) {
-      const smoothed = n + (votes.get(key - 1) ?? 0) + (votes.get(key + 1) ?? 0);
+    const count = (key: number) => votes.get(key)?.length ?? 0;
+    for (const [key, list] of votes) {
+      const n = list.length;
+      const smoothed = n + count(key - 1) + count(key + 1);
       if (smoothed < p.minVotes) continue;
       // Keep the local maximum only.
-      if ((votes.get(key - 1) ?? 0) > n || (votes.get(key + 1) ?? 0) >= n) continue;
+      if (count(key - 1) > n || count(key + 1) >= n) continue;
+      const voters = [...new Set([...(votes.get(key - 1) ?? []), ...list, ...(votes.get(key + 1) ?? [])])];
       const item = Math.floor(key / OFFSET_SPAN);
-      found.push({ item, variant, offset: (key % OFFSET_SPAN) - OFFSET_SPAN / 2, votes: smoothed });
+      found.push({ item, variant, offset: (key % OFFSET_SPAN) - OFFSET_SPAN / 2, votes: smoothed, voters });
     }
   });
   return found.sort((a, b) => b.votes - a.votes);
+}
+
+/** Sorted anchor frames of a variant's hashed landmarks (computed once per variant). */
+const anchorCache = new WeakMap<HashedLandmarks, Float64Array>();
+function anchorTimes(hashed: HashedLandmarks, lm: AudioFingerprint['landmarks']): Float64Array {
+  let times = anchorCache.get(hashed);
+  if (!times) {
+    times = Float64Array.from(hashed.source, (i) => lm.t[i]).sort();
+    anchorCache.set(hashed, times);
+  }
+  return times;
+}
+
+/** How many of the sorted values lie in [lo, hi]. */
+function countBetween(sorted: Float64Array, lo: number, hi: number): number {
+  const lower = (x: number, strict: boolean) => {
+    let a = 0;
+    let b = sorted.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (sorted[m] < x || (strict && sorted[m] === x)) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  return lower(hi, true) - lower(lo, false);
 }
 
 /**
@@ -55,17 +89,10 @@ function vote(index: AudioIndex, hashes: HashedLandmarks[], p: AudioMatchParams)
 function segmentsOf(index: AudioIndex, query: AudioFingerprint, hashed: HashedLandmarks, variant: SpeedVariant, h: Hypothesis, p: AudioMatchParams): MatchSegment[] {
   const item = index.items[h.item];
   const lm = query.landmarks;
-  const { pairs, source } = hashed;
-  const hits: Array<{ q: number; end: number }> = [];
-  for (let n = 0; n < source.length; n++) {
-    const tq = pairs[2 * n + 1];
-    let hit = false;
-    index.lookup(pairs[2 * n], (it, tm) => {
-      if (it === h.item && Math.abs(tm - tq - h.offset) <= 1) hit = true;
-    });
-    const i = source[n];
-    if (hit) hits.push({ q: lm.t[i], end: lm.t[i] + lm.dt[i] });
-  }
+  const hits = h.voters.map((n) => {
+    const i = hashed.source[n];
+    return { q: lm.t[i], end: lm.t[i] + lm.dt[i] };
+  });
   hits.sort((a, b) => a.q - b.q);
   const gap = p.maxGapSeconds * query.frameRate;
   const segments: MatchSegment[] = [];
@@ -76,8 +103,7 @@ function segmentsOf(index: AudioIndex, query: AudioFingerprint, hashed: HashedLa
     start = i;
     const q0 = run[0].q;
     const q1 = Math.max(...run.map((r) => r.end));
-    let total = 0;
-    for (let n = 0; n < source.length; n++) if (lm.t[source[n]] >= q0 && lm.t[source[n]] <= q1) total++;
+    const total = countBetween(anchorTimes(hashed, lm), q0, q1);
     const similarity = run.length / Math.max(1, total);
     const seconds = (q1 - q0) / query.frameRate;
     if (run.length < p.minVotes || seconds < p.minSegmentSeconds || similarity < p.minSegmentSimilarity) continue;

@@ -2,9 +2,10 @@ import { AUDIO_DEFAULTS } from '../../config.js';
 import { VdnaError } from '../../errors.js';
 import { decodeAudio } from '../../media/decode-audio.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { hashLandmarks, pairPeaks, type Landmarks } from './landmarks.js';
+import { concatLandmarks, hashLandmarks, pairPeaks } from './landmarks.js';
 import { PeakFinder, strongestPeaks } from './peaks.js';
 import { Spectrogram } from './spectrogram.js';
+import type { Landmarks } from './landmarks.js';
 
 /** A recording's audio DNA: landmarks over spectrogram frames of hop / sampleRate seconds. */
 export interface AudioFingerprint {
@@ -16,6 +17,13 @@ export interface AudioFingerprint {
 }
 
 export interface AudioFingerprintOptions {
+  /**
+   * Spectrogram grids to analyse, offset by hop / shifts samples each. Landmarks depend on where the
+   * analysis frames fall; a copy cut at an arbitrary sample falls between the library's frames, so a
+   * query is analysed on several grids (as audfprint does) and the library on one. More than one
+   * grid marks a query, which also keeps more peaks per second (queryPeaksPerSecond).
+   */
+  shifts?: number;
   onProgress?: (seconds: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -23,32 +31,67 @@ export interface AudioFingerprintOptions {
 /** Magnitude below which a bin is silence (a full-scale sine gives ~fftSize / 4). */
 const SILENCE = 1e-3;
 
+/** One analysis grid: samples skipped at the start, then hop-sized blocks into a spectrogram and a peak finder. */
+class Grid {
+  private readonly spec: Spectrogram;
+  readonly finder: PeakFinder;
+  private readonly block: Float32Array;
+  private filled = 0;
+  private toSkip: number;
+
+  constructor(
+    readonly offset: number,
+    p: typeof AUDIO_DEFAULTS,
+  ) {
+    this.spec = new Spectrogram(p.fftSize, p.hop);
+    const binHz = p.sampleRate / p.fftSize;
+    this.finder = new PeakFinder({
+      minBin: Math.max(1, Math.ceil(p.minHz / binHz)),
+      maxBin: Math.min(p.fftSize / 2 - 1, Math.floor(p.maxHz / binHz)),
+      binHz,
+      minHz: p.minHz,
+      freqRadius: p.peakFreqRadius,
+      timeRadius: p.peakTimeRadius,
+      floor: SILENCE,
+    });
+    this.block = new Float32Array(p.hop);
+    this.toSkip = offset;
+  }
+
+  push(samples: Float32Array): void {
+    for (let i = 0; i < samples.length; i++) {
+      if (this.toSkip > 0) {
+        this.toSkip--;
+        continue;
+      }
+      this.block[this.filled++] = samples[i];
+      if (this.filled === this.block.length) {
+        this.filled = 0;
+        const mags = this.spec.push(this.block);
+        if (mags) this.finder.push(mags);
+      }
+    }
+  }
+}
+
 /** Fingerprints the first audio stream of a probed file. */
 export async function fingerprintAudio(info: MediaInfo, opts: AudioFingerprintOptions = {}, p = AUDIO_DEFAULTS): Promise<AudioFingerprint> {
   if (!info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${info.path}`);
-  const spec = new Spectrogram(p.fftSize, p.hop);
-  const binHz = p.sampleRate / p.fftSize;
-  const finder = new PeakFinder({
-    minBin: Math.max(1, Math.ceil(p.minHz / binHz)),
-    maxBin: Math.min(p.fftSize / 2 - 1, Math.floor(p.maxHz / binHz)),
-    binHz,
-    minHz: p.minHz,
-    freqRadius: p.peakFreqRadius,
-    timeRadius: p.peakTimeRadius,
-    floor: SILENCE,
-  });
+  const shifts = opts.shifts ?? 1;
+  const grids = Array.from({ length: shifts }, (_, i) => new Grid(Math.round((i * p.hop) / shifts), p));
   const total = info.audio.duration || info.duration;
   const duration = await decodeAudio(
     info,
     { sampleRate: p.sampleRate, blockSamples: p.hop, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
-    (block) => {
-      const mags = spec.push(block);
-      if (mags) finder.push(mags);
-    },
+    (block) => grids.forEach((g) => g.push(block)),
   );
-  finder.finish();
   const frameRate = p.sampleRate / p.hop;
-  return { frameRate, duration, landmarks: pairPeaks(strongestPeaks(finder.peaks, frameRate, p.peaksPerSecond), p) };
+  const parts = grids.map((g) => {
+    g.finder.finish();
+    const perSecond = shifts > 1 ? p.queryPeaksPerSecond : p.peaksPerSecond;
+    return pairPeaks(strongestPeaks(g.finder.peaks, frameRate, perSecond), p, g.offset / p.hop);
+  });
+  return { frameRate, duration, landmarks: concatLandmarks(parts) };
 }
 
 /** What a library stores of an audio fingerprint: (hash, frame) pairs. */

@@ -7,8 +7,8 @@ import type { Peak } from './peaks.js';
  */
 export interface Landmarks {
   count: number;
-  /** Anchor frame. */
-  t: Int32Array;
+  /** Anchor frame (fractional on a shifted analysis grid). */
+  t: Float64Array;
   /** Anchor frequency, octaves above the band floor. */
   octave: Float32Array;
   /** Target minus anchor, in octaves. */
@@ -17,8 +17,11 @@ export interface Landmarks {
   dt: Int32Array;
 }
 
-/** Pairs each peak with the next `fanout` peaks within maxDt frames and maxOctaves (peaks sorted by time). */
-export function pairPeaks(peaks: Peak[], p = AUDIO_DEFAULTS): Landmarks {
+/**
+ * Pairs each peak with the next `fanout` peaks within maxDt frames and maxOctaves (peaks sorted by
+ * time); `frameOffset` places the peaks' grid on the unshifted one.
+ */
+export function pairPeaks(peaks: Peak[], p = AUDIO_DEFAULTS, frameOffset = 0): Landmarks {
   const t: number[] = [];
   const octave: number[] = [];
   const dOctave: number[] = [];
@@ -32,14 +35,35 @@ export function pairPeaks(peaks: Peak[], p = AUDIO_DEFAULTS): Landmarks {
       if (d < 1) continue;
       if (d > p.maxDt) break;
       if (Math.abs(b.octave - a.octave) > p.maxOctaves) continue;
-      t.push(a.t);
+      t.push(a.t + frameOffset);
       octave.push(a.octave);
       dOctave.push(b.octave - a.octave);
       dt.push(d);
       paired++;
     }
   }
-  return { count: t.length, t: Int32Array.from(t), octave: Float32Array.from(octave), dOctave: Float32Array.from(dOctave), dt: Int32Array.from(dt) };
+  return { count: t.length, t: Float64Array.from(t), octave: Float32Array.from(octave), dOctave: Float32Array.from(dOctave), dt: Int32Array.from(dt) };
+}
+
+/** The landmarks of several analysis grids as one set. */
+export function concatLandmarks(parts: Landmarks[]): Landmarks {
+  if (parts.length === 1) return parts[0];
+  const join = <T extends Float64Array | Float32Array | Int32Array>(pick: (l: Landmarks) => T, make: (n: number) => T): T => {
+    const out = make(parts.reduce((a, l) => a + l.count, 0));
+    let at = 0;
+    for (const l of parts) {
+      out.set(pick(l), at);
+      at += l.count;
+    }
+    return out;
+  };
+  return {
+    count: parts.reduce((a, l) => a + l.count, 0),
+    t: join((l) => l.t, (n) => new Float64Array(n)),
+    octave: join((l) => l.octave, (n) => new Float32Array(n)),
+    dOctave: join((l) => l.dOctave, (n) => new Float32Array(n)),
+    dt: join((l) => l.dt, (n) => new Int32Array(n)),
+  };
 }
 
 const F1_BITS = 6;
