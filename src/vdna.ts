@@ -26,6 +26,8 @@ export const AUDIO_FINGERPRINT_VERSION = (() => {
 /** A media file's DNA: picture and sound, each when the file has a usable one. */
 export interface MediaFingerprint {
   duration: number;
+  /** The file is a still picture (a query only). */
+  still?: boolean;
   video?: VideoFingerprint;
   audio?: AudioFingerprint;
 }
@@ -127,6 +129,9 @@ export class Vdna {
     if (mediaType === 'video' && !info.video && (!opts.forSearch || !info.audio)) {
       throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
     }
+    if (info.still && (!opts.forSearch || mediaType !== 'video')) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can search a video library, not be stored in one`);
+    }
     const withVideo = mediaType === 'video' && info.video !== undefined;
     const [video, audio] = await Promise.all([
       withVideo
@@ -146,7 +151,7 @@ export class Vdna {
       throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
     }
     if (mediaType === 'audio' && !usableAudio) throw new VdnaError('TOO_SHORT', `no usable sound in ${path}: silent or too short`);
-    return { duration: Math.max(video?.duration ?? 0, audio?.duration ?? 0), video: usableVideo, audio: usableAudio };
+    return { duration: Math.max(video?.duration ?? 0, audio?.duration ?? 0), video: usableVideo, audio: usableAudio, still: info.still };
   }
 
   /** The item a library stores for a fingerprint; a query's picture gives its variant 0, the library's view. */

@@ -1,6 +1,7 @@
 import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
 import { searchAudio, type AudioMatchParams } from '../match/audio-match.js';
 import { fuseMatches } from '../match/fuse.js';
+import { searchStill } from '../match/still.js';
 import { searchVideo, type Match, type QueryFrames, type SearchOptions } from '../match/search.js';
 import type { StoredAudio } from '../store/store.js';
 import { AudioIndex } from './audio-index.js';
@@ -9,10 +10,12 @@ import { VideoIndex, type ItemFrames } from './video-index.js';
 /** What the index keeps of an item: its frames (count 0 when it has no picture) and its sound. */
 export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'> };
 
-/** A query: picture, sound, or both. */
+/** A query: picture, sound, or both; or a still picture. */
 export interface Query {
   video?: QueryFrames;
   audio?: AudioFingerprint;
+  /** The picture is a still: it is looked for frame by frame, not aligned in time. */
+  still?: boolean;
 }
 
 export interface LibrarySearchOptions extends SearchOptions {
@@ -36,7 +39,8 @@ class Part {
   }
 
   search(query: Query, opts: LibrarySearchOptions): Match[] {
-    const video = query.video && this.video.items.length ? searchVideo(this.video, query.video, opts) : [];
+    const pictures = query.still ? searchStill : searchVideo;
+    const video = query.video && this.video.items.length ? pictures(this.video, query.video, opts) : [];
     const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
     return fuseMatches(video, audio);
   }

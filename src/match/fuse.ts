@@ -2,10 +2,13 @@ import type { Match, MatchSegment } from './search.js';
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** A segment's weight: its query duration, or its master duration for a still (an instant of the query). */
+const weightOf = (s: MatchSegment) => Math.max(s.EndTime - s.StartTime, s.MasterEndTime - s.MasterStartTime, 1e-3);
+
 /** Duration-weighted mean similarity of a track's segments (0 when there are none). */
 export function trackSimilarity(segments: MatchSegment[]): number {
-  const weight = segments.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
-  return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / weight : 0;
+  const weight = segments.reduce((a, s) => a + weightOf(s), 0);
+  return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * weightOf(s), 0) / weight : 0;
 }
 
 /**

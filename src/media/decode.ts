@@ -43,6 +43,8 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
   if (!video) return Promise.reject(new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path}`));
   const args = [
     '-threads', String(opts.threads ?? 0),
+    // A still picture becomes a one-second clip of itself, sampled like any video.
+    ...(info.still ? ['-loop', '1', '-t', '1'] : []),
     '-i', info.path,
     '-map', `0:${video.index}`, '-an', '-sn', '-dn',
     '-vf', `fps=${opts.fps},scale=${opts.size}:${opts.size}:flags=area,format=gray`,

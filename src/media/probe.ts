@@ -32,6 +32,8 @@ export interface MediaInfo {
   /** Seconds; 0 when the container does not say. */
   duration: number;
   video?: VideoStreamInfo;
+  /** A still picture (JPEG, PNG, WebP...), decoded as a one-second clip of itself. */
+  still: boolean;
   /** The first audio stream. */
   audio?: AudioStreamInfo;
   hasAudio: boolean;
@@ -91,6 +93,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     format: json.format?.format_name ?? 'unknown',
     duration,
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    still: /^image2$|_pipe$/.test(json.format?.format_name ?? ''),
   };
   const audioStream = streams.find((s) => s.codec_type === 'audio');
   if (audioStream) {
@@ -120,6 +123,7 @@ export async function probe(path: string): Promise<MediaInfo> {
       throw new VdnaError('TOO_LARGE', `picture ${width}x${height} exceeds the ${LIMITS.maxPixels} pixel limit: ${path}`);
     }
   }
+  if (info.still && info.video) info.video.duration = info.duration = 1;
   if (duration > LIMITS.maxDurationSeconds) {
     throw new VdnaError('TOO_LARGE', `duration ${duration.toFixed(0)} s exceeds the ${LIMITS.maxDurationSeconds} s limit: ${path}`);
   }

@@ -35,6 +35,9 @@ const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY
 async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
   try {
     const info = await probe(path);
+    if (info.still && (storing || mediaType !== 'video')) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can search a video library, not be stored`);
+    }
     if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `${path} has no audio stream; this library holds audio`);
     if (mediaType === 'video' && !info.video && (storing || !info.audio)) {
       throw new VdnaError('NO_VIDEO_STREAM', `${path} has no video stream; this library holds video`);
