@@ -6,6 +6,8 @@ import { VdnaError } from './errors.js';
 import { fingerprintMedia, QUERY_VARIANTS, type VideoFingerprint } from './fingerprint/video/fingerprint.js';
 import { LibraryIndex, type LibrarySearchOptions } from './index/library-index.js';
 import { probe } from './media/probe.js';
+import { embeddedSubtitles, isTextFile, readText, sidecarSubtitles } from './media/subtitles.js';
+import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './fingerprint/text/shingles.js';
 import type { Match } from './match/search.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { ItemPage, ItemSummary, LibraryInfo, MediaType, Store, StoredItem } from './store/store.js';
@@ -28,6 +30,7 @@ export interface MediaFingerprint {
   duration: number;
   /** The file is a still picture (a query only). */
   still?: boolean;
+  text?: TextFingerprint;
   video?: VideoFingerprint;
   audio?: AudioFingerprint;
 }
@@ -94,11 +97,11 @@ export class Vdna {
     return this.store.createLibrary(name, mediaType, description);
   }
 
-  /** The library, which must hold video or audio: the media types fingerprinted so far. */
+  /** The library, which must hold video, audio or text: the media types fingerprinted so far. */
   mediaLibrary(name: string): LibraryInfo {
     const lib = this.library(name);
-    if (lib.mediaType !== 'video' && lib.mediaType !== 'audio') {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds ${lib.mediaType}; only video and audio libraries can be searched or added to yet`);
+    if (lib.mediaType === 'image') {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds images; image libraries are not fingerprinted yet (search a video library with a picture instead)`);
     }
     return lib;
   }
@@ -115,16 +118,32 @@ export class Vdna {
   }
 
   /**
-   * Fingerprints a media file for a library of `mediaType`: picture (with every query variant when it
-   * is to be searched) and sound, in parallel. Stored video needs a picture; stored audio, a sound
-   * track; a query to a video library may have either.
+   * Fingerprints a file for a library of `mediaType`: picture (with every query variant when it is to
+   * be searched) and sound, in parallel, and text (embedded subtitles, or a sidecar .srt/.vtt beside
+   * it). Stored video needs a picture; stored audio, a sound track; a query to a video library may
+   * have any of the three. A text file (subtitles, timed-text JSON, plain text) gives text only: it is
+   * stored in text libraries and searches video and text libraries.
    */
   async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean; mediaType?: MediaType }): Promise<MediaFingerprint> {
     const mediaType = opts.mediaType ?? 'video';
-    if (mediaType !== 'video' && mediaType !== 'audio') {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${mediaType} libraries are not fingerprinted yet`);
+    if (mediaType === 'image') throw new VdnaError('WRONG_MEDIA_TYPE', 'image libraries are not fingerprinted yet');
+    // Subtitles, timed text and plain text: text DNA only.
+    if (await isTextFile(path)) {
+      if (mediaType === 'audio' || (mediaType === 'video' && !opts.forSearch)) {
+        throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
+      }
+      const { cues, timed } = await readText(path);
+      const text = fingerprintText(cues, timed);
+      if (text.shingles.length === 0) throw new VdnaError('TOO_SHORT', `${path} has fewer than ${SHINGLE_WORDS} words`);
+      return { duration: timed ? Math.max(...cues.map((c) => c.end)) : 0, text };
     }
     const info = await probe(path);
+    const cues = [...(await embeddedSubtitles(info)), ...(await sidecarSubtitles(path))].sort((a, b) => a.start - b.start);
+    const subtitles = cues.length ? fingerprintText(cues, true) : undefined;
+    if (mediaType === 'text') {
+      if (!subtitles) throw new VdnaError('NOT_MEDIA', `no text in ${path}: no subtitle stream and no sidecar .srt/.vtt`);
+      return { duration: Math.max(...cues.map((c) => c.end)), text: subtitles };
+    }
     if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${path}; this library holds audio`);
     if (mediaType === 'video' && !info.video && (!opts.forSearch || !info.audio)) {
       throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
@@ -151,7 +170,13 @@ export class Vdna {
       throw new VdnaError('TOO_SHORT', `no usable picture in ${path}: every sampled frame is blank`);
     }
     if (mediaType === 'audio' && !usableAudio) throw new VdnaError('TOO_SHORT', `no usable sound in ${path}: silent or too short`);
-    return { duration: Math.max(video?.duration ?? 0, audio?.duration ?? 0), video: usableVideo, audio: usableAudio, still: info.still };
+    return {
+      duration: Math.max(video?.duration ?? 0, audio?.duration ?? 0),
+      video: usableVideo,
+      audio: usableAudio,
+      still: info.still,
+      ...(mediaType === 'video' && subtitles && { text: subtitles }),
+    };
   }
 
   /** The item a library stores for a fingerprint; a query's picture gives its variant 0, the library's view. */
@@ -177,6 +202,7 @@ export class Vdna {
       fingerprintVersion: FINGERPRINT_VERSION,
       addedAt: new Date().toISOString(),
       ...(fp.audio && { audio: { frameRate: fp.audio.frameRate, landmarks: libraryLandmarks(fp.audio), version: AUDIO_FINGERPRINT_VERSION } }),
+      ...(fp.text && { text: { timed: fp.text.timed, cues: fp.text.cues } }),
     };
   }
 
@@ -187,8 +213,8 @@ export class Vdna {
     else this.store.createLibrary(library, 'video');
     this.store.putItem(library, item, replace);
     this.indexes.get(library)?.put(item);
-    const { hashes: _h, flat: _f, audio, ...summary } = item;
-    return { ...summary, hasAudio: audio !== undefined };
+    const { hashes: _h, flat: _f, audio, text, ...summary } = item;
+    return { ...summary, hasAudio: audio !== undefined, hasText: text !== undefined };
   }
 
   /** Fingerprints a file and stores it under `key`, creating the library if needed. All or nothing. */

@@ -54,7 +54,7 @@ export function buildProgram(): Command {
         } finally {
           bar.stop();
         }
-        const parts = [`${item.duration.toFixed(1)} s`, ...(item.count ? [`${item.count} frames`] : []), item.hasAudio ? 'sound' : 'no sound'];
+        const parts = [`${item.duration.toFixed(1)} s`, ...(item.count ? [`${item.count} frames`] : []), item.hasAudio ? 'sound' : 'no sound', ...(item.hasText ? ['text'] : [])];
         process.stdout.write(`added "${item.key}" to ${library}: ${parts.join(", ")}\n`);
       }),
     );

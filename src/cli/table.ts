@@ -26,6 +26,8 @@ export function matchTable(matches: Match[]): string {
     [
       ...m.VideoMatchSegments.map((s) => ['video', s] as const),
       ...m.AudioMatchSegments.map((s) => ['audio', s] as const),
+      // Text segments: seconds for subtitles, word positions for plain text (see TextMatchSegment).
+      ...m.TextMatchSegments.map((s) => ['text', { StartTime: s.Start, EndTime: s.End, MasterStartTime: s.MasterStart, MasterEndTime: s.MasterEnd, Similarity: s.Similarity }] as const),
     ].map(([track, s], i) => [
       i === 0 ? m.PrimaryKey : '',
       i === 0 ? m.GlobalSimilarity.toFixed(3) : '',

@@ -3,17 +3,20 @@ import { searchAudio, type AudioMatchParams } from '../match/audio-match.js';
 import { fuseMatches } from '../match/fuse.js';
 import { searchStill } from '../match/still.js';
 import { searchVideo, type Match, type QueryFrames, type SearchOptions } from '../match/search.js';
-import type { StoredAudio } from '../store/store.js';
+import type { StoredAudio, StoredText } from '../store/store.js';
+import { fingerprintText, type TextFingerprint } from '../fingerprint/text/shingles.js';
+import { searchText, TextIndex } from '../match/text-match.js';
 import { AudioIndex } from './audio-index.js';
 import { VideoIndex, type ItemFrames } from './video-index.js';
 
-/** What the index keeps of an item: its frames (count 0 when it has no picture) and its sound. */
-export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'> };
+/** What the index keeps of an item: its frames (count 0 when it has no picture), its sound and its text. */
+export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'>; text?: StoredText };
 
 /** A query: picture, sound, or both; or a still picture. */
 export interface Query {
   video?: QueryFrames;
   audio?: AudioFingerprint;
+  text?: TextFingerprint;
   /** The picture is a still: it is looked for frame by frame, not aligned in time. */
   still?: boolean;
 }
@@ -30,19 +33,22 @@ const RECENT_SHARE = 1 / 8;
 class Part {
   readonly video: VideoIndex;
   readonly audio: AudioIndex;
+  readonly text: TextIndex;
 
   constructor(items: IndexItem[]) {
     this.video = new VideoIndex(items.filter((i) => i.count > 0));
     this.audio = new AudioIndex(
       items.filter((i) => i.audio).map((i) => ({ key: i.key, frameRate: i.audio!.frameRate, duration: i.duration, landmarks: i.audio!.landmarks })),
     );
+    this.text = new TextIndex(items.filter((i) => i.text).map((i) => ({ key: i.key, text: fingerprintText(i.text!.cues, i.text!.timed) })));
   }
 
   search(query: Query, opts: LibrarySearchOptions): Match[] {
     const pictures = query.still ? searchStill : searchVideo;
     const video = query.video && this.video.items.length ? pictures(this.video, query.video, opts) : [];
     const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
-    return fuseMatches(video, audio);
+    const text = query.text && this.text.items.length ? searchText(this.text, query.text) : new Map();
+    return fuseMatches(video, audio, text);
   }
 }
 
@@ -72,7 +78,8 @@ export class LibraryIndex {
   }
 
   private maybeRebuild(): void {
-    const size = (items: Iterable<IndexItem>) => [...items].reduce((a, i) => a + i.count + (i.audio?.landmarks.length ?? 0) / 8, 0);
+    const size = (items: Iterable<IndexItem>) =>
+      [...items].reduce((a, i) => a + i.count + (i.audio?.landmarks.length ?? 0) / 8 + (i.text?.cues.length ?? 0), 0);
     const limit = Math.max(MIN_RECENT_FRAMES, size(this.baseItems.values()) * RECENT_SHARE);
     if (size(this.recent.values()) > limit || this.removed.size > Math.max(8, this.baseItems.size * RECENT_SHARE)) {
       this.rebuild([...[...this.baseItems.values()].filter((i) => !this.removed.has(i.key)), ...this.recent.values()]);

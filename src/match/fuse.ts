@@ -1,4 +1,4 @@
-import type { Match, MatchSegment } from './search.js';
+import type { Match, MatchSegment, TextMatchSegment } from './search.js';
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -12,21 +12,29 @@ export function trackSimilarity(segments: MatchSegment[]): number {
 }
 
 /**
- * One Match per library item from the tracks that matched. GlobalSimilarity is the largest of the
- * tracks' similarities: a copy is a copy through whichever track survived the edit (a re-uploaded
+ * One Match per library item from the tracks that matched (picture, sound, text). GlobalSimilarity is
+ * the largest of the tracks' similarities (text weighted by the length of the matched query text): a copy is a copy through whichever track survived the edit (a re-uploaded
  * film with dubbed sound matches by picture; a music video with a new picture, by sound).
  */
-export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>): Match[] {
+export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, text: Map<string, TextMatchSegment[]> = new Map()): Match[] {
   const byKey = new Map<string, Match>();
-  for (const m of video) byKey.set(m.PrimaryKey, { ...m });
-  for (const [key, segments] of audio) {
+  const entry = (key: string) => {
     const m = byKey.get(key) ?? { PrimaryKey: key, GlobalSimilarity: 0, VideoMatchSegments: [], AudioMatchSegments: [], TextMatchSegments: [] };
-    m.AudioMatchSegments = segments;
     byKey.set(key, m);
-  }
+    return m;
+  };
+  for (const m of video) byKey.set(m.PrimaryKey, { ...m });
+  for (const [key, segments] of audio) entry(key).AudioMatchSegments = segments;
+  for (const [key, segments] of text) entry(key).TextMatchSegments = segments;
+  const textSimilarity = (segments: TextMatchSegment[]) => {
+    const weight = segments.reduce((a, s) => a + s.QueryText.length, 0);
+    return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * s.QueryText.length, 0) / weight : 0;
+  };
   const out = [...byKey.values()].map((m) => ({
     ...m,
-    GlobalSimilarity: round(Math.max(trackSimilarity(m.VideoMatchSegments), trackSimilarity(m.AudioMatchSegments))),
+    GlobalSimilarity: round(
+      Math.max(trackSimilarity(m.VideoMatchSegments), trackSimilarity(m.AudioMatchSegments), textSimilarity(m.TextMatchSegments)),
+    ),
   }));
   return out.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
 }

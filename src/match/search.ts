@@ -11,9 +11,12 @@ export interface MatchSegment {
   Similarity: number;
 }
 
+/** Times are seconds for subtitles and timed text, word positions for plain text. */
 export interface TextMatchSegment {
   Start: number;
   End: number;
+  MasterStart: number;
+  MasterEnd: number;
   QueryText: string;
   MasterText: string;
   Similarity: number;

@@ -32,6 +32,8 @@ export interface MediaInfo {
   /** Seconds; 0 when the container does not say. */
   duration: number;
   video?: VideoStreamInfo;
+  /** Index of the first text subtitle stream, if any. */
+  subtitleStream?: number;
   /** A still picture (JPEG, PNG, WebP...), decoded as a one-second clip of itself. */
   still: boolean;
   /** The first audio stream. */
@@ -95,6 +97,8 @@ export async function probe(path: string): Promise<MediaInfo> {
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
     still: /^image2$|_pipe$/.test(json.format?.format_name ?? ''),
   };
+  const subtitle = streams.find((s) => s.codec_type === 'subtitle' && !/pgs|dvd_sub|dvb_sub|xsub/.test(s.codec_name ?? ''));
+  if (subtitle) info.subtitleStream = subtitle.index;
   const audioStream = streams.find((s) => s.codec_type === 'audio');
   if (audioStream) {
     info.audio = {

@@ -31,6 +31,7 @@ const ADDED_COLUMNS: Array<[table: string, column: string, type: string]> = [
   ['items', 'audio', 'BLOB'],
   ['items', 'audio_rate', 'REAL'],
   ['items', 'audio_version', 'TEXT'],
+  ['items', 'text', 'TEXT'],
 ];
 
 function packBits(flags: Uint8Array): Buffer {
@@ -73,6 +74,8 @@ interface ItemRow {
   audio_rate?: number | null;
   audio_version?: string | null;
   has_audio?: number;
+  has_text?: number;
+  text?: string | null;
 }
 
 /** The embedded default: one SQLite file (WAL) under the data directory. */
@@ -145,8 +148,8 @@ export class SqliteStore implements Store {
   putItem(library: string, item: StoredItem, replace: boolean): void {
     const insert = this.db.prepare(
       `INSERT ${replace ? 'OR REPLACE' : ''} INTO items
-         (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     try {
       insert.run(
@@ -163,6 +166,7 @@ export class SqliteStore implements Store {
         item.audio ? wordsToBuffer(item.audio.landmarks) : null,
         item.audio?.frameRate ?? null,
         item.audio?.version ?? null,
+        item.text ? JSON.stringify(item.text) : null,
       );
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -188,19 +192,20 @@ export class SqliteStore implements Store {
       fingerprintVersion: row.fp_version,
       addedAt: row.added_at,
       ...(row.audio && { audio: { frameRate: row.audio_rate!, landmarks: bufferToWords(row.audio), version: row.audio_version! } }),
+      ...(row.text && { text: JSON.parse(row.text) }),
     };
   }
 
   listItems(library: string, page?: ItemPage): ItemSummary[] {
     const rows = this.db
       .prepare(
-        `SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio FROM items
+        `SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text FROM items
           WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
       )
       .all(library, ...(page?.after !== undefined ? [page.after] : []), ...(page ? [page.limit] : [])) as ItemRow[];
     return rows.map((r) => {
-      const { hashes: _h, flat: _f, audio: _a, ...summary } = this.toItem(r);
-      return { ...summary, hasAudio: r.has_audio === 1 };
+      const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = this.toItem(r);
+      return { ...summary, hasAudio: r.has_audio === 1, hasText: r.has_text === 1 };
     });
   }
 

@@ -30,6 +30,14 @@ export interface StoredItem {
   addedAt: string;
   /** The sound track's landmarks, when the media has one. */
   audio?: StoredAudio;
+  /** The item's text (subtitles, or a text library's document), when it has any. */
+  text?: StoredText;
+}
+
+export interface StoredText {
+  /** Whether cue times are real; plain text is one cue and its positions count words. */
+  timed: boolean;
+  cues: Array<{ start: number; end: number; text: string }>;
 }
 
 export interface StoredAudio {
@@ -41,9 +49,11 @@ export interface StoredAudio {
   version: string;
 }
 
-export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat' | 'audio'> & {
+export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat' | 'audio' | 'text'> & {
   /** Whether the item has a sound fingerprint. */
   hasAudio: boolean;
+  /** Whether the item has text (subtitles, a document). */
+  hasText: boolean;
 };
 
 /** One page of a library's items in key order; `after` is the last key of the previous page. */

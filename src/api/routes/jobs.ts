@@ -10,6 +10,7 @@ import type { JobFilter, JobStore } from '../../jobs/job-store.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import { JOB_STATES, MAX_JOB_IDS_PER_QUERY, type Job, type JobState, type JobSubmission } from '../../jobs/types.js';
 import { probe } from '../../media/probe.js';
+import { isTextFile } from '../../media/subtitles.js';
 import type { MediaType } from '../../store/store.js';
 import type { Vdna } from '../../vdna.js';
 import type { CallbackConfig } from '../../notify/callbacks.js';
@@ -34,6 +35,13 @@ const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY
  */
 async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
   try {
+    if (await isTextFile(path)) {
+      if (mediaType === 'audio' || (mediaType === 'video' && storing)) {
+        throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
+      }
+      return;
+    }
+    if (mediaType === 'text' && !storing) return;
     const info = await probe(path);
     if (info.still && (storing || mediaType !== 'video')) {
       throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can search a video library, not be stored`);
