@@ -128,7 +128,7 @@ export class Vdna {
     const mediaType = opts.mediaType ?? 'video';
     if (mediaType === 'image') throw new VdnaError('WRONG_MEDIA_TYPE', 'image libraries are not fingerprinted yet');
     // Subtitles, timed text and plain text: text DNA only.
-    if (await isTextFile(path)) {
+    if (await isTextFile(path, mediaType === 'text')) {
       if (mediaType === 'audio' || (mediaType === 'video' && !opts.forSearch)) {
         throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
       }

@@ -113,3 +113,38 @@ test('text libraries of transcripts, and a video library whose items carry subti
     dir.cleanup();
   }
 });
+
+test('text over the HTTP API: an SRT upload stored in a text library, found by a timed-text JSON upload', async () => {
+  const dir = tempDir();
+  const { startServer, waitForJob } = await import('./service-helpers.js');
+  const server = await startServer(join(dir.path, 'data'));
+  try {
+    assert.equal((await server.api('POST', '/v1/libraries', { Name: 'speeches', MediaType: 'text' })).status, 201);
+    const upload = async (fields: Record<string, string>, name: string, body: string) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      form.set('Media', new Blob([body]), name);
+      const r = await server.api('POST', '/v1/jobs', form);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return waitForJob(server, r.body.JobId);
+    };
+    assert.equal((await upload({ Library: 'speeches', Mode: 'onlysave', PrimaryKey: 'jfk' }, 'jfk.srt', SRT)).State, 'Success');
+    const job = await upload(
+      { Library: 'speeches' },
+      'query.json',
+      JSON.stringify([{ start: 10, end: 14, text: 'ask not what America will do for you, but what together we can do' }]),
+    );
+    const result = (await server.api('GET', `/v1/jobs/${job.JobId}/result`)).body;
+    assert.equal(result.Matches[0]?.PrimaryKey, 'jfk', JSON.stringify(result));
+    assert.ok(result.Matches[0].TextMatchSegments[0].MasterStart >= 69);
+    const bad = new FormData();
+    bad.set('Library', 'speeches');
+    bad.set('Media', new Blob([Buffer.from([0, 1, 2, 3, 0, 0])]), 'x.bin');
+    const r = await server.api('POST', '/v1/jobs', bad);
+    assert.equal(r.status, 201, 'a search job queues; the binary file fails it');
+    assert.equal((await waitForJob(server, r.body.JobId)).State, 'Failed');
+  } finally {
+    await server.stop();
+    dir.cleanup();
+  }
+});

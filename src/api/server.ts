@@ -42,7 +42,7 @@ function removeOrphanStaging(dir: string, jobs: JobStore): void {
     return;
   }
   for (const name of names) {
-    const job = jobs.get(name.replace(/\.part$/, ''));
+    const job = jobs.get(name.split('.')[0]);
     if (!job || name.endsWith('.part') || FINAL_STATES.includes(job.State)) rmSync(join(dir, name), { force: true });
   }
 }

@@ -31,8 +31,12 @@ export interface InputConfig {
   s3?: S3Config;
 }
 
-/** The staged file of a job's upload or download. */
-export const stagedPath = (cfg: InputConfig, jobId: string) => join(cfg.stagingDir, jobId);
+/** The extension of a file name, if it is a plain one (".srt", ".mp4"); type sniffing of text uses it. */
+export const extensionOf = (name: string) => /\.[A-Za-z0-9]{1,5}$/.exec(name)?.[0].toLowerCase() ?? '';
+
+/** The staged file of a job's upload or download: the job id, with the upload's extension. */
+export const stagedPath = (cfg: InputConfig, jobId: string, input?: JobInput) =>
+  join(cfg.stagingDir, `${jobId}${input?.Type === 'Upload' ? extensionOf(input.Source) : ''}`);
 
 /** The real path of a local file, if it lies under an allowed root (symlinks resolved on both sides). */
 export function allowedPath(cfg: InputConfig, path: string): string {
@@ -124,7 +128,7 @@ async function downloadS3(cfg: InputConfig, source: string, dest: string, signal
 export async function stageInput(cfg: InputConfig, jobId: string, input: JobInput, signal: AbortSignal): Promise<string> {
   switch (input.Type) {
     case 'Upload':
-      return stagedPath(cfg, jobId);
+      return stagedPath(cfg, jobId, input);
     case 'Path':
       return allowedPath(cfg, input.Source);
     case 'URL':
@@ -142,6 +146,6 @@ export async function stageInput(cfg: InputConfig, jobId: string, input: JobInpu
 }
 
 /** Removes a job's staged file once the job has ended. */
-export async function unstage(cfg: InputConfig, jobId: string): Promise<void> {
-  await unlink(resolve(stagedPath(cfg, jobId))).catch(() => undefined);
+export async function unstage(cfg: InputConfig, jobId: string, input?: JobInput): Promise<void> {
+  await unlink(resolve(stagedPath(cfg, jobId, input))).catch(() => undefined);
 }

@@ -129,7 +129,7 @@ export class JobRunner {
         result: null,
       });
     } finally {
-      if (!this.stopping || ended) await unstage(this.inputs, job.JobId);
+      if (!this.stopping || ended) await unstage(this.inputs, job.JobId, job.Input);
       if (ended) this.hooks.onJobEnd?.(ended, (Date.now() - started) / 1000);
     }
   }

@@ -45,8 +45,16 @@ export function parseSubtitles(text: string): Cue[] {
   return cues.sort((a, b) => a.start - b.start);
 }
 
-/** Whether a file is text rather than media: its first 64 KB are UTF-8 without NUL bytes. */
-export async function isTextFile(path: string): Promise<boolean> {
+/** Extensions of the text files vdna reads. */
+export const TEXT_EXTENSIONS = ['.srt', '.vtt', '.txt', '.json'];
+
+/**
+ * Whether a file is text to read as text: a text extension, or (for a text library, `anyName`) any
+ * name; and its first 64 KB UTF-8 without NUL bytes. A text file named like media is not media either
+ * way: probing it fails with NOT_MEDIA.
+ */
+export async function isTextFile(path: string, anyName = false): Promise<boolean> {
+  if (!anyName && !TEXT_EXTENSIONS.includes((/\.[A-Za-z0-9]{1,5}$/.exec(path)?.[0] ?? '').toLowerCase())) return false;
   let head: Buffer;
   try {
     const handle = await open(path);

@@ -35,7 +35,7 @@ const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY
  */
 async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
   try {
-    if (await isTextFile(path)) {
+    if (await isTextFile(path, mediaType === 'text')) {
       if (mediaType === 'audio' || (mediaType === 'video' && storing)) {
         throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
       }
@@ -60,6 +60,7 @@ async function checkMedia(path: string, shownAs: string, mediaType: MediaType, s
 async function receiveUpload(req: FastifyRequest, ctx: JobRouteContext, id: string): Promise<JobSubmission> {
   const fields: Record<string, unknown> = {};
   const part = `${stagedPath(ctx.inputs, id)}.part`;
+  let staged = part;
   let fileName: string | undefined;
   try {
     for await (const p of req.parts()) {
@@ -78,11 +79,13 @@ async function receiveUpload(req: FastifyRequest, ctx: JobRouteContext, id: stri
     }
     if (fileName === undefined) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
     const submission = checkSubmission(fields as SubmissionFields, ctx, fileName);
-    await checkMedia(part, fileName, ctx.vdna.library(submission.Library).mediaType, submission.Mode !== 'nosave');
-    await rename(part, stagedPath(ctx.inputs, id));
+    // Staged under its own extension, which tells subtitles and text from media.
+    staged = stagedPath(ctx.inputs, id, submission.Input);
+    await rename(part, staged);
+    await checkMedia(staged, fileName, ctx.vdna.library(submission.Library).mediaType, submission.Mode !== 'nosave');
     return submission;
   } catch (err) {
-    await unlink(part).catch(() => undefined);
+    await unlink(staged).catch(() => undefined);
     throw err;
   }
 }
