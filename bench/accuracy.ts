@@ -1,5 +1,5 @@
 /**
- * npm run bench:accuracy -- [--split test|tune|both] [--only audio|video] [--no-mpeg7] [--candidates auto|all|index]
+ * npm run bench:accuracy -- [--split test|tune|both] [--only audio|text|video] [--no-mpeg7] [--candidates auto|all|index]
  *
  * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
  * (and unrelated queries from videos outside it), searches each query against the whole library and
@@ -21,6 +21,7 @@ import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
 import { evaluateAudio, prepareAudio } from './audio-accuracy.js';
+import { evaluateText } from './text-accuracy.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
 import { OUT } from './paths.js';
@@ -180,7 +181,7 @@ async function main() {
   };
   const splits: Split[] = arg('--split') === 'tune' ? ['tune'] : arg('--split') === 'test' ? ['test'] : ['tune', 'test'];
   const only = arg('--only');
-  if (only !== 'video') {
+  if (only === undefined || only === 'audio') {
     for (const split of splits) {
       process.stderr.write(`[audio ${split}] preparing\n`);
       const p = await prepareAudio(split);
@@ -194,6 +195,12 @@ async function main() {
       p.vdna.close();
     }
     if (only === 'audio') return;
+  }
+  if (only === 'text' || only === undefined) {
+    const rows = evaluateText();
+    console.log('\n## text: a library of 3 transcripts, excerpts of 12 and 25 words (positions in words; timed cues in seconds)\n');
+    console.log(formatRows(rows));
+    if (only === 'text') return;
   }
   const candidates = (arg('--candidates') ?? 'auto') as SearchOptions['candidates'];
   const report: Record<string, unknown> = { params: MATCH_DEFAULTS, candidates };
