@@ -1,5 +1,5 @@
 /**
- * npm run bench:accuracy -- [--split test|tune|both] [--only audio|text|video] [--no-mpeg7] [--candidates auto|all|index]
+ * npm run bench:accuracy -- [--split test|tune|both] [--only audio|text|video] [--no-mpeg7] [--no-chromaprint] [--candidates auto|all|index]
  *
  * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
  * (and unrelated queries from videos outside it), searches each query against the whole library and
@@ -20,7 +20,7 @@ import type { SearchOptions } from '../src/match/search.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
-import { evaluateAudio, prepareAudio } from './audio-accuracy.js';
+import { evaluateAudio, evaluateChromaprint, prepareAudio } from './audio-accuracy.js';
 import { evaluateText } from './text-accuracy.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
@@ -154,9 +154,9 @@ export async function evaluateMpeg7(p: Prepared, log = (s: string) => process.st
 
 const pct = (x: number) => x.toFixed(3);
 
-export function formatRows(rows: Row[], mpeg7?: Row[]): string {
+export function formatRows(rows: Row[], mpeg7?: Row[], other = 'MPEG-7'): string {
   const head = ['edit', 'pairs', 'P', 'R', 'F1', 'false'];
-  const mHead = mpeg7 ? ['MPEG-7 P', 'R', 'F1', 'false'] : [];
+  const mHead = mpeg7 ? [`${other} P`, 'R', 'F1', 'false'] : [];
   const lines = rows.map((r) => {
     const s = scores(r.tally);
     const negative = r.edit.startsWith('unrelated');
@@ -188,8 +188,9 @@ async function main() {
       const t0 = performance.now();
       const rows = evaluateAudio(p);
       const searchMs = (performance.now() - t0) / p.cases.length;
+      const chroma = argv.includes('--no-chromaprint') ? undefined : await evaluateChromaprint(p);
       console.log(`\n## audio, ${split} half: library of ${p.keys.length} recordings, ${p.cases.length} queries (mean search ${searchMs.toFixed(1)} ms)\n`);
-      console.log(formatRows(rows));
+      console.log(formatRows(rows, chroma, 'Chromaprint'));
       const unrelated = rows.filter((r) => r.edit.startsWith('unrelated')).reduce((a, r) => a + r.pairs, 0);
       console.log(`\nunrelated query-library pairs: ${unrelated}; false matches in all: ${rows.reduce((a, r) => a + r.falseMatches, 0)}`);
       p.vdna.close();

@@ -19,6 +19,7 @@ import { mapLimit } from './pool.js';
 import { rng } from './random.js';
 import { emptyTally, tallyPair, type Box } from './scoring.js';
 import type { Row } from './accuracy.js';
+import { chromaprint, chromaprintMatch } from './chromaprint.js';
 
 const run = promisify(execFile);
 
@@ -75,6 +76,7 @@ export const AUDIO_EDITS: AudioEdit[] = [
 
 interface AudioCase {
   edit: string;
+  path: string;
   master?: string;
   truth: Box[];
   fp: AudioFingerprint;
@@ -185,10 +187,10 @@ export async function prepareAudio(split: Split, log = (s: string) => process.st
   const cases: AudioCase[] = await mapLimit(jobs, 2, async (job) => {
     const q = await makeQuery(job.edit, audio(job.name), durations.get(job.name)!, job.length, job.host, join(dir, 'queries'), job.seed);
     const fp = await fingerprintAudio(await probe(q.path), { shifts: AUDIO_DEFAULTS.queryShifts });
-    return { edit: `${job.edit.name}, ${job.length} s`, master: job.name, truth: q.truth, fp };
+    return { edit: `${job.edit.name}, ${job.length} s`, path: q.path, master: job.name, truth: q.truth, fp };
   });
   for (const name of unrelated) {
-    cases.push({ edit: 'unrelated audio', truth: [], fp: await fingerprintAudio(await probe(audio(name)), { shifts: AUDIO_DEFAULTS.queryShifts }) });
+    cases.push({ edit: 'unrelated audio', path: audio(name), truth: [], fp: await fingerprintAudio(await probe(audio(name)), { shifts: AUDIO_DEFAULTS.queryShifts }) });
   }
   return { vdna, library, keys: names, cases };
 }
@@ -214,4 +216,26 @@ export function evaluateAudio(p: AudioPrepared, params: Partial<AudioMatchParams
     if (c.master && !found) tallyPair(row.tally, [], c.truth);
   }
   return [...rows.values()].sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));
+}
+
+/** The same pairs with Chromaprint: each query against its true master; unrelated ones against every recording. */
+export async function evaluateChromaprint(p: AudioPrepared): Promise<Row[]> {
+  const masters = new Map(await Promise.all(p.keys.map(async (k) => [k, await chromaprint(audio(k))] as const)));
+  const rows = new Map<string, Row>();
+  await mapLimit(p.cases, 2, async (c) => {
+    const q = await chromaprint(c.path);
+    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
+    rows.set(c.edit, row);
+    row.queries++;
+    if (c.master) {
+      row.pairs++;
+      tallyPair(row.tally, chromaprintMatch(q, masters.get(c.master)!), c.truth);
+    } else {
+      for (const m of masters.values()) {
+        row.pairs++;
+        if (chromaprintMatch(q, m).length) row.falseMatches++;
+      }
+    }
+  });
+  return [...rows.values()];
 }
