@@ -25,7 +25,7 @@ import { evaluateText } from './text-accuracy.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
 import { OUT } from './paths.js';
-import { emptyTally, scores, tallyPair, type Box, type PairTally } from './scoring.js';
+import { Rows, scores, segmentBox, type Box, type Row } from './scoring.js';
 
 const run = promisify(execFile);
 
@@ -97,40 +97,21 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   return { split, vdna, library, keys: names, cases };
 }
 
-export interface Row {
-  edit: string;
-  queries: number;
-  pairs: number;
-  tally: PairTally;
-  falseMatches: number;
-}
+export type { Row } from './scoring.js';
 
 /** Searches every query against the whole library and tallies the results per edit type. */
 export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candidates: SearchOptions['candidates'] = 'auto'): Row[] {
   const index = p.vdna.index(p.library);
-  const rows = new Map<string, Row>();
+  const rows = new Rows();
   for (const c of p.cases) {
-    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
-    rows.set(c.edit, row);
-    row.queries++;
-    row.pairs += c.master ? 1 : p.keys.length;
     const matches = index.search({ video: c.fp }, { params, candidates });
-    const boxes: Box[] = [];
-    for (const m of matches) {
-      if (m.PrimaryKey !== c.master) {
-        row.falseMatches++;
-        continue;
-      }
-      for (const s of m.VideoMatchSegments) boxes.push({ queryStart: s.StartTime, queryEnd: s.EndTime, masterStart: s.MasterStartTime, masterEnd: s.MasterEndTime });
-    }
-    if (c.master) tallyPair(row.tally, boxes, c.truth);
+    rows.add(c.edit, c.master, c.truth, c.master ? 1 : p.keys.length, matches.map((m) => [m.PrimaryKey, m.VideoMatchSegments.map(segmentBox)]));
   }
-  return [...rows.values()];
+  return rows.list();
 }
 
 /** The MPEG-7 signature on the same related pairs, and each unrelated query against every library item. */
 export async function evaluateMpeg7(p: Prepared, log = (s: string) => process.stderr.write(s)): Promise<Row[]> {
-  const rows = new Map<string, Row>();
   const work: Array<{ c: QueryCase; key: string }> = [];
   for (const c of p.cases) {
     if (c.master) work.push({ c, key: c.master });
@@ -138,18 +119,9 @@ export async function evaluateMpeg7(p: Prepared, log = (s: string) => process.st
   }
   log(`  MPEG-7 signature on ${work.length} pairs\n`);
   const results = await mapLimit(work, 2, async ({ c, key }) => mpeg7Detect(c.path, video(key)));
-  work.forEach(({ c, key }, i) => {
-    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
-    rows.set(c.edit, row);
-    row.pairs++;
-    if (c.master === key) {
-      row.queries++;
-      tallyPair(row.tally, results[i], c.truth);
-    } else if (results[i].length > 0) {
-      row.falseMatches++;
-    }
-  });
-  return [...rows.values()];
+  const rows = new Rows();
+  work.forEach(({ c, key }, i) => rows.add(c.edit, c.master, c.truth, 1, results[i].length ? [[key, results[i]]] : []));
+  return rows.list();
 }
 
 const pct = (x: number) => x.toFixed(3);

@@ -17,8 +17,7 @@ import type { Split } from './corpus.js';
 import { MEDIA, OUT } from './paths.js';
 import { mapLimit } from './pool.js';
 import { rng } from './random.js';
-import { emptyTally, tallyPair, type Box } from './scoring.js';
-import type { Row } from './accuracy.js';
+import { Rows, segmentBox, type Box, type Row } from './scoring.js';
 import { chromaprint, chromaprintMatch } from './chromaprint.js';
 
 const run = promisify(execFile);
@@ -198,44 +197,23 @@ export async function prepareAudio(split: Split, log = (s: string) => process.st
 /** Searches every query against the whole library; rows per edit and excerpt length. */
 export function evaluateAudio(p: AudioPrepared, params: Partial<AudioMatchParams> = {}): Row[] {
   const index = p.vdna.index(p.library);
-  const rows = new Map<string, Row>();
+  const rows = new Rows();
   for (const c of p.cases) {
-    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
-    rows.set(c.edit, row);
-    row.queries++;
-    row.pairs += c.master ? 1 : p.keys.length;
-    let found = false;
-    for (const m of index.search({ audio: c.fp }, { audioParams: params })) {
-      const boxes = m.AudioMatchSegments.map((s) => ({ queryStart: s.StartTime, queryEnd: s.EndTime, masterStart: s.MasterStartTime, masterEnd: s.MasterEndTime }));
-      if (m.PrimaryKey === c.master) {
-        tallyPair(row.tally, boxes, c.truth);
-        found = true;
-      } else row.falseMatches++;
-    }
-    // A missed pair still counts its truth.
-    if (c.master && !found) tallyPair(row.tally, [], c.truth);
+    const matches = index.search({ audio: c.fp }, { audioParams: params });
+    rows.add(c.edit, c.master, c.truth, c.master ? 1 : p.keys.length, matches.map((m) => [m.PrimaryKey, m.AudioMatchSegments.map(segmentBox)]));
   }
-  return [...rows.values()].sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));
+  return rows.list().sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));
 }
 
 /** The same pairs with Chromaprint: each query against its true master; unrelated ones against every recording. */
 export async function evaluateChromaprint(p: AudioPrepared): Promise<Row[]> {
   const masters = new Map(await Promise.all(p.keys.map(async (k) => [k, await chromaprint(audio(k))] as const)));
-  const rows = new Map<string, Row>();
+  const rows = new Rows();
   await mapLimit(p.cases, 2, async (c) => {
     const q = await chromaprint(c.path);
-    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
-    rows.set(c.edit, row);
-    row.queries++;
-    if (c.master) {
-      row.pairs++;
-      tallyPair(row.tally, chromaprintMatch(q, masters.get(c.master)!), c.truth);
-    } else {
-      for (const m of masters.values()) {
-        row.pairs++;
-        if (chromaprintMatch(q, m).length) row.falseMatches++;
-      }
-    }
+    const against = c.master ? [c.master] : p.keys;
+    const found = against.map((k) => [k, chromaprintMatch(q, masters.get(k)!)] as [string, Box[]]).filter(([, boxes]) => boxes.length);
+    rows.add(c.edit, c.master, c.truth, against.length, found);
   });
-  return [...rows.values()];
+  return rows.list();
 }

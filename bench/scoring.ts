@@ -61,3 +61,47 @@ export function scores(t: PairTally): Scores {
   const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
   return { precision, recall, f1 };
 }
+
+/** A match segment as a box on both timelines. */
+export const segmentBox = (s: { StartTime: number; EndTime: number; MasterStartTime: number; MasterEndTime: number }): Box => ({
+  queryStart: s.StartTime,
+  queryEnd: s.EndTime,
+  masterStart: s.MasterStartTime,
+  masterEnd: s.MasterEndTime,
+});
+
+/** One row of a benchmark table: an edit type, its query-library pairs, their tally and false matches. */
+export interface Row {
+  edit: string;
+  queries: number;
+  pairs: number;
+  tally: PairTally;
+  falseMatches: number;
+}
+
+/** Rows per edit type, filled one searched query at a time. */
+export class Rows {
+  private readonly rows = new Map<string, Row>();
+
+  /**
+   * Adds a query's results: `found` maps each library item it matched to its predicted boxes. The
+   * true master's boxes are scored against `truth` (a miss counts its truth as unfound); any other
+   * item is a false match. `pairs` is how many query-library pairs the query stands for.
+   */
+  add(edit: string, master: string | undefined, truth: Box[], pairs: number, found: Iterable<[string, Box[]]>): void {
+    const row = this.rows.get(edit) ?? { edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
+    this.rows.set(edit, row);
+    row.queries++;
+    row.pairs += pairs;
+    let boxes: Box[] = [];
+    for (const [key, predicted] of found) {
+      if (key === master) boxes = predicted;
+      else row.falseMatches++;
+    }
+    if (master) tallyPair(row.tally, boxes, truth);
+  }
+
+  list(): Row[] {
+    return [...this.rows.values()];
+  }
+}

