@@ -100,9 +100,6 @@ export class Vdna {
   /** The library, which must hold video, audio or text: the media types fingerprinted so far. */
   mediaLibrary(name: string): LibraryInfo {
     const lib = this.library(name);
-    if (lib.mediaType === 'image') {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `library "${name}" holds images; image libraries are not fingerprinted yet (search a video library with a picture instead)`);
-    }
     return lib;
   }
 
@@ -126,7 +123,6 @@ export class Vdna {
    */
   async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean; mediaType?: MediaType }): Promise<MediaFingerprint> {
     const mediaType = opts.mediaType ?? 'video';
-    if (mediaType === 'image') throw new VdnaError('WRONG_MEDIA_TYPE', 'image libraries are not fingerprinted yet');
     // Subtitles, timed text and plain text: text DNA only.
     if (await isTextFile(path, mediaType === 'text')) {
       if (mediaType === 'audio' || (mediaType === 'video' && !opts.forSearch)) {
@@ -148,15 +144,18 @@ export class Vdna {
     if (mediaType === 'video' && !info.video && (!opts.forSearch || !info.audio)) {
       throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
     }
-    if (info.still && (!opts.forSearch || mediaType !== 'video')) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can search a video library, not be stored in one`);
+    if (mediaType === 'image' && !info.still && (!opts.forSearch || !info.video)) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is not a still picture; an image library stores pictures (JPEG, PNG, WebP...)`);
     }
-    const withVideo = mediaType === 'video' && info.video !== undefined;
+    if (info.still && mediaType !== 'image' && (!opts.forSearch || mediaType !== 'video')) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can be stored in an image library, or search a video or image library`);
+    }
+    const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
     const [video, audio] = await Promise.all([
       withVideo
         ? fingerprintMedia(info, { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal })
         : undefined,
-      info.audio
+      info.audio && mediaType !== 'image'
         ? fingerprintAudio(info, {
             shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
             signal: opts.signal,
@@ -183,10 +182,12 @@ export class Vdna {
   itemOf(key: string, source: string, fp: MediaFingerprint): StoredItem {
     checkKey(key);
     const v = fp.video;
+    // A picture is stored as one frame, an instant (its clip repeats it).
+    const count = fp.still ? Math.min(1, v?.count ?? 0) : (v?.count ?? 0);
     let hashes = v?.hashes ?? new Uint32Array(0);
-    if (v && v.variants > 1) {
-      hashes = new Uint32Array(v.count * 2);
-      for (let k = 0; k < v.count; k++) {
+    if (v && (v.variants > 1 || count < v.count)) {
+      hashes = new Uint32Array(count * 2);
+      for (let k = 0; k < count; k++) {
         hashes[2 * k] = v.hashes[2 * k * v.variants];
         hashes[2 * k + 1] = v.hashes[2 * k * v.variants + 1];
       }
@@ -194,11 +195,11 @@ export class Vdna {
     return {
       key,
       source,
-      duration: fp.duration,
+      duration: fp.still ? 0 : fp.duration,
       fps: v?.fps ?? 0,
-      count: v?.count ?? 0,
+      count,
       hashes,
-      flat: v?.flat ?? new Uint8Array(0),
+      flat: v?.flat.slice(0, count) ?? new Uint8Array(0),
       fingerprintVersion: FINGERPRINT_VERSION,
       addedAt: new Date().toISOString(),
       ...(fp.audio && { audio: { frameRate: fp.audio.frameRate, landmarks: libraryLandmarks(fp.audio), version: AUDIO_FINGERPRINT_VERSION } }),
@@ -266,7 +267,7 @@ export class Vdna {
           `library "${library}" holds fingerprints of another version (${stale.fingerprintVersion} ${stale.audio?.version ?? ''}); re-add its media`,
         );
       }
-      index = new LibraryIndex(items);
+      index = new LibraryIndex(items, this.library(library).mediaType === 'image');
       this.indexes.set(library, index);
     }
     return index;

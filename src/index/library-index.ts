@@ -1,7 +1,7 @@
 import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
 import { searchAudio, type AudioMatchParams } from '../match/audio-match.js';
 import { fuseMatches } from '../match/fuse.js';
-import { searchStill } from '../match/still.js';
+import { searchForStills, searchStill } from '../match/still.js';
 import { searchVideo, type Match, type QueryFrames, type SearchOptions } from '../match/search.js';
 import type { StoredAudio, StoredText } from '../store/store.js';
 import { fingerprintText, type TextFingerprint } from '../fingerprint/text/shingles.js';
@@ -35,7 +35,10 @@ class Part {
   readonly audio: AudioIndex;
   readonly text: TextIndex;
 
-  constructor(items: IndexItem[]) {
+  constructor(
+    items: IndexItem[],
+    private readonly pictures: boolean,
+  ) {
     this.video = new VideoIndex(items.filter((i) => i.count > 0));
     this.audio = new AudioIndex(
       items.filter((i) => i.audio).map((i) => ({ key: i.key, frameRate: i.audio!.frameRate, duration: i.duration, landmarks: i.audio!.landmarks })),
@@ -44,8 +47,9 @@ class Part {
   }
 
   search(query: Query, opts: LibrarySearchOptions): Match[] {
-    const pictures = query.still ? searchStill : searchVideo;
-    const video = query.video && this.video.items.length ? pictures(this.video, query.video, opts) : [];
+    // A still looks for its moments in videos; a video in a library of pictures, for theirs in it.
+    const match = query.still ? searchStill : this.pictures ? searchForStills : searchVideo;
+    const video = query.video && this.video.items.length ? match(this.video, query.video, opts) : [];
     const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
     const text = query.text && this.text.items.length ? searchText(this.text, query.text) : new Map();
     return fuseMatches(video, audio, text);
@@ -65,12 +69,16 @@ export class LibraryIndex {
   private readonly recent = new Map<string, IndexItem>();
   private recentPart?: Part;
 
-  constructor(items: IndexItem[]) {
+  /** `pictures`: the items are still pictures (an image library). */
+  constructor(
+    items: IndexItem[],
+    private readonly pictures = false,
+  ) {
     this.rebuild(items);
   }
 
   private rebuild(items: IndexItem[]): void {
-    this.base = new Part(items);
+    this.base = new Part(items, this.pictures);
     this.baseItems = new Map(items.map((i) => [i.key, i]));
     this.removed.clear();
     this.recent.clear();
@@ -116,7 +124,7 @@ export class LibraryIndex {
   search(query: Query, opts: LibrarySearchOptions = {}): Match[] {
     const matches = this.base.search(query, opts).filter((m) => !this.removed.has(m.PrimaryKey));
     if (this.recent.size > 0) {
-      this.recentPart ??= new Part([...this.recent.values()]);
+      this.recentPart ??= new Part([...this.recent.values()], this.pictures);
       matches.push(...this.recentPart.search(query, opts));
     }
     return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));

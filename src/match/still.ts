@@ -4,13 +4,11 @@ import { pairSimilarity } from './align.js';
 import type { Match, MatchSegment, QueryFrames } from './search.js';
 
 /**
- * Largest Hamming distance (of 64) at which a library frame may show the query picture; a run of one
- * frame must be within STILL_SURE_DISTANCE. A real moment of video lasts several samples (each pools
- * 0.75 s), so a lone frame at the loose distance is more likely chance than the picture. Set on a
- * handful of examples, not yet measured on a benchmark.
+ * Largest Hamming distance (of 64) at which a video frame shows the picture. Video frames average
+ * 0.75 s, so a still from fast motion is often further than this and missed; looser distances (10)
+ * matched unrelated static shots. Set on a handful of examples, not yet measured on a benchmark.
  */
-export const STILL_MAX_DISTANCE = 10;
-const STILL_SURE_DISTANCE = 8;
+export const STILL_MAX_DISTANCE = 8;
 /** Past this many library frames, candidates come from the multi-index instead of a scan. */
 const SCAN_FRAMES = 2_000_000;
 const MAX_SEGMENTS_PER_ITEM = 10;
@@ -60,33 +58,93 @@ export function searchStill(index: VideoIndex, query: QueryFrames): Match[] {
   const matches: Match[] = [];
   for (const [n, frames] of byItem) {
     const item = index.items[n];
-    frames.sort((a, b) => a[0] - b[0]);
-    const segments: MatchSegment[] = [];
-    let start = 0;
-    for (let i = 1; i <= frames.length; i++) {
-      if (i < frames.length && frames[i][0] - frames[i - 1][0] <= 2) continue;
-      const run = frames.slice(start, i);
-      start = i;
-      const best = Math.min(...run.map((f) => f[1]));
-      if (run.length === 1 && best > STILL_SURE_DISTANCE) continue;
-      segments.push({
-        StartTime: 0,
-        EndTime: 0,
-        MasterStartTime: round(run[0][0] / item.fps),
-        MasterEndTime: round(Math.min((run[run.length - 1][0] + 1) / item.fps, item.duration)),
-        Similarity: round(pairSimilarity(best)),
+    const segments = runsOf(frames, (from, to, similarity) => ({
+      StartTime: 0,
+      EndTime: 0,
+      MasterStartTime: round(from / item.fps),
+      MasterEndTime: round(Math.min((to + 1) / item.fps, item.duration)),
+      Similarity: similarity,
+    }));
+    if (segments.length) matches.push(stillMatch(item.key, segments));
+  }
+  return sortMatches(matches);
+}
+
+/**
+ * Runs of consecutive frames (gaps of at most 2) among (frame, distance) hits, as segments made by
+ * `segment`. The best MAX_SEGMENTS_PER_ITEM are kept.
+ */
+function runsOf(hits: Array<[number, number]>, segment: (from: number, to: number, similarity: number) => MatchSegment): MatchSegment[] {
+  hits.sort((a, b) => a[0] - b[0]);
+  const segments: MatchSegment[] = [];
+  let start = 0;
+  for (let i = 1; i <= hits.length; i++) {
+    if (i < hits.length && hits[i][0] - hits[i - 1][0] <= 2) continue;
+    const run = hits.slice(start, i);
+    start = i;
+    const best = Math.min(...run.map((f) => f[1]));
+    segments.push(segment(run[0][0], run[run.length - 1][0], round(pairSimilarity(best))));
+  }
+  return segments
+    .sort((a, b) => b.Similarity - a.Similarity)
+    .slice(0, MAX_SEGMENTS_PER_ITEM)
+    .sort((a, b) => a.StartTime - b.StartTime || a.MasterStartTime - b.MasterStartTime);
+}
+
+const stillMatch = (key: string, segments: MatchSegment[]): Match => ({
+  PrimaryKey: key,
+  GlobalSimilarity: Math.max(...segments.map((s) => s.Similarity)),
+  VideoMatchSegments: segments,
+  AudioMatchSegments: [],
+  TextMatchSegments: [],
+});
+
+const sortMatches = (matches: Match[]) =>
+  matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+
+/**
+ * The other direction, for an image library: where in a query video each library picture appears.
+ * Every query frame (all its variants) is compared with every picture; runs of query frames become
+ * VideoMatchSegments on the query's timeline (the master side of a picture is the instant 0).
+ */
+export function searchForStills(index: VideoIndex, query: QueryFrames): Match[] {
+  const v = query.variants;
+  const hitsPerItem = new Map<number, Map<number, number>>();
+  const note = (n: number, k: number, d: number) => {
+    if (d > STILL_MAX_DISTANCE) return;
+    const hits = hitsPerItem.get(n) ?? new Map<number, number>();
+    if ((hits.get(k) ?? 99) > d) hits.set(k, d);
+    hitsPerItem.set(n, hits);
+  };
+  const scan = index.totalFrames <= SCAN_FRAMES;
+  const mih = scan ? undefined : index.multiIndex();
+  for (let k = 0; k < query.count; k++) {
+    if (query.flat[k]) continue;
+    for (let x = 0; x < v; x++) {
+      const hi = query.hashes[2 * (k * v + x)];
+      const lo = query.hashes[2 * (k * v + x) + 1];
+      if (mih) {
+        mih.search(hi, lo, STILL_MAX_DISTANCE, 1, (id, d) => note(index.itemOf(id), k, d));
+        continue;
+      }
+      index.items.forEach((item, n) => {
+        const { hashes, flat, count } = item.frames;
+        for (let f = 0; f < count; f++) {
+          if (!flat[f]) note(n, k, popcount32(hashes[2 * f] ^ hi) + popcount32(hashes[2 * f + 1] ^ lo));
+        }
       });
     }
-    if (segments.length === 0) continue;
-    const kept = segments.sort((a, b) => b.Similarity - a.Similarity).slice(0, MAX_SEGMENTS_PER_ITEM);
-    kept.sort((a, b) => a.MasterStartTime - b.MasterStartTime);
-    matches.push({
-      PrimaryKey: item.key,
-      GlobalSimilarity: Math.max(...kept.map((s) => s.Similarity)),
-      VideoMatchSegments: kept,
-      AudioMatchSegments: [],
-      TextMatchSegments: [],
-    });
   }
-  return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+  const matches: Match[] = [];
+  for (const [n, hits] of hitsPerItem) {
+    const segments = runsOf([...hits], (from, to, similarity) => ({
+      StartTime: round(from / query.fps),
+      EndTime: round(Math.min((to + 1) / query.fps, query.duration)),
+      MasterStartTime: 0,
+      MasterEndTime: 0,
+      Similarity: similarity,
+    }));
+    if (segments.length) matches.push(stillMatch(index.items[n].key, segments));
+  }
+  return sortMatches(matches);
 }

@@ -43,8 +43,11 @@ async function checkMedia(path: string, shownAs: string, mediaType: MediaType, s
     }
     if (mediaType === 'text' && !storing) return;
     const info = await probe(path);
-    if (info.still && (storing || mediaType !== 'video')) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can search a video library, not be stored`);
+    if (mediaType === 'image' && !info.still && (storing || !info.video)) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is not a still picture; an image library stores pictures`);
+    }
+    if (info.still && mediaType !== 'image' && (storing || mediaType !== 'video')) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can be stored in an image library, or search a video or image library`);
     }
     if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `${path} has no audio stream; this library holds audio`);
     if (mediaType === 'video' && !info.video && (storing || !info.audio)) {
