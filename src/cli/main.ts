@@ -33,14 +33,14 @@ function action<A extends unknown[]>(body: (vdna: Vdna, ...args: A) => Promise<v
 
 export function buildProgram(): Command {
   const program = new Command('vdna')
-    .description('Media DNA: fingerprint, index and match video copies on your own machine')
+    .description('Media DNA: fingerprint, index and match copies of video, sound, text and pictures on your own machine')
     .addOption(new Option('--data <dir>', 'data directory (default: $VDNA_DATA or ~/.local/share/vdna)'))
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
   program
     .command('add')
-    .description('fingerprint FILE and store it in LIBRARY under KEY (creates the library if needed)')
+    .description('fingerprint FILE and store it in LIBRARY under KEY (creates a video library if needed)')
     .argument('<library>')
     .argument('<file>')
     .requiredOption('--key <key>', 'unique primary key of the item in the library')
