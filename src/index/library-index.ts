@@ -25,6 +25,9 @@ export interface LibrarySearchOptions extends SearchOptions {
   audioParams?: Partial<AudioMatchParams>;
 }
 
+/** An item's weight in the index, in frames or their equivalent (8 landmarks, one cue). */
+const sizeOf = (i: IndexItem) => i.count + (i.audio?.landmarks.length ?? 0) / 8 + (i.text?.cues.length ?? 0);
+
 /** Frames added since the last rebuild, beyond which the base is rebuilt (or this share of the base). */
 const MIN_RECENT_FRAMES = 50_000;
 const RECENT_SHARE = 1 / 8;
@@ -65,6 +68,8 @@ class Part {
 export class LibraryIndex {
   private base!: Part;
   private baseItems!: Map<string, IndexItem>;
+  /** sizeOf summed over the base, kept from the last rebuild (the base does not change until the next). */
+  private baseSize = 0;
   private readonly removed = new Set<string>();
   private readonly recent = new Map<string, IndexItem>();
   private recentPart?: Part;
@@ -80,16 +85,16 @@ export class LibraryIndex {
   private rebuild(items: IndexItem[]): void {
     this.base = new Part(items, this.pictures);
     this.baseItems = new Map(items.map((i) => [i.key, i]));
+    this.baseSize = items.reduce((a, i) => a + sizeOf(i), 0);
     this.removed.clear();
     this.recent.clear();
     this.recentPart = undefined;
   }
 
   private maybeRebuild(): void {
-    const size = (items: Iterable<IndexItem>) =>
-      [...items].reduce((a, i) => a + i.count + (i.audio?.landmarks.length ?? 0) / 8 + (i.text?.cues.length ?? 0), 0);
-    const limit = Math.max(MIN_RECENT_FRAMES, size(this.baseItems.values()) * RECENT_SHARE);
-    if (size(this.recent.values()) > limit || this.removed.size > Math.max(8, this.baseItems.size * RECENT_SHARE)) {
+    const recentSize = [...this.recent.values()].reduce((a, i) => a + sizeOf(i), 0);
+    const limit = Math.max(MIN_RECENT_FRAMES, this.baseSize * RECENT_SHARE);
+    if (recentSize > limit || this.removed.size > Math.max(8, this.baseItems.size * RECENT_SHARE)) {
       this.rebuild([...[...this.baseItems.values()].filter((i) => !this.removed.has(i.key)), ...this.recent.values()]);
     }
   }

@@ -280,7 +280,7 @@ export class JobStore {
         )
         .run(done.state, done.code ?? null, done.message ?? null, JSON.stringify(done.result), now, done.state, id);
       const job = this.require(id);
-      const target = job.Callback ?? this.queue(job.Queue).Callback;
+      const target = job.Callback ?? this.queueCallback(job.Queue);
       if (target) {
         this.db
           .prepare("INSERT INTO deliveries (job_id, target, state, next_at) VALUES (?, ?, 'Pending', ?)")
@@ -327,6 +327,12 @@ export class JobStore {
       ...(row.callback !== null && { Callback: JSON.parse(row.callback) }),
       Counts: Object.fromEntries(counts.map((c) => [c.state, c.n])),
     };
+  }
+
+  /** A queue's default callback (without the job counts that queue() adds). */
+  private queueCallback(name: string): CallbackTarget | undefined {
+    const row = this.db.prepare('SELECT callback FROM queues WHERE name = ?').get(name) as { callback: string | null } | undefined;
+    return row?.callback ? JSON.parse(row.callback) : undefined;
   }
 
   queues(): QueueInfo[] {
