@@ -44,18 +44,22 @@ async function testFile(height: number): Promise<string> {
   return out;
 }
 
-/** ffmpeg alone: the decode and sampling that fingerprinting does, to a null sink. */
-function ffmpegSampleOnly(path: string, threads: number): Promise<void> {
-  const { sampleFps, oversample, thumbSize } = VIDEO_DEFAULTS;
-  const args = [
-    '-hide_banner', '-nostdin', '-v', 'error', '-threads', String(threads), '-i', path, '-map', '0:v:0', '-an',
-    '-vf', `fps=${sampleFps * oversample},scale=${thumbSize}:${thumbSize}:flags=area,format=gray`, '-f', 'rawvideo', '-y', '/dev/null',
-  ];
+/** Runs ffmpeg with `args` (input and filters), writing to a null sink: the decode cost alone. */
+function ffmpegToNull(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tools().ffmpeg.path, args, { stdio: 'ignore' });
+    const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args, '-y', '/dev/null'], { stdio: 'ignore' });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
   });
+}
+
+/** ffmpeg alone: the decode and sampling that fingerprinting does. */
+function ffmpegSampleOnly(path: string, threads: number): Promise<void> {
+  const { sampleFps, oversample, thumbSize } = VIDEO_DEFAULTS;
+  return ffmpegToNull([
+    '-threads', String(threads), '-i', path, '-map', '0:v:0', '-an',
+    '-vf', `fps=${sampleFps * oversample},scale=${thumbSize}:${thumbSize}:flags=area,format=gray`, '-f', 'rawvideo',
+  ]);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -164,15 +168,8 @@ function storage(): void {
   console.log(`${hours} h of video: ${(bytes / 1e6).toFixed(2)} MB on disk = ${(bytes / hours / 1e3).toFixed(0)} KB per hour (${FPS} hashes of 8 bytes per second + flat flags)`);
 }
 
-/** ffmpeg alone: the audio decode that fingerprinting does (mono, 8 kHz float), to a null sink. */
-function ffmpegAudioOnly(path: string): Promise<void> {
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', String(AUDIO_DEFAULTS.sampleRate), '-f', 'f32le', '-y', '/dev/null'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(tools().ffmpeg.path, args, { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
-  });
-}
+/** ffmpeg alone: the audio decode that fingerprinting does (mono, 8 kHz float). */
+const ffmpegAudioOnly = (path: string) => ffmpegToNull(['-i', path, '-vn', '-ac', '1', '-ar', String(AUDIO_DEFAULTS.sampleRate), '-f', 'f32le']);
 
 async function audioSpeed(): Promise<void> {
   console.log('\n## (d) audio: extraction in x realtime (ffmpeg alone: the same decode to a null sink), landmarks and index size\n');

@@ -5,7 +5,7 @@ import { fingerprintAudio, libraryLandmarks, type AudioFingerprint } from './fin
 import { VdnaError } from './errors.js';
 import { fingerprintMedia, QUERY_VARIANTS, type VideoFingerprint } from './fingerprint/video/fingerprint.js';
 import { LibraryIndex, type LibrarySearchOptions } from './index/library-index.js';
-import { probe } from './media/probe.js';
+import { probe, type MediaInfo } from './media/probe.js';
 import { embeddedSubtitles, isTextFile, readText, sidecarSubtitles } from './media/subtitles.js';
 import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './fingerprint/text/shingles.js';
 import type { Match } from './match/search.js';
@@ -40,7 +40,8 @@ export const FINGERPRINT_VERSION = (() => {
   return `video-dct64-v1:fps${v.sampleFps}x${v.oversample}p${v.poolFrames}:t${v.thumbSize}:d${v.dctSize}:c${v.centreFraction}:m${v.maskBottom}/${v.maskCorner}:f${v.flatStdDev}:b${v.borderMaxMean}/${v.borderMaxStd}`;
 })();
 
-const LIBRARY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Names of libraries and queues: 1-64 letters, digits, '.', '_' or '-', not starting with a sign. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_KEY_LENGTH = 256;
 
 export interface ProgressOptions {
@@ -59,7 +60,7 @@ export interface SearchResult {
 }
 
 export function checkLibraryName(name: string): void {
-  if (!LIBRARY_NAME.test(name)) {
+  if (!NAME.test(name)) {
     throw new VdnaError('INVALID_ARGUMENT', `invalid library name "${name}": use 1-64 letters, digits, '.', '_' or '-'`);
   }
 }
@@ -68,6 +69,36 @@ export function checkKey(key: string): void {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw new VdnaError('INVALID_ARGUMENT', `a primary key must be 1-${MAX_KEY_LENGTH} characters`);
   }
+}
+
+/**
+ * Whether a library of `mediaType` can take the file, to store it or (`forSearch`) to search with it:
+ * text files for text libraries and as queries to video libraries; stills for image libraries and as
+ * queries to video libraries; a sound track for audio libraries; a picture to store in a video library
+ * (a query may be sound only). Resolves with the probe of a media file, undefined for a text file.
+ * The one place these rules live: the API checks uploads with it before a job queues.
+ */
+export async function admitMedia(path: string, mediaType: MediaType, forSearch: boolean): Promise<MediaInfo | undefined> {
+  if (await isTextFile(path, mediaType === 'text')) {
+    if (mediaType === 'audio' || (mediaType === 'video' && !forSearch)) {
+      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
+    }
+    return undefined;
+  }
+  const info = await probe(path);
+  // A text library takes media for their subtitles, which are looked for when fingerprinting.
+  if (mediaType === 'text') return info;
+  if (mediaType === 'image' && !info.still && (!forSearch || !info.video)) {
+    throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is not a still picture; an image library stores pictures (JPEG, PNG, WebP...)`);
+  }
+  if (info.still && mediaType !== 'image' && (!forSearch || mediaType !== 'video')) {
+    throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can be stored in an image library, or search a video or image library`);
+  }
+  if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${path}; this library holds audio`);
+  if (mediaType === 'video' && !info.video && (!forSearch || !info.audio)) {
+    throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
+  }
+  return info;
 }
 
 /** vdna as a library: DNA libraries on a store, media added and searched by file path. */
@@ -123,32 +154,19 @@ export class Vdna {
    */
   async fingerprint(path: string, opts: ProgressOptions & { forSearch: boolean; mediaType?: MediaType }): Promise<MediaFingerprint> {
     const mediaType = opts.mediaType ?? 'video';
+    const info = await admitMedia(path, mediaType, opts.forSearch);
     // Subtitles, timed text and plain text: text DNA only.
-    if (await isTextFile(path, mediaType === 'text')) {
-      if (mediaType === 'audio' || (mediaType === 'video' && !opts.forSearch)) {
-        throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
-      }
+    if (!info) {
       const { cues, timed } = await readText(path);
       const text = fingerprintText(cues, timed);
       if (text.shingles.length === 0) throw new VdnaError('TOO_SHORT', `${path} has fewer than ${SHINGLE_WORDS} words`);
       return { duration: timed ? Math.max(...cues.map((c) => c.end)) : 0, text };
     }
-    const info = await probe(path);
     const cues = [...(await embeddedSubtitles(info)), ...(await sidecarSubtitles(path))].sort((a, b) => a.start - b.start);
     const subtitles = cues.length ? fingerprintText(cues, true) : undefined;
     if (mediaType === 'text') {
       if (!subtitles) throw new VdnaError('NOT_MEDIA', `no text in ${path}: no subtitle stream and no sidecar .srt/.vtt`);
       return { duration: Math.max(...cues.map((c) => c.end)), text: subtitles };
-    }
-    if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${path}; this library holds audio`);
-    if (mediaType === 'video' && !info.video && (!opts.forSearch || !info.audio)) {
-      throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${path}; this library holds video`);
-    }
-    if (mediaType === 'image' && !info.still && (!opts.forSearch || !info.video)) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is not a still picture; an image library stores pictures (JPEG, PNG, WebP...)`);
-    }
-    if (info.still && mediaType !== 'image' && (!opts.forSearch || mediaType !== 'video')) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can be stored in an image library, or search a video or image library`);
     }
     const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
     const [video, audio] = await Promise.all([

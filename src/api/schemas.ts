@@ -1,8 +1,9 @@
 /** JSON Schemas of the API: they validate requests and make the OpenAPI document. */
 import { MEDIA_TYPES } from '../store/store.js';
+import { NAME as NAME_RULE } from '../vdna.js';
 import { INPUT_TYPES, JOB_MODES, JOB_STATES, MAX_JOB_IDS_PER_QUERY, MAX_KEYS_PER_DELETE, PRIORITY_MAX } from '../jobs/types.js';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
+const NAME = { type: 'string', pattern: NAME_RULE.source } as const;
 
 export const LIBRARY = {
   type: 'object',

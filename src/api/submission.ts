@@ -12,9 +12,7 @@ import {
   type JobMode,
   type JobSubmission,
 } from '../jobs/types.js';
-import { checkKey, checkLibraryName, type Vdna } from '../vdna.js';
-
-export const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+import { checkKey, checkLibraryName, NAME, type Vdna } from '../vdna.js';
 
 export interface SubmissionFields {
   Library?: unknown;
@@ -99,7 +97,7 @@ export function checkSubmission(
     throw bad(`UserData is ${Buffer.byteLength(userData)} bytes; the limit is ${USER_DATA_MAX_BYTES}`);
   }
   const queue = str(fields.Queue, 'Queue') ?? DEFAULT_QUEUE;
-  if (!QUEUE_NAME.test(queue)) throw bad(`invalid queue name "${queue}"`);
+  if (!NAME.test(queue)) throw bad(`invalid queue name "${queue}"`);
   const callback = parseCallback(fields.Callback);
   if (callback) checkCallback(ctx.callbacks, callback);
 

@@ -6,6 +6,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
+import { extensionOf } from '../media/subtitles.js';
 import { checkUrl, download, type UrlPolicy } from '../net/safe-http.js';
 import type { JobInput } from './types.js';
 
@@ -31,10 +32,7 @@ export interface InputConfig {
   s3?: S3Config;
 }
 
-/** The extension of a file name, if it is a plain one (".srt", ".mp4"); type sniffing of text uses it. */
-export const extensionOf = (name: string) => /\.[A-Za-z0-9]{1,5}$/.exec(name)?.[0].toLowerCase() ?? '';
-
-/** The staged file of a job's upload or download: the job id, with the upload's extension. */
+/** The staged file of a job's upload or download: the job id, with the upload's extension (text is told from media by it). */
 export const stagedPath = (cfg: InputConfig, jobId: string, input?: JobInput) =>
   join(cfg.stagingDir, `${jobId}${input?.Type === 'Upload' ? extensionOf(input.Source) : ''}`);
 

@@ -2,14 +2,13 @@ import { AUDIO_MATCH_DEFAULTS } from '../config.js';
 import { hashLandmarks, speedVariants, type HashedLandmarks, type SpeedVariant } from '../fingerprint/audio/landmarks.js';
 import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
 import type { AudioIndex } from '../index/audio-index.js';
-import type { MatchSegment } from './search.js';
+import { round, type MatchSegment } from './search.js';
 
 export type AudioMatchParams = typeof AUDIO_MATCH_DEFAULTS;
 
 /** Offsets are packed with the item into one number key: item * OFFSET_SPAN + offset + OFFSET_SPAN / 2. */
 const OFFSET_SPAN = 2 ** 24;
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 interface Hypothesis {
   item: number;

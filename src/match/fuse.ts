@@ -1,20 +1,22 @@
-import type { Match, MatchSegment, TextMatchSegment } from './search.js';
+import { round, type Match, type MatchSegment, type TextMatchSegment } from './search.js';
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
-
-/** A segment's weight: its query duration, or its master duration for a still (an instant of the query). */
-const weightOf = (s: MatchSegment) => Math.max(s.EndTime - s.StartTime, s.MasterEndTime - s.MasterStartTime, 1e-3);
-
-/** Duration-weighted mean similarity of a track's segments (0 when there are none). */
-export function trackSimilarity(segments: MatchSegment[]): number {
+/** Weighted mean similarity of segments (0 when there are none). */
+function meanSimilarity<S extends { Similarity: number }>(segments: S[], weightOf: (s: S) => number): number {
   const weight = segments.reduce((a, s) => a + weightOf(s), 0);
   return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * weightOf(s), 0) / weight : 0;
 }
 
+/** Duration-weighted: a segment's query duration, or its master duration for a still (an instant of the query). */
+export const trackSimilarity = (segments: MatchSegment[]) =>
+  meanSimilarity(segments, (s) => Math.max(s.EndTime - s.StartTime, s.MasterEndTime - s.MasterStartTime, 1e-3));
+
+/** Text segments weigh by the length of the query text they cover. */
+const textSimilarity = (segments: TextMatchSegment[]) => meanSimilarity(segments, (s) => s.QueryText.length);
+
 /**
  * One Match per library item from the tracks that matched (picture, sound, text). GlobalSimilarity is
- * the largest of the tracks' similarities (text weighted by the length of the matched query text): a copy is a copy through whichever track survived the edit (a re-uploaded
- * film with dubbed sound matches by picture; a music video with a new picture, by sound).
+ * the largest of the tracks' similarities: a copy is a copy through whichever track survived the edit
+ * (a re-uploaded film with dubbed sound matches by picture; a music video with a new picture, by sound).
  */
 export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, text: Map<string, TextMatchSegment[]> = new Map()): Match[] {
   const byKey = new Map<string, Match>();
@@ -26,10 +28,6 @@ export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, 
   for (const m of video) byKey.set(m.PrimaryKey, { ...m });
   for (const [key, segments] of audio) entry(key).AudioMatchSegments = segments;
   for (const [key, segments] of text) entry(key).TextMatchSegments = segments;
-  const textSimilarity = (segments: TextMatchSegment[]) => {
-    const weight = segments.reduce((a, s) => a + s.QueryText.length, 0);
-    return weight > 0 ? segments.reduce((a, s) => a + s.Similarity * s.QueryText.length, 0) / weight : 0;
-  };
   const out = [...byKey.values()].map((m) => ({
     ...m,
     GlobalSimilarity: round(

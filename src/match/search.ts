@@ -54,7 +54,8 @@ const MIN_INDEX_VOTES = 3;
 const MAX_CANDIDATES = 100;
 const MAX_WINDOWS = 3;
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+/** Times and similarities in results carry three decimals (a millisecond). */
+export const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Query frames probed in the multi-index: every other one (a copy leaves votes on most frames). */
 const PROBE_FRAME_STEP = 2;

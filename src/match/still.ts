@@ -1,7 +1,7 @@
 import { popcount32 } from '../fingerprint/hamming.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { pairSimilarity } from './align.js';
-import type { Match, MatchSegment, QueryFrames } from './search.js';
+import { round, type Match, type MatchSegment, type QueryFrames } from './search.js';
 
 /**
  * Largest Hamming distance (of 64) at which a video frame shows the picture. Video frames average
@@ -12,7 +12,6 @@ export const STILL_MAX_DISTANCE = 8;
 /** Past this many library frames, candidates come from the multi-index instead of a scan. */
 const SCAN_FRAMES = 2_000_000;
 const MAX_SEGMENTS_PER_ITEM = 10;
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * Where a still picture appears in the library's videos: every library frame within

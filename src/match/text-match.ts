@@ -1,5 +1,5 @@
 import { SHINGLE_WORDS, cueText, wordTime, type TextFingerprint } from '../fingerprint/text/shingles.js';
-import type { TextMatchSegment } from './search.js';
+import { round, type TextMatchSegment } from './search.js';
 
 export interface TextItem {
   key: string;
@@ -12,7 +12,6 @@ const MIN_SHINGLES = 5;
 const MAX_QUERY_GAP = 12;
 /** ... and while its master position drifts by at most this many words from the query's. */
 const MAX_DRIFT = 12;
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Every shingle of a library's texts by hash: (item, word position). */
 export class TextIndex {

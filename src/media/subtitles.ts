@@ -45,6 +45,9 @@ export function parseSubtitles(text: string): Cue[] {
   return cues.sort((a, b) => a.start - b.start);
 }
 
+/** The extension of a file name, if it is a plain one (".srt", ".mp4"), in lower case; else ''. */
+export const extensionOf = (name: string) => /\.[A-Za-z0-9]{1,5}$/.exec(name)?.[0].toLowerCase() ?? '';
+
 /** Extensions of the text files vdna reads. */
 export const TEXT_EXTENSIONS = ['.srt', '.vtt', '.txt', '.json'];
 
@@ -54,7 +57,7 @@ export const TEXT_EXTENSIONS = ['.srt', '.vtt', '.txt', '.json'];
  * way: probing it fails with NOT_MEDIA.
  */
 export async function isTextFile(path: string, anyName = false): Promise<boolean> {
-  if (!anyName && !TEXT_EXTENSIONS.includes((/\.[A-Za-z0-9]{1,5}$/.exec(path)?.[0] ?? '').toLowerCase())) return false;
+  if (!anyName && !TEXT_EXTENSIONS.includes(extensionOf(path))) return false;
   let head: Buffer;
   try {
     const handle = await open(path);

@@ -9,10 +9,8 @@ import { stagedPath, type InputConfig } from '../../jobs/inputs.js';
 import type { JobFilter, JobStore } from '../../jobs/job-store.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import { JOB_STATES, MAX_JOB_IDS_PER_QUERY, type Job, type JobState, type JobSubmission } from '../../jobs/types.js';
-import { probe } from '../../media/probe.js';
-import { isTextFile } from '../../media/subtitles.js';
 import type { MediaType } from '../../store/store.js';
-import type { Vdna } from '../../vdna.js';
+import { admitMedia, type Vdna } from '../../vdna.js';
 import type { CallbackConfig } from '../../notify/callbacks.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { ID_PARAM, JOB, LIST_JOBS_QUERY, SUBMIT_JOB } from '../schemas.js';
@@ -30,29 +28,13 @@ export interface JobRouteContext {
 const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY_SCHEMA, 413: ERROR_BODY_SCHEMA, 415: ERROR_BODY_SCHEMA };
 
 /**
- * Media the job's library can take, checked before the job queues: readable by ffprobe, with a sound
- * track for an audio library, with a picture to store in a video library (a query may be sound only).
+ * Media the job's library can take (admitMedia), checked before the job queues; messages name the
+ * upload as the client knows it. A query to a text library is checked when the job reads its text.
  */
 async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
+  if (mediaType === 'text' && !storing) return;
   try {
-    if (await isTextFile(path, mediaType === 'text')) {
-      if (mediaType === 'audio' || (mediaType === 'video' && storing)) {
-        throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is text: it can be stored in a text library, or search a video or text library`);
-      }
-      return;
-    }
-    if (mediaType === 'text' && !storing) return;
-    const info = await probe(path);
-    if (mediaType === 'image' && !info.still && (storing || !info.video)) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is not a still picture; an image library stores pictures`);
-    }
-    if (info.still && mediaType !== 'image' && (storing || mediaType !== 'video')) {
-      throw new VdnaError('WRONG_MEDIA_TYPE', `${path} is a still picture: it can be stored in an image library, or search a video or image library`);
-    }
-    if (mediaType === 'audio' && !info.audio) throw new VdnaError('NO_AUDIO_STREAM', `${path} has no audio stream; this library holds audio`);
-    if (mediaType === 'video' && !info.video && (storing || !info.audio)) {
-      throw new VdnaError('NO_VIDEO_STREAM', `${path} has no video stream; this library holds video`);
-    }
+    await admitMedia(path, mediaType, !storing);
   } catch (err) {
     if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
     throw err;

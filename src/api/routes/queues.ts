@@ -5,7 +5,8 @@ import type { JobStore } from '../../jobs/job-store.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { CONFIGURE_QUEUE, NAME_PARAM, QUEUE } from '../schemas.js';
-import { parseCallback, QUEUE_NAME } from '../submission.js';
+import { NAME } from '../../vdna.js';
+import { parseCallback } from '../submission.js';
 
 const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA };
 
@@ -20,7 +21,7 @@ export function queueRoutes(app: FastifyInstance, jobs: JobStore, runner: JobRun
     '/v1/queues/:name',
     { schema: { tags: ['queues'], summary: "Create a queue or set its default callback (null removes it)", params: NAME_PARAM, body: CONFIGURE_QUEUE, response: { 200: QUEUE, ...errors } } },
     async (req) => {
-      if (!QUEUE_NAME.test(req.params.name)) throw new VdnaError('INVALID_ARGUMENT', `invalid queue name "${req.params.name}"`);
+      if (!NAME.test(req.params.name)) throw new VdnaError('INVALID_ARGUMENT', `invalid queue name "${req.params.name}"`);
       const callback = req.body.Callback === null ? null : parseCallback(req.body.Callback);
       if (callback) checkCallback(callbacks, callback);
       return jobs.configureQueue(req.params.name, callback);
