@@ -17,6 +17,7 @@ import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
 import type { SearchOptions } from '../src/match/search.js';
+import type { LibraryIndex } from '../src/match/library-index.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
@@ -42,6 +43,8 @@ export interface Prepared {
   split: Split;
   vdna: Vdna;
   library: string;
+  /** The library's index, loaded once. */
+  index: LibraryIndex;
   keys: string[];
   cases: QueryCase[];
 }
@@ -70,7 +73,9 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   const names = splitVideos(split);
   // Items made with other fingerprint parameters are made again.
   const existing = new Set(
-    vdna.libraries().some((l) => l.name === library) ? vdna.list(library).filter((i) => i.fingerprintVersion === FINGERPRINT_VERSION).map((i) => i.key) : [],
+    (await vdna.libraries()).some((l) => l.name === library)
+      ? (await vdna.list(library)).filter((i) => i.fingerprintVersion === FINGERPRINT_VERSION).map((i) => i.key)
+      : [],
   );
   for (const name of names) {
     if (!existing.has(name)) {
@@ -94,17 +99,16 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
     const fp = await fingerprintFile(q.path, { variants: QUERY_VARIANTS, threads: 1 });
     return { edit: job.edit.name, path: q.path, master: job.master, truth: q.truth, fp };
   });
-  return { split, vdna, library, keys: names, cases };
+  return { split, vdna, library, index: await vdna.index(library), keys: names, cases };
 }
 
 export type { Row } from './scoring.js';
 
 /** Searches every query against the whole library and tallies the results per edit type. */
 export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candidates: SearchOptions['candidates'] = 'auto'): Row[] {
-  const index = p.vdna.index(p.library);
   const rows = new Rows();
   for (const c of p.cases) {
-    const matches = index.search({ video: c.fp }, { params, candidates });
+    const matches = p.index.search({ video: c.fp }, { params, candidates });
     rows.add(c.edit, c.master, c.truth, c.master ? 1 : p.keys.length, matches.map((m) => [m.PrimaryKey, m.VideoMatchSegments.map(segmentBox)]));
   }
   return rows.list();

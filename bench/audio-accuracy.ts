@@ -12,6 +12,7 @@ import { fingerprintAudio, type AudioFingerprint } from '../src/fingerprint/audi
 import type { AudioMatchParams } from '../src/match/audio-match.js';
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
+import type { LibraryIndex } from '../src/match/library-index.js';
 import { AUDIO_FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import type { Split } from './corpus.js';
 import { MEDIA, OUT } from './paths.js';
@@ -84,6 +85,8 @@ interface AudioCase {
 export interface AudioPrepared {
   vdna: Vdna;
   library: string;
+  /** The library's index, loaded once. */
+  index: LibraryIndex;
   keys: string[];
   cases: AudioCase[];
 }
@@ -162,16 +165,17 @@ export async function prepareAudio(split: Split, log = (s: string) => process.st
   mkdirSync(join(dir, 'queries'), { recursive: true });
   const vdna = new Vdna({ dataDir: join(dir, 'data') });
   const library = `audio-${split}`;
-  if (!vdna.libraries().some((l) => l.name === library)) vdna.createLibrary(library, 'bench', 'audio');
+  if (!(await vdna.libraries()).some((l) => l.name === library)) await vdna.createLibrary(library, 'bench', 'audio');
   const names = splitAudio(split);
-  const current = new Set(vdna.list(library).filter((i) => i.hasAudio).map((i) => i.key));
-  const stale = vdna.index(library).baseAudioIndex.items.length !== current.size;
+  const current = new Set((await vdna.list(library)).filter((i) => i.hasAudio).map((i) => i.key));
+  const stale = (await vdna.index(library)).baseAudioIndex.items.length !== current.size;
   for (const name of names) {
     if (current.has(name) && !stale) continue;
     log(`  add ${name}\n`);
     await vdna.add(library, audio(name), name, { force: true });
   }
-  if (vdna.store.loadItems(library).some((i) => i.audio?.version !== AUDIO_FINGERPRINT_VERSION)) {
+  const stored = await vdna.services.stores.libraries.loadItems((await vdna.library(library)).id);
+  if (stored.some((i) => i.audio?.version !== AUDIO_FINGERPRINT_VERSION)) {
     throw new Error(`library ${library} has stale audio fingerprints: delete ${dir}/data`);
   }
   const unrelated = [...splitAudio(split === 'tune' ? 'test' : 'tune'), ...SHORT_AUDIO];
@@ -191,15 +195,14 @@ export async function prepareAudio(split: Split, log = (s: string) => process.st
   for (const name of unrelated) {
     cases.push({ edit: 'unrelated audio', path: audio(name), truth: [], fp: await fingerprintAudio(await probe(audio(name)), { shifts: AUDIO_DEFAULTS.queryShifts }) });
   }
-  return { vdna, library, keys: names, cases };
+  return { vdna, library, index: await vdna.index(library), keys: names, cases };
 }
 
 /** Searches every query against the whole library; rows per edit and excerpt length. */
 export function evaluateAudio(p: AudioPrepared, params: Partial<AudioMatchParams> = {}): Row[] {
-  const index = p.vdna.index(p.library);
   const rows = new Rows();
   for (const c of p.cases) {
-    const matches = index.search({ audio: c.fp }, { audioParams: params });
+    const matches = p.index.search({ audio: c.fp }, { audioParams: params });
     rows.add(c.edit, c.master, c.truth, c.master ? 1 : p.keys.length, matches.map((m) => [m.PrimaryKey, m.AudioMatchSegments.map(segmentBox)]));
   }
   return rows.list().sort((a, b) => a.edit.localeCompare(b.edit, undefined, { numeric: true }));

@@ -22,7 +22,7 @@ import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/finger
 import { VideoIndex, type ItemFrames } from '../src/index/video-index.js';
 import { tools } from '../src/media/ffmpeg.js';
 import { searchVideo } from '../src/match/search.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { openSqliteStores } from '../src/store/sqlite/index.js';
 import { FINGERPRINT_VERSION } from '../src/vdna.js';
 import { video } from './corpus.js';
 import { MEDIA, OUT } from './paths.js';
@@ -153,17 +153,17 @@ async function searchLatency(hoursList: number[]): Promise<void> {
   }
 }
 
-function storage(): void {
+async function storage(): Promise<void> {
   console.log('\n## (c) storage in the embedded SQLite store\n');
   const dir = join(DIR, 'store');
   rmSync(dir, { recursive: true, force: true });
-  const store = new SqliteStore(dir);
+  const stores = openSqliteStores(dir);
   const hours = 10;
-  store.createLibrary('speed', 'video');
+  const library = (await stores.libraries.createLibrary('default', 'speed', 'video'))!;
   for (const item of syntheticItems(hours, 7)) {
-    store.putItem('speed', { ...item, source: 'synthetic', fingerprintVersion: FINGERPRINT_VERSION, addedAt: new Date().toISOString() }, false);
+    await stores.libraries.putItem(library.id, { ...item, source: 'synthetic', fingerprintVersion: FINGERPRINT_VERSION, addedAt: new Date().toISOString() }, false);
   }
-  store.close();
+  stores.close();
   const bytes = statSync(join(dir, 'vdna.sqlite')).size + (existsSync(join(dir, 'vdna.sqlite-wal')) ? statSync(join(dir, 'vdna.sqlite-wal')).size : 0);
   console.log(`${hours} h of video: ${(bytes / 1e6).toFixed(2)} MB on disk = ${(bytes / hours / 1e3).toFixed(0)} KB per hour (${FPS} hashes of 8 bytes per second + flat flags)`);
 }
@@ -200,7 +200,7 @@ async function main() {
   if (only !== 'audio') {
     if (!argv.includes('--skip-extract')) await extraction();
     await searchLatency(hoursArg.split(',').map(Number));
-    storage();
+    await storage();
   }
   if (only !== 'video') await audioSpeed();
 }

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintText, words, type TextFingerprint } from '../src/fingerprint/text/shingles.js';
-import { searchText, TextIndex } from '../src/match/text-match.js';
+import { searchText } from '../src/match/text-match.js';
+import { TextIndex } from '../src/index/text-index.js';
 import { MEDIA } from './paths.js';
 import { rng } from './random.js';
 import { Rows, type Box, type Row } from './scoring.js';

@@ -24,7 +24,13 @@ export type ErrorCode =
   | 'URL_NOT_ALLOWED'
   | 'PATH_NOT_ALLOWED'
   | 'DOWNLOAD_FAILED'
-  | 'STORAGE_UNAVAILABLE';
+  | 'STORAGE_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'ACCESS_DENIED'
+  | 'Throttling'
+  | 'UNKNOWN_ACCOUNT'
+  | 'UNKNOWN_KEY_ID'
+  | 'DUPLICATE_ACCOUNT';
 
 export class VdnaError extends Error {
   constructor(

@@ -41,7 +41,7 @@ describe('audio search on real recordings', () => {
 
   before(async () => {
     vdna = new Vdna({ dataDir: join(dir.path, 'data') });
-    vdna.createLibrary('songs', '', 'audio');
+    await vdna.createLibrary('songs', '', 'audio');
     await vdna.add('songs', MUSIC, 'loyalists');
     await vdna.add('songs', SPEECH, 'sonnet');
   });
@@ -100,7 +100,7 @@ describe('audio search on real recordings', () => {
 
   it('refuses media without sound for an audio library, and pictures go unused', async () => {
     await assert.rejects(vdna.add('songs', media('video/zwm_sintel_10s.mp4'), 'x'), { code: 'NO_AUDIO_STREAM' });
-    assert.equal(vdna.list('songs').length, 2);
+    assert.equal((await vdna.list('songs')).length, 2);
   });
 });
 
@@ -110,7 +110,7 @@ test('a video library matches by sound when the picture was replaced, and by pic
   try {
     const SRC = media('video/janus_ChID-BLITS-EBU.mp4');
     await vdna.add('films', SRC, 'janus');
-    assert.equal(vdna.list('films')[0].hasAudio, true);
+    assert.equal((await vdna.list('films'))[0].hasAudio, true);
     const newPicture = join(dir.path, 'new-picture.mp4');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=25:d=15', '-ss', '10', '-t', '15', '-i', SRC, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-c:a', 'aac', '-shortest', newPicture]);
     let [m] = (await vdna.search('films', newPicture)).Matches;

@@ -19,7 +19,7 @@ const LIBRARY = {
 function listKeys(library = 'films'): string[] {
   const r = run('list', library, '--json');
   assert.equal(r.status, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { Items: Array<{ key: string }> }).Items.map((i) => i.key).sort();
+  return (JSON.parse(r.stdout) as { Items: Array<{ PrimaryKey: string }> }).Items.map((i) => i.PrimaryKey).sort();
 }
 
 /** A bad-input run: non-zero exit, one error line naming the code, and nothing changed. */
@@ -45,11 +45,11 @@ describe('vdna CLI on real media', () => {
   it('lists libraries and items', () => {
     assert.deepEqual(listKeys(), ['bottle', 'sintel', 'tupi']);
     const libs = run('libraries', '--json');
-    const parsed = JSON.parse(libs.stdout) as { Libraries: Array<{ name: string; itemCount: number; duration: number }> };
+    const parsed = JSON.parse(libs.stdout) as { Libraries: Array<{ Name: string; ItemCount: number; Duration: number }> };
     assert.equal(parsed.Libraries.length, 1);
-    assert.equal(parsed.Libraries[0].name, 'films');
-    assert.equal(parsed.Libraries[0].itemCount, 3);
-    assert.ok(Math.abs(parsed.Libraries[0].duration - 60) < 2, `stored duration ${parsed.Libraries[0].duration}`);
+    assert.equal(parsed.Libraries[0].Name, 'films');
+    assert.equal(parsed.Libraries[0].ItemCount, 3);
+    assert.ok(Math.abs(parsed.Libraries[0].Duration - 60) < 2, `stored duration ${parsed.Libraries[0].Duration}`);
     const table = run('list', 'films');
     assert.match(table.stdout, /^key\s+seconds\s+frames/);
     assert.match(table.stdout, /bottle\s+39\.\d/);
@@ -131,7 +131,7 @@ describe('vdna CLI on real media', () => {
     assertRefused(run('remove', 'films', '--key', 'nosuchkey'), 'UNKNOWN_KEY', before);
     assertRefused(run('add', 'bad/name', LIBRARY.tupi, '--key', 'x'), 'INVALID_ARGUMENT', before);
     // Nothing created a library on the way.
-    assert.deepEqual((JSON.parse(run('libraries', '--json').stdout) as { Libraries: Array<{ name: string }> }).Libraries.map((l) => l.name), ['films']);
+    assert.deepEqual((JSON.parse(run('libraries', '--json').stdout) as { Libraries: Array<{ Name: string }> }).Libraries.map((l) => l.Name), ['films']);
   });
 
   it('a kill during add leaves no half-stored item', async () => {

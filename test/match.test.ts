@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MATCH_DEFAULTS } from '../src/config.js';
 import { popcount32 } from '../src/fingerprint/hamming.js';
 import { MultiIndexHash } from '../src/index/multi-index.js';
-import { LibraryIndex } from '../src/index/library-index.js';
+import { LibraryIndex } from '../src/match/library-index.js';
 import { VideoIndex } from '../src/index/video-index.js';
 import { alignSegments, type HashSequence } from '../src/match/align.js';
 import { searchVideo } from '../src/match/search.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { ffmpeg, media, tempDir, vdna } from './helpers.js';
-import { startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
+import { ADMIN_TOKEN, startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const SECRET = 'test-secret';
 const SINTEL = media('video/zwm_sintel_10s.mp4');
@@ -78,7 +78,8 @@ describe('HTTP API', () => {
     const job = await waitForJob(server, searchId);
     assert.equal(job.State, 'Success', JSON.stringify(job));
     assert.equal(job.Progress, 100);
-    r = await server.api('GET', new URL(job.ResultUrl).pathname);
+    // The result URL is presigned: it needs no key.
+    r = await server.api('GET', new URL(job.ResultUrl).pathname + new URL(job.ResultUrl).search, undefined, null);
     assert.equal(r.status, 200);
     assert.equal(r.body.UserData, '{"ticket":42}');
     assert.equal(r.body.Saved, false);
@@ -243,7 +244,7 @@ describe('HTTP API', () => {
     r = await server.api('GET', '/metrics');
     assert.match(r.body, /^vdna_jobs\{state="Success"\} [1-9]/m);
     assert.match(r.body, /^vdna_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs",status="201"\} \d+/m);
-    assert.match(r.body, /^vdna_callback_attempts_total\{type="HTTP",ok="true"\} \d+/m);
+    assert.match(r.body, /^vdna_callback_attempts_total\{type="http",ok="true"\} \d+/m);
     // Structured logs: one JSON object per line, with request ids.
     const lines = server.log().split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.length > 5 && lines.every((l) => typeof JSON.parse(l).level === 'number'));
@@ -251,7 +252,7 @@ describe('HTTP API', () => {
   });
 
   test('CLI: vdna jobs submit --wait uploads, watches and prints the matches; get and list', async () => {
-    const env = { VDNA_SERVER: server.url };
+    const env = { VDNA_SERVER: server.url, VDNA_API_KEY: ADMIN_TOKEN };
     const r = vdna(['jobs', 'submit', 'films', query, '--wait'], env);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /sintel\s+\d\.\d{3}/);

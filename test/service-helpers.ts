@@ -12,13 +12,17 @@ export interface RunningServer {
   /** Everything the server logged (JSON lines). */
   log: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<void>;
-  api: <T = any>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+  /** A call with the operator's admin token (VDNA_ADMIN_KEY), or with `token` (null: no Authorization). */
+  api: <T = any>(method: string, path: string, body?: unknown, token?: string | null) => Promise<{ status: number; body: T; headers: Headers }>;
 }
 
-/** Starts `vdna serve --port 0` on a data directory and waits until it listens. */
+/** The root admin token the test servers are given (VDNA_ADMIN_KEY). */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/** Starts `vdna serve --port 0` on a data directory (VDNA_ADMIN_KEY=ADMIN_TOKEN unless `env` says otherwise) and waits until it listens. */
 export async function startServer(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'vdna.js'), '--data', dataDir, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, VDNA_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, VDNA_LOG_LEVEL: 'info', VDNA_ADMIN_KEY: ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,14 +40,13 @@ export async function startServer(dataDir: string, args: string[] = [], env: Rec
     proc.stderr!.on('data', check);
     proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
   });
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (method: string, path: string, body?: unknown, token: string | null = env.VDNA_ADMIN_KEY ?? ADMIN_TOKEN) => {
+    const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+    if (body !== undefined && !(body instanceof FormData)) headers['content-type'] = 'application/json';
     const res = await fetch(url + path, {
       method,
-      ...(body instanceof FormData
-        ? { body }
-        : typeof body === 'string'
-          ? { body, headers: { 'content-type': 'application/json' } }
-          : body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers,
+      ...(body instanceof FormData || typeof body === 'string' ? { body } : body !== undefined && { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     let parsed: unknown = text;
@@ -52,7 +55,7 @@ export async function startServer(dataDir: string, args: string[] = [], env: Rec
     } catch {
       /* not JSON: keep the text */
     }
-    return { status: res.status, body: parsed as any };
+    return { status: res.status, body: parsed as any, headers: res.headers };
   };
   return {
     url,

@@ -39,12 +39,12 @@ test('an image library: pictures found by an edited copy, and in a video where t
   const dir = tempDir();
   const vdna = new Vdna({ dataDir: join(dir.path, 'data') });
   try {
-    vdna.createLibrary('pictures', '', 'image');
+    await vdna.createLibrary('pictures', '', 'image');
     for (const name of ['facerec_obama.jpg', 'facerec_biden.jpg', 'kphotoalbum_bar55.jpg']) await vdna.add('pictures', media(`faces/${name}`), name);
     const frame = join(dir.path, 'frame.png');
     ffmpeg(['-i', media('video/openboard_wannaworktogether.mp4'), '-ss', '95', '-frames:v', '1', frame]);
     await vdna.add('pictures', frame, 'openboard-95s');
-    assert.deepEqual(vdna.list('pictures').map((i) => [i.key, i.count, i.duration]).sort(), [
+    assert.deepEqual((await vdna.list('pictures')).map((i) => [i.key, i.count, i.duration]).sort(), [
       ['facerec_biden.jpg', 1, 0],
       ['facerec_obama.jpg', 1, 0],
       ['kphotoalbum_bar55.jpg', 1, 0],

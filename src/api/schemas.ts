@@ -1,6 +1,6 @@
 /** JSON Schemas of the API: they validate requests and make the OpenAPI document. */
 import { MEDIA_TYPES } from '../store/store.js';
-import { NAME as NAME_RULE } from '../vdna.js';
+import { NAME as NAME_RULE } from '../services/names.js';
 import { INPUT_TYPES, JOB_MODES, JOB_STATES, MAX_JOB_IDS_PER_QUERY, MAX_KEYS_PER_DELETE, PRIORITY_MAX } from '../jobs/types.js';
 
 const NAME = { type: 'string', pattern: NAME_RULE.source } as const;
@@ -8,6 +8,7 @@ const NAME = { type: 'string', pattern: NAME_RULE.source } as const;
 export const LIBRARY = {
   type: 'object',
   properties: {
+    LibraryId: { type: 'string', description: 'unguessable id (the cloud doors call it DBId)' },
     Name: { type: 'string' },
     MediaType: { type: 'string', enum: MEDIA_TYPES },
     Description: { type: 'string' },
@@ -35,6 +36,8 @@ export const ITEM = {
     Source: { type: 'string' },
     Duration: { type: 'number' },
     Frames: { type: 'integer' },
+    HasAudio: { type: 'boolean' },
+    HasText: { type: 'boolean' },
     AddTime: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -145,3 +148,41 @@ export const CONFIGURE_QUEUE = {
 
 export const NAME_PARAM = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
 export const ID_PARAM = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+
+export const ACCOUNT = {
+  type: 'object',
+  properties: {
+    Name: { type: 'string' },
+    CreateTime: { type: 'string' },
+    CallbackSecret: { type: 'string', description: 'the HMAC key of this account\'s callback signatures (creation and describe only)' },
+  },
+} as const;
+
+export const KEY = {
+  type: 'object',
+  properties: {
+    AccessKeyId: { type: 'string' },
+    Account: { type: 'string' },
+    Description: { type: 'string' },
+    Policy: { type: 'object', additionalProperties: true },
+    Root: { type: 'boolean' },
+    RateLimit: { type: 'number' },
+    CreateTime: { type: 'string' },
+    RevokeTime: { type: 'string' },
+    AccessKeySecret: { type: 'string', description: 'shown once, at creation' },
+    Token: { type: 'string', description: 'the bearer token; shown once, at creation' },
+  },
+} as const;
+
+export const CREATE_KEY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    Account: NAME,
+    Description: { type: 'string', maxLength: 256 },
+    Policy: { type: 'object', additionalProperties: true, description: 'RAM-style: {"Statement":[{"Effect":"Allow","Action":["vdna:SubmitJob"],"Resource":["library/films"]}]}' },
+    Admin: { type: 'boolean', description: 'allow everything in the account' },
+    Root: { type: 'boolean', description: 'also administer other accounts (root callers only)' },
+    RateLimit: { type: 'number', minimum: 0, description: 'requests per second; 0 for none' },
+  },
+} as const;

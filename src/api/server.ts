@@ -1,40 +1,52 @@
-/** The DNA service: the HTTP API, the job runner and the callback dispatcher on one data directory. */
+/**
+ * The DNA service, wired in one place: the engine's stores, the services, the job runner with its
+ * kinds, the callback dispatcher with each door's event formatter, and the HTTP API in front.
+ */
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
-import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
+import { join } from 'node:path';
+import { loadMasterKey } from '../access/secrets.js';
+import { VdnaError } from '../errors.js';
 import type { InputConfig } from '../jobs/inputs.js';
-import { JobStore } from '../jobs/job-store.js';
+import { JobKinds } from '../jobs/kinds.js';
+import { deleteKind } from '../jobs/kinds/delete.js';
+import { dnaKind } from '../jobs/kinds/dna.js';
 import { JobRunner } from '../jobs/runner.js';
 import { FINAL_STATES } from '../jobs/types.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { Vdna } from '../vdna.js';
+import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
+import type { NewKey } from '../services/access-service.js';
+import { createServices, type Services } from '../services/index.js';
+import { openSqliteStores } from '../store/sqlite/index.js';
+import { nativeEvents } from '../views/native-events.js';
+import { installAuth, isLoopbackHost } from './auth.js';
 import type { ServiceConfig } from './config.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { Metrics } from './metrics.js';
+import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { libraryRoutes } from './routes/libraries.js';
 import { queueRoutes } from './routes/queues.js';
 import { systemRoutes } from './routes/system.js';
 
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 export interface Service {
   app: FastifyInstance;
-  vdna: Vdna;
-  jobs: JobStore;
+  services: Services;
   runner: JobRunner;
   /** Listens, then starts the workers and the callback dispatcher. Resolves with the base URL. */
   start(): Promise<string>;
+  /** The root admin key made on the first start (shown once), if this start made one. */
+  firstKey?: NewKey;
   /** Stops taking requests and jobs; running jobs go back to the queue. */
   close(): Promise<void>;
 }
 
 /** Staged files whose job no longer waits for them (a crash between upload and submit, or after the end). */
-function removeOrphanStaging(dir: string, jobs: JobStore): void {
+async function removeOrphanStaging(dir: string, services: Services): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -42,52 +54,72 @@ function removeOrphanStaging(dir: string, jobs: JobStore): void {
     return;
   }
   for (const name of names) {
-    const job = jobs.get(name.split('.')[0]);
-    if (!job || name.endsWith('.part') || FINAL_STATES.includes(job.State)) rmSync(join(dir, name), { force: true });
+    const job = await services.stores.jobs.byId(name.split('.')[0]);
+    if (!job || name.endsWith('.part') || FINAL_STATES.includes(job.state)) rmSync(join(dir, name), { force: true });
   }
 }
 
-export function createService(cfg: ServiceConfig): Service {
-  const store = new SqliteStore(cfg.dataDir);
-  const vdna = new Vdna({ store });
-  const jobs = new JobStore(store.db);
+export async function createService(cfg: ServiceConfig): Promise<Service> {
+  if (cfg.noAuth && !isLoopbackHost(cfg.host)) {
+    throw new VdnaError('INVALID_ARGUMENT', `--no-auth is only possible on a loopback address, not ${cfg.host}`);
+  }
   let baseUrl = cfg.publicUrl ?? `http://${cfg.host}:${cfg.port}`;
-  const resultUrl = (id: string) => `${baseUrl}/v1/jobs/${id}/result`;
-  const urlPolicy = { allowPrivate: cfg.allowPrivateUrls };
   const inputs: InputConfig = {
     stagingDir: join(cfg.dataDir, 'staging'),
     maxBytes: cfg.maxUploadBytes,
     downloadTimeoutMs: cfg.downloadTimeoutMs,
-    urlPolicy,
+    urlPolicy: { allowPrivate: cfg.allowPrivateUrls },
     allowedRoots: cfg.allowedRoots,
     s3: cfg.s3,
   };
   const callbacks: CallbackConfig = {
-    secret: cfg.callbackSecret,
     maxAttempts: cfg.callbackMaxAttempts,
     backoffMs: cfg.callbackBackoffMs,
     timeoutMs: cfg.callbackTimeoutMs,
-    urlPolicy,
+    urlPolicy: inputs.urlPolicy,
     redisUrl: cfg.redisUrl,
-    resultUrl,
   };
+  const services = createServices(openSqliteStores(cfg.dataDir), loadMasterKey(cfg.dataDir), {
+    inputs,
+    callbacks,
+    access: { rateLimit: cfg.rateLimit, resultUrlTtlSeconds: cfg.resultUrlTtlSeconds },
+  });
+  const { stores, access } = services;
+  const firstKey = await access.bootstrap({ adminToken: cfg.adminToken, accessKeys: cfg.accessKeys, defaultCallbackSecret: cfg.callbackSecret });
+  const resultUrl = (jobId: string) => `${baseUrl}${access.presignPath(`/v1/jobs/${jobId}/result`)}`;
+
   let metrics: Metrics | undefined;
-  const dispatcher = new CallbackDispatcher(jobs, callbacks, (type, ok) => metrics?.callbackAttempt(type, ok));
-  const runner = new JobRunner(vdna, jobs, inputs, dispatcher, cfg.workers, {
+  const dispatcher = new CallbackDispatcher(
+    {
+      jobs: stores.jobs,
+      outbox: stores.outbox,
+      formatters: { native: nativeEvents((job) => resultUrl(job.id)) },
+      secretOf: (account) => access.callbackSecret(account),
+      onAttempt: (type, ok) => metrics?.callbackAttempt(type, ok),
+    },
+    callbacks,
+  );
+  const { store, indexes } = services.libraries;
+  const kinds = new JobKinds().register('dna', dnaKind(store, indexes)).register('delete', deleteKind(store, indexes));
+  const runner = new JobRunner(stores.jobs, kinds, inputs, cfg.workers, {
     onJobEnd: (job, seconds) => {
       metrics?.jobEnded(job, seconds);
-      app.log.info({ jobId: job.JobId, state: job.State, code: job.Code, seconds }, 'job ended');
+      dispatcher.kick();
+      app.log.info({ jobId: job.id, state: job.state, code: job.code, seconds }, 'job ended');
     },
+    onError: (err) => app.log.error({ err }, 'the job queue failed; retrying'),
   });
-  metrics = new Metrics(jobs, () => runner.activeCount);
+  services.jobs.attach(runner);
+  metrics = new Metrics(stores.jobs, () => runner.activeCount);
 
   const app = Fastify({
-    logger: { level: cfg.logLevel },
+    logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: 1 << 20,
     genReqId: () => Math.random().toString(36).slice(2, 12),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  installAuth(app, { access, noAuth: cfg.noAuth });
   app.addHook('onResponse', async (req, reply) => {
     metrics!.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -104,35 +136,41 @@ export function createService(cfg: ServiceConfig): Service {
         title: 'vdna',
         version: API_VERSION,
         description:
-          'Self-hosted media DNA: libraries of fingerprints, asynchronous save/search/delete jobs, and completion callbacks. ' +
-          'Errors are {Code, Message, RequestId} with a stable Code. Callbacks carry X-Vdna-Signature: t=<ms>,sha256=<hex HMAC-SHA256 of "<t>.<body>">.',
+          'Self-hosted media DNA: libraries of fingerprints, asynchronous save/search/delete jobs, completion callbacks, and accounts with keys and policies. ' +
+          'Every call but /healthz and the docs needs Authorization: Bearer <token> (or a VDNA-HMAC-SHA256 signature with the access key pair); each operation is one policy action, named in its summary. ' +
+          'Errors are {Code, Message, RequestId} with a stable Code (401 UNAUTHENTICATED, 403 ACCESS_DENIED, 429 Throttling). ' +
+          "Callbacks carry X-Vdna-Signature: t=<ms>,sha256=<hex HMAC-SHA256 of \"<t>.<body>\"> under the account's callback secret.",
       },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
       tags: [
         { name: 'libraries', description: 'DNA libraries and their items' },
         { name: 'jobs', description: 'Asynchronous save, search and delete jobs' },
         { name: 'queues', description: 'Pause, resume and default callbacks' },
+        { name: 'admin', description: 'Accounts, keys and the audit log' },
         { name: 'system', description: 'Health and metrics' },
       ],
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
   void app.register(async (scope) => {
-    libraryRoutes(scope, vdna);
-    jobRoutes(scope, { vdna, jobs, runner, inputs, callbacks, resultUrl });
-    queueRoutes(scope, jobs, runner, callbacks);
-    systemRoutes(scope, vdna, runner, metrics!);
+    libraryRoutes(scope, services.libraries);
+    jobRoutes(scope, services.jobs, resultUrl);
+    queueRoutes(scope, services.jobs);
+    adminRoutes(scope, access);
+    systemRoutes(scope, { jobs: stores.jobs, runner, metrics: metrics!, access });
   });
 
   return {
     app,
-    vdna,
-    jobs,
+    services,
     runner,
+    firstKey,
     async start() {
       const address = await app.listen({ host: cfg.host, port: cfg.port });
       if (!cfg.publicUrl) baseUrl = address;
-      removeOrphanStaging(inputs.stagingDir, jobs);
-      const recovered = runner.start();
+      await removeOrphanStaging(inputs.stagingDir, services);
+      const recovered = await runner.start();
       if (recovered.requeued || recovered.failed) app.log.warn(recovered, 'jobs interrupted by the last stop');
       dispatcher.start();
       return baseUrl;
@@ -141,7 +179,7 @@ export function createService(cfg: ServiceConfig): Service {
       await app.close();
       await runner.stop();
       await dispatcher.stop();
-      vdna.close();
+      services.close();
     },
   };
 }

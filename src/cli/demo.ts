@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VdnaError } from '../errors.js';
 import { tools } from '../media/ffmpeg.js';
-import type { Job } from '../jobs/types.js';
-import type { Vdna } from '../vdna.js';
+import type { Caller } from '../access/caller.js';
+import type { LibraryService } from '../services/library-service.js';
+import type { JobView } from '../views/native.js';
 import type { ServiceClient } from './client.js';
 import { mediaProgress } from './progress.js';
 
@@ -59,9 +60,10 @@ async function withScratch<T>(body: (dir: string) => Promise<T>): Promise<T> {
 export const DEMO_LIBRARY = 'demo';
 
 /** The main job end to end on the library API: the demo library, the copy, and the search that finds it. */
-export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => void): Promise<string> {
+export async function runDemo(libraries: LibraryService, caller: Caller, mediaDir: string, out: (s: string) => void): Promise<string> {
   const clips = demoClips(mediaDir);
-  const have = new Set(vdna.libraries().some((l) => l.name === DEMO_LIBRARY) ? vdna.list(DEMO_LIBRARY).map((i) => i.key) : []);
+  const exists = (await libraries.list(caller)).some((l) => l.name === DEMO_LIBRARY);
+  const have = new Set(exists ? (await libraries.allItems(caller, DEMO_LIBRARY)).map((i) => i.key) : []);
   out(`1. Library "${DEMO_LIBRARY}": fingerprinting ${clips.length} real videos\n`);
   for (const clip of clips) {
     const key = keyOf(clip);
@@ -70,7 +72,7 @@ export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => 
       continue;
     }
     const bar = mediaProgress(`   ${key}`);
-    const item = await vdna.add(DEMO_LIBRARY, clip, key, { onProgress: bar.update });
+    const item = await libraries.add(caller, DEMO_LIBRARY, clip, key, { onProgress: bar.update });
     bar.stop();
     out(`   ${key}: ${item.duration.toFixed(1)} s, ${item.count} frames\n`);
   }
@@ -78,7 +80,7 @@ export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => 
     const query = makeCopy(mediaDir, dir, out);
     out(`3. vdna search ${DEMO_LIBRARY} ${query}\n`);
     const bar = mediaProgress('   search');
-    const result = await vdna.search(DEMO_LIBRARY, query, { onProgress: bar.update });
+    const result = { Matches: await libraries.search(caller, DEMO_LIBRARY, query, { onProgress: bar.update }) };
     bar.stop();
     return JSON.stringify(result, null, 2);
   });
@@ -88,7 +90,7 @@ export async function runDemo(vdna: Vdna, mediaDir: string, out: (s: string) => 
  * The same job through a running service, as a client would do it: uploads as onlysave jobs, then a
  * search job on the copy. Returns the search job's id.
  */
-export async function runServiceDemo(client: ServiceClient, mediaDir: string, out: (s: string) => void, watch: (id: string) => Promise<Job>): Promise<Job> {
+export async function runServiceDemo(client: ServiceClient, mediaDir: string, out: (s: string) => void, watch: (id: string) => Promise<JobView>): Promise<JobView> {
   const clips = demoClips(mediaDir);
   const libs = await client.request<{ Libraries: Array<{ Name: string }> }>('GET', '/v1/libraries');
   if (!libs.Libraries.some((l) => l.Name === DEMO_LIBRARY)) {

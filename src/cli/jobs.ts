@@ -3,10 +3,12 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { serviceConfig, type ServeOptions } from '../api/config.js';
 import { createService } from '../api/server.js';
-import { FINAL_STATES, JOB_MODES, type Job } from '../jobs/types.js';
+import { localCaller } from '../access/caller.js';
+import { FINAL_STATES, JOB_MODES } from '../jobs/types.js';
 import type { Match } from '../match/search.js';
-import { defaultDataDir } from '../vdna.js';
-import { defaultServer, ServiceClient, ServiceError } from './client.js';
+import { defaultDataDir } from '../data-dir.js';
+import type { JobView } from '../views/native.js';
+import { defaultCredentials, defaultServer, ServiceClient, ServiceError, type Credentials } from './client.js';
 import { defaultDemoMedia, runServiceDemo } from './demo.js';
 import { jobProgress } from './progress.js';
 import { matchTable, table } from './table.js';
@@ -29,14 +31,30 @@ export function serveCommand(program: Command): Command {
     .option('--callback-secret <secret>', 'HMAC key of callback signatures (default: made once, kept in the data directory)')
     .option('--public-url <url>', 'base URL handed out in results and events')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info)')
+    .option('--rate-limit <n>', 'requests per second per key, unless the key has its own (default 50, or $VDNA_RATE_LIMIT; 0: none)')
+    .option('--no-auth', 'no keys needed: every caller is the operator (only on a loopback address)')
     .option('--demo [dir]', 'once listening, run the demo through the API (clips from DIR, default ../shared/media/video)')
     .action(async (opts: ServeOptions & { demo?: string | boolean }, cmd: Command) => {
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data ?? defaultDataDir();
       // The demo's own output reads better without request logs; --log-level still wins.
-      const service = createService(serviceConfig(dataDir, { logLevel: opts.demo ? 'warn' : undefined, ...opts }));
+      const service = await createService(serviceConfig(dataDir, { logLevel: opts.demo ? 'warn' : undefined, ...opts }));
       const url = await service.start();
       process.stderr.write(`vdna serving ${url} (API docs ${url}/docs, data ${dataDir})\n`);
-      if (opts.demo) await serveDemo(url, typeof opts.demo === 'string' ? opts.demo : defaultDemoMedia());
+      const first = service.firstKey;
+      if (first) {
+        process.stderr.write(
+          `vdna: first start: a root admin key of account "${first.account}" was made. It is shown this once; keep it:\n` +
+            `  VDNA_API_KEY=${first.token}\n  AccessKeyId=${first.id} AccessKeySecret=${first.secret}\n` +
+            '  (more keys: vdna keys create --account NAME --admin | --policy FILE)\n',
+        );
+      }
+      if (opts.demo) {
+        // The demo is a client like any other: it gets a key of its own, revoked when it is done.
+        const { access } = service.services;
+        const key = first ?? (await access.createKey(localCaller(), { account: 'default', admin: true, description: 'vdna serve --demo' }));
+        await serveDemo(url, typeof opts.demo === 'string' ? opts.demo : defaultDemoMedia(), { token: key.token });
+        if (!first) await access.revokeKey(localCaller(), key.id);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -50,8 +68,8 @@ export function serveCommand(program: Command): Command {
 }
 
 /** The demo through the API of the server just started; the server keeps running afterwards. */
-async function serveDemo(url: string, mediaDir: string): Promise<void> {
-  const client = new ServiceClient(url);
+async function serveDemo(url: string, mediaDir: string, credentials: Credentials): Promise<void> {
+  const client = new ServiceClient(url, credentials);
   try {
     const job = await runServiceDemo(client, mediaDir, (s) => process.stdout.write(s), (id) => watch(client, id, 200));
     await printResult(client, job, false);
@@ -59,16 +77,19 @@ async function serveDemo(url: string, mediaDir: string): Promise<void> {
   } catch (err) {
     process.stderr.write(`vdna: demo failed: ${(err as Error).message}\n`);
   }
-  out(`The server keeps running (Ctrl-C stops it). Try: ${url}/docs | VDNA_SERVER=${url} npx vdna jobs list | npx vdna jobs submit demo FILE --wait`);
+  out(
+    `The server keeps running (Ctrl-C stops it). Try: ${url}/docs | VDNA_SERVER=${url} VDNA_API_KEY=<your key> npx vdna jobs list | npx vdna jobs submit demo FILE --wait\n` +
+      'A key for yourself: npx vdna keys create --account default --admin',
+  );
 }
 
-function printJobs(jobs: Job[]): void {
+function printJobs(jobs: JobView[]): void {
   const rows = jobs.map((j) => [j.JobId, j.State, Number(j.Progress.toFixed(1)), j.Mode, j.Library, j.PrimaryKey ?? '', j.Code ?? '', j.CreateTime]);
   out(table(['job', 'state', 'progress', 'mode', 'library', 'key', 'code', 'created'], rows));
 }
 
 /** Polls a job until it ends, with a progress bar on a terminal. */
-async function watch(client: ServiceClient, id: string, intervalMs = 500): Promise<Job> {
+async function watch(client: ServiceClient, id: string, intervalMs = 500): Promise<JobView> {
   const bar = jobProgress(`job ${id.slice(0, 8)}`);
   try {
     for (;;) {
@@ -82,7 +103,7 @@ async function watch(client: ServiceClient, id: string, intervalMs = 500): Promi
   }
 }
 
-async function printResult(client: ServiceClient, job: Job, json: boolean): Promise<void> {
+async function printResult(client: ServiceClient, job: JobView, json: boolean): Promise<void> {
   const result = await client.request<{ Matches?: Match[]; Saved?: boolean; Deleted?: boolean }>('GET', `/v1/jobs/${job.JobId}/result`);
   if (json) return out(JSON.stringify(result));
   if (job.State !== 'Success') throw new ServiceError(job.Code ?? 'FAILED', `job ${job.JobId} ${job.State}: ${job.Message ?? ''}`);
@@ -94,8 +115,12 @@ export function jobsCommand(program: Command): Command {
   const jobs = program
     .command('jobs')
     .description('submit, watch and fetch jobs of a running vdna server')
-    .addOption(new Option('--server <url>', 'the server (default $VDNA_SERVER or http://127.0.0.1:8080)'));
-  const client = (cmd: Command) => new ServiceClient(cmd.optsWithGlobals<{ server?: string }>().server ?? defaultServer());
+    .addOption(new Option('--server <url>', 'the server (default $VDNA_SERVER or http://127.0.0.1:8080)'))
+    .addOption(new Option('--key <token>', 'API key (default $VDNA_API_KEY; or sign with $VDNA_ACCESS_KEY_ID and $VDNA_ACCESS_KEY_SECRET)'));
+  const client = (cmd: Command) => {
+    const o = cmd.optsWithGlobals<{ server?: string; key?: string }>();
+    return new ServiceClient(o.server ?? defaultServer(), defaultCredentials(o.key));
+  };
 
   jobs
     .command('submit')
@@ -146,7 +171,7 @@ export function jobsCommand(program: Command): Command {
     .argument('<ids...>')
     .option('--json', 'print JSON')
     .action(async (ids: string[], opts: { json?: boolean }, cmd: Command) => {
-      const res = await client(cmd).request<{ Jobs: Job[]; NonExistJobIds: string[] }>('GET', `/v1/jobs?JobIds=${ids.map(encodeURIComponent).join(',')}`);
+      const res = await client(cmd).request<{ Jobs: JobView[]; NonExistJobIds: string[] }>('GET', `/v1/jobs?JobIds=${ids.map(encodeURIComponent).join(',')}`);
       if (opts.json) return out(JSON.stringify(res));
       printJobs(res.Jobs);
       if (res.NonExistJobIds.length) out(`unknown: ${res.NonExistJobIds.join(', ')}`);
@@ -188,7 +213,7 @@ export function jobsCommand(program: Command): Command {
       for (const [flag, param] of [['state', 'State'], ['library', 'Library'], ['queue', 'Queue'], ['limit', 'Limit'], ['cursor', 'Cursor']]) {
         if (typeof opts[flag] === 'string') q.set(param, opts[flag] as string);
       }
-      const res = await client(cmd).request<{ Jobs: Job[]; NextCursor?: string }>('GET', `/v1/jobs?${q}`);
+      const res = await client(cmd).request<{ Jobs: JobView[]; NextCursor?: string }>('GET', `/v1/jobs?${q}`);
       if (opts.json) return out(JSON.stringify(res));
       printJobs(res.Jobs);
       if (res.NextCursor) out(`more: --cursor ${res.NextCursor}`);
@@ -199,7 +224,7 @@ export function jobsCommand(program: Command): Command {
     .description('cancel a queued, paused or running job')
     .argument('<id>')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const job = await client(cmd).request<Job>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      const job = await client(cmd).request<JobView>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
       out(`job ${job.JobId}: ${job.State}`);
     });
 

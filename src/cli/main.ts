@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
+import { defaultDataDir } from '../data-dir.js';
 import { MEDIA_TYPES, type MediaType } from '../store/store.js';
-import { defaultDataDir, Vdna } from '../vdna.js';
+import { itemView, libraryView } from '../views/native.js';
+import { accessCommands } from './access.js';
+import { action } from './local.js';
 import { ServiceError } from './client.js';
 import { defaultDemoMedia, runDemo } from './demo.js';
 import { jobsCommand, serveCommand } from './jobs.js';
@@ -13,28 +16,11 @@ interface GlobalOptions {
   data?: string;
 }
 
-function open(cmd: Command): Vdna {
-  const opts = cmd.optsWithGlobals<GlobalOptions>();
-  return new Vdna({ dataDir: opts.data ?? defaultDataDir() });
-}
-
-/** Runs a command body against an opened Vdna, closing it however the body ends. */
-function action<A extends unknown[]>(body: (vdna: Vdna, ...args: A) => Promise<void> | void) {
-  return async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    const vdna = open(cmd);
-    try {
-      await body(vdna, ...(args.slice(0, -1) as A));
-    } finally {
-      vdna.close();
-    }
-  };
-}
-
 export function buildProgram(): Command {
   const program = new Command('vdna')
     .description('Media DNA: fingerprint, index and match copies of video, sound, text and pictures on your own machine')
     .addOption(new Option('--data <dir>', 'data directory (default: $VDNA_DATA or ~/.local/share/vdna)'))
+    .addOption(new Option('--account <name>', 'account whose libraries the local commands use').default('default'))
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -46,11 +32,11 @@ export function buildProgram(): Command {
     .requiredOption('--key <key>', 'unique primary key of the item in the library')
     .option('--force', 'replace an existing item with the same key')
     .action(
-      action(async (vdna, library: string, file: string, opts: { key: string; force?: boolean }) => {
+      action(async ({ services, caller }, library: string, file: string, opts: { key: string; force?: boolean }) => {
         const bar = mediaProgress(`add ${opts.key}`);
         let item;
         try {
-          item = await vdna.add(library, file, opts.key, { force: opts.force, onProgress: bar.update });
+          item = await services.libraries.add(caller, library, file, opts.key, { force: opts.force, onProgress: bar.update });
         } finally {
           bar.stop();
         }
@@ -66,11 +52,11 @@ export function buildProgram(): Command {
     .argument('<file>')
     .option('--json', 'print exactly one JSON document {"Matches": [...]} on stdout')
     .action(
-      action(async (vdna, library: string, file: string, opts: { json?: boolean }) => {
+      action(async ({ services, caller }, library: string, file: string, opts: { json?: boolean }) => {
         const bar = mediaProgress('search');
         let result;
         try {
-          result = await vdna.search(library, file, { onProgress: bar.update });
+          result = { Matches: await services.libraries.search(caller, library, file, { onProgress: bar.update }) };
         } finally {
           bar.stop();
         }
@@ -88,10 +74,10 @@ export function buildProgram(): Command {
     .argument('<library>')
     .option('--json', 'print JSON')
     .action(
-      action((vdna, library: string, opts: { json?: boolean }) => {
-        const items = vdna.list(library);
+      action(async ({ services, caller }, library: string, opts: { json?: boolean }) => {
+        const items = await services.libraries.allItems(caller, library);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ Items: items })}\n`);
+          process.stdout.write(`${JSON.stringify({ Items: items.map(itemView) })}\n`);
           return;
         }
         const rows = items.map((i) => [i.key, Number(i.duration.toFixed(1)), i.count, i.addedAt, i.source]);
@@ -105,8 +91,8 @@ export function buildProgram(): Command {
     .argument('<library>')
     .requiredOption('--key <key>', 'primary key of the item')
     .action(
-      action((vdna, library: string, opts: { key: string }) => {
-        vdna.remove(library, opts.key);
+      action(async ({ services, caller }, library: string, opts: { key: string }) => {
+        await services.libraries.remove(caller, library, opts.key);
         process.stdout.write(`removed "${opts.key}" from ${library}\n`);
       }),
     );
@@ -118,9 +104,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--type <type>', 'what it holds').choices([...MEDIA_TYPES]).default('video'))
     .option('--description <text>', 'what the library is for', '')
     .action(
-      action((vdna, library: string, opts: { type: MediaType; description: string }) => {
-        if (vdna.store.library(library)) throw new VdnaError('DUPLICATE_LIBRARY', `a library named "${library}" exists`);
-        const lib = vdna.createLibrary(library, opts.description, opts.type);
+      action(async ({ services, caller }, library: string, opts: { type: MediaType; description: string }) => {
+        const lib = await services.libraries.create(caller, library, opts.type, opts.description);
         process.stdout.write(`created ${lib.mediaType} library ${lib.name}\n`);
       }),
     );
@@ -130,10 +115,10 @@ export function buildProgram(): Command {
     .description('list the DNA libraries')
     .option('--json', 'print JSON')
     .action(
-      action((vdna, opts: { json?: boolean }) => {
-        const libs = vdna.libraries();
+      action(async ({ services, caller }, opts: { json?: boolean }) => {
+        const libs = await services.libraries.list(caller);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ Libraries: libs })}\n`);
+          process.stdout.write(`${JSON.stringify({ Libraries: libs.map(libraryView) })}\n`);
           return;
         }
         const rows = libs.map((l) => [l.name, l.mediaType, l.itemCount, Number(l.duration.toFixed(1)), l.createdAt]);
@@ -146,8 +131,8 @@ export function buildProgram(): Command {
     .description('delete LIBRARY and everything in it')
     .argument('<library>')
     .action(
-      action((vdna, library: string) => {
-        vdna.deleteLibrary(library);
+      action(async ({ services, caller }, library: string) => {
+        await services.libraries.delete(caller, library);
         process.stdout.write(`deleted library ${library}\n`);
       }),
     );
@@ -157,8 +142,8 @@ export function buildProgram(): Command {
     .description('build a demo library from ../shared/media and find an edited copy in it (the main job, end to end)')
     .option('--media <dir>', 'folder with the shared video clips', defaultDemoMedia())
     .action(
-      action(async (vdna, opts: { media: string }) => {
-        const json = await runDemo(vdna, opts.media, (s) => process.stdout.write(s));
+      action(async (local, opts: { media: string }) => {
+        const json = await runDemo(local.services.libraries, local.caller, opts.media, (s) => process.stdout.write(s));
         process.stdout.write(`${json}\nExpected: openboard_wannaworktogether, query 8-38 s <-> library 60-90 s.\n`);
         process.stdout.write('Next: vdna libraries | vdna list demo | vdna search demo FILE --json | vdna --help\n');
       }),
@@ -179,6 +164,7 @@ export function buildProgram(): Command {
 
   serveCommand(program);
   jobsCommand(program);
+  accessCommands(program);
   return program;
 }
 

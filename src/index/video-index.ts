@@ -1,5 +1,12 @@
-import type { HashSequence } from '../match/align.js';
 import { MultiIndexHash } from './multi-index.js';
+
+/** Frame hashes: `variants` (hi, lo) hash pairs per frame, and a flag per flat (unmatchable) frame. */
+export interface HashSequence {
+  count: number;
+  variants: number;
+  hashes: Uint32Array;
+  flat: Uint8Array;
+}
 
 /** A library item as the matcher sees it: its key and its frame hashes (one variant per frame). */
 export interface IndexedItem {

@@ -34,7 +34,7 @@ export interface InputConfig {
 
 /** The staged file of a job's upload or download: the job id, with the upload's extension (text is told from media by it). */
 export const stagedPath = (cfg: InputConfig, jobId: string, input?: JobInput) =>
-  join(cfg.stagingDir, `${jobId}${input?.Type === 'Upload' ? extensionOf(input.Source) : ''}`);
+  join(cfg.stagingDir, `${jobId}${input?.type === 'Upload' ? extensionOf(input.source) : ''}`);
 
 /** The real path of a local file, if it lies under an allowed root (symlinks resolved on both sides). */
 export function allowedPath(cfg: InputConfig, path: string): string {
@@ -71,16 +71,16 @@ export function parseS3Url(raw: string): { bucket: string; key: string } {
 
 /** Checks an input when the job is submitted, so that a malformed or forbidden one never queues. */
 export function checkInput(cfg: InputConfig, input: JobInput): JobInput {
-  switch (input.Type) {
+  switch (input.type) {
     case 'URL':
-      checkUrl(input.Source, cfg.urlPolicy);
+      checkUrl(input.source, cfg.urlPolicy);
       return input;
     case 'S3':
       if (!cfg.s3) throw new VdnaError('INVALID_ARGUMENT', 'S3 inputs need an S3 endpoint: start the server with --s3-endpoint (or set VDNA_S3_*)');
-      parseS3Url(input.Source);
+      parseS3Url(input.source);
       return input;
     case 'Path':
-      return { Type: 'Path', Source: allowedPath(cfg, input.Source) };
+      return { type: 'Path', source: allowedPath(cfg, input.source) };
     case 'Upload':
       return input;
   }
@@ -124,19 +124,19 @@ async function downloadS3(cfg: InputConfig, source: string, dest: string, signal
 
 /** The local file to fingerprint for a job's input (downloading it first where needed). */
 export async function stageInput(cfg: InputConfig, jobId: string, input: JobInput, signal: AbortSignal): Promise<string> {
-  switch (input.Type) {
+  switch (input.type) {
     case 'Upload':
       return stagedPath(cfg, jobId, input);
     case 'Path':
-      return allowedPath(cfg, input.Source);
+      return allowedPath(cfg, input.source);
     case 'URL':
     case 'S3': {
       await mkdir(cfg.stagingDir, { recursive: true });
       const dest = stagedPath(cfg, jobId);
-      if (input.Type === 'URL') {
-        await download(input.Source, dest, { timeoutMs: cfg.downloadTimeoutMs, policy: cfg.urlPolicy, maxBytes: cfg.maxBytes, signal });
+      if (input.type === 'URL') {
+        await download(input.source, dest, { timeoutMs: cfg.downloadTimeoutMs, policy: cfg.urlPolicy, maxBytes: cfg.maxBytes, signal });
       } else {
-        await downloadS3(cfg, input.Source, dest, signal);
+        await downloadS3(cfg, input.source, dest, signal);
       }
       return dest;
     }

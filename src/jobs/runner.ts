@@ -1,30 +1,19 @@
-/** Runs queued jobs, a configurable number at a time, and ends each in one durable transaction. */
+/**
+ * Runs queued jobs, a configurable number at a time: fetches one, looks its kind up in the registry,
+ * runs it, and ends it through the queue's verbs (complete with its effects, or fail) in one durable
+ * transaction. Knows nothing of what a kind does.
+ */
 import { VdnaError } from '../errors.js';
-import type { Match } from '../match/search.js';
-import type { Vdna } from '../vdna.js';
-import type { CallbackDispatcher } from '../notify/callbacks.js';
 import { stageInput, unstage, type InputConfig } from './inputs.js';
-import type { Completion, JobStore } from './job-store.js';
-import type { Job } from './types.js';
-
-/** The result document of a job, served at /v1/jobs/{id}/result and carried by its event. */
-export interface JobResult {
-  JobId: string;
-  Library: string;
-  Mode: Job['Mode'];
-  PrimaryKey?: string;
-  UserData?: string;
-  /** Whether the media was stored in the library by this job. */
-  Saved: boolean;
-  /** Delete jobs: whether the key existed and was removed. */
-  Deleted?: boolean;
-  /** Seconds of media fingerprinted. */
-  MediaDuration?: number;
-  Matches: Match[];
-}
+import type { JobContext, JobKinds } from './kinds.js';
+import type { JobQueue } from './queue.js';
+import type { JobRecord } from './types.js';
 
 export interface RunnerHooks {
-  onJobEnd?: (job: Job, seconds: number) => void;
+  /** A job ended (its event is in the outbox). */
+  onJobEnd?: (job: JobRecord, seconds: number) => void;
+  /** The queue could not be read or written (a full disk, say); the runner retries on its timer. */
+  onError?: (err: unknown) => void;
 }
 
 /** Whether a job ends because the server is shutting down (it runs again on restart) or a user cancelled it. */
@@ -39,24 +28,25 @@ export class JobRunner {
   private readonly active = new Map<string, AbortController>();
   private readonly running = new Set<Promise<void>>();
   private stopping = false;
+  private pumping = false;
+  private again = false;
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly vdna: Vdna,
-    private readonly jobs: JobStore,
+    private readonly jobs: JobQueue,
+    private readonly kinds: JobKinds,
     private readonly inputs: InputConfig,
-    private readonly dispatcher: CallbackDispatcher,
     public concurrency: number,
     private readonly hooks: RunnerHooks = {},
   ) {}
 
   /** Takes up jobs left Running by a crash, then starts working the queue. */
-  start(): { requeued: number; failed: number } {
-    const recovered = this.jobs.recover(MAX_JOB_ATTEMPTS);
+  async start(): Promise<{ requeued: number; failed: number }> {
+    const recovered = await this.jobs.requeueRunning(MAX_JOB_ATTEMPTS);
     this.stopping = false;
-    this.timer = setInterval(() => this.pump(), POLL_MS);
+    this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
-    this.pump();
+    this.kick();
     return recovered;
   }
 
@@ -64,18 +54,34 @@ export class JobRunner {
     return this.active.size;
   }
 
-  /** Starts queued jobs while there is a free worker. */
-  pump(): void {
+  /** Starts queued jobs while there is a free worker (one pass at a time). */
+  kick(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump()
+      .catch((err) => this.hooks.onError?.(err))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
     while (!this.stopping && this.active.size < this.concurrency) {
-      const job = this.jobs.claim();
+      const job = await this.jobs.fetch();
       if (!job) return;
       const controller = new AbortController();
-      this.active.set(job.JobId, controller);
+      this.active.set(job.id, controller);
       const run = this.run(job, controller.signal).finally(() => {
-        this.active.delete(job.JobId);
+        this.active.delete(job.id);
         this.running.delete(run);
-        this.dispatcher.kick();
-        this.pump();
+        this.kick();
       });
       this.running.add(run);
     }
@@ -95,91 +101,54 @@ export class JobRunner {
     clearInterval(this.timer);
     for (const controller of this.active.values()) controller.abort('shutdown' satisfies StopReason);
     await Promise.allSettled([...this.running]);
-    this.jobs.recover(Number.MAX_SAFE_INTEGER);
+    await this.jobs.requeueRunning(Number.MAX_SAFE_INTEGER);
   }
 
-  private async run(job: Job, signal: AbortSignal): Promise<void> {
+  private async run(job: JobRecord, signal: AbortSignal): Promise<void> {
     const started = Date.now();
     let lastProgress = 0;
-    const progress = (fraction: number) => {
-      const now = Date.now();
-      if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-      lastProgress = now;
-      this.jobs.setProgress(job.JobId, Math.round(Math.min(99, fraction * 100) * 10) / 10);
+    const ctx: JobContext = {
+      signal,
+      progress: (fraction) => {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+        lastProgress = now;
+        void this.jobs.progress(job.id, Math.round(Math.min(99, fraction * 100) * 10) / 10).catch(() => undefined);
+      },
+      stage: async () => {
+        if (!job.input) throw new VdnaError('INVALID_ARGUMENT', 'this job has no media');
+        return stageInput(this.inputs, job.id, job.input, signal);
+      },
     };
-    let ended: Job | undefined;
+    let ended: JobRecord | undefined;
     try {
-      const { done, commit } = await this.execute(job, signal, progress);
-      try {
-        ended = this.jobs.complete(job.JobId, done, commit);
-      } catch (err) {
-        // The transaction rolled back after `commit` had updated the in-memory index.
-        if (commit) this.vdna.forgetIndex(job.Library);
-        throw err;
-      }
+      const kind = this.kinds.get(job.kind);
+      if (!kind) throw new VdnaError('INVALID_ARGUMENT', `no job kind "${job.kind}" is installed in this server`);
+      const outcome = await kind.run(job, ctx);
+      signal.throwIfAborted();
+      ended = await this.jobs.complete(job.id, { code: 'OK', message: outcome.message, result: outcome.result }, outcome.effects);
+      outcome.afterCommit?.();
     } catch (err) {
       // Interrupted by shutdown: stop() puts it back in the queue.
       if (signal.aborted && signal.reason === ('shutdown' satisfies StopReason)) return;
       const cancelled = signal.aborted;
       const e = err instanceof VdnaError ? err : undefined;
-      ended = this.jobs.complete(job.JobId, {
-        state: cancelled ? 'Cancelled' : 'Failed',
-        code: cancelled ? 'CANCELLED' : (e?.code ?? 'INTERNAL_ERROR'),
-        message: cancelled ? 'cancelled while running' : (e?.message ?? `unexpected error: ${(err as Error).message ?? String(err)}`),
-        result: null,
-      });
+      ended = await this.jobs
+        .fail(
+          job.id,
+          {
+            code: cancelled ? 'CANCELLED' : (e?.code ?? 'INTERNAL_ERROR'),
+            message: cancelled ? 'cancelled while running' : (e?.message ?? `unexpected error: ${(err as Error).message ?? String(err)}`),
+          },
+          cancelled ? 'Cancelled' : 'Failed',
+        )
+        .catch((failErr) => {
+          this.hooks.onError?.(failErr);
+          return undefined;
+        });
     } finally {
-      if (!this.stopping || ended) await unstage(this.inputs, job.JobId, job.Input);
+      if (job.input && (!this.stopping || ended)) await unstage(this.inputs, job.id, job.input);
       if (ended) this.hooks.onJobEnd?.(ended, (Date.now() - started) / 1000);
     }
-  }
-
-  private async execute(
-    job: Job,
-    signal: AbortSignal,
-    progress: (fraction: number) => void,
-  ): Promise<{ done: Completion; commit?: () => void }> {
-    const base = {
-      JobId: job.JobId,
-      Library: job.Library,
-      Mode: job.Mode,
-      ...(job.PrimaryKey !== undefined && { PrimaryKey: job.PrimaryKey }),
-      ...(job.UserData !== undefined && { UserData: job.UserData }),
-    };
-    const library = this.vdna.library(job.Library);
-    const key = job.PrimaryKey;
-
-    if (job.Mode === 'delete') {
-      const exists = this.vdna.store.hasItem(library.name, key!);
-      const result: JobResult = { ...base, Saved: false, Deleted: exists, Matches: [] };
-      return {
-        done: { state: 'Success', code: 'OK', message: exists ? 'deleted' : 'no such key; nothing to delete', result },
-        commit: () => void this.vdna.removeMany(library.name, [key!]),
-      };
-    }
-
-    const storing = job.Mode !== 'nosave';
-    if (storing && this.vdna.store.hasItem(library.name, key!)) {
-      throw new VdnaError('DUPLICATE_KEY', `key "${key}" already exists in library "${library.name}"`);
-    }
-    const path = await stageInput(this.inputs, job.JobId, job.Input!, signal);
-    signal.throwIfAborted();
-    progress(0.05);
-    const fp = await this.vdna.fingerprint(path, {
-      forSearch: job.Mode !== 'onlysave',
-      mediaType: library.mediaType,
-      signal,
-      onProgress: (seconds, total) => total > 0 && progress(0.05 + (0.9 * seconds) / total),
-    });
-    signal.throwIfAborted();
-    const matches = job.Mode === 'onlysave' ? [] : this.vdna.searchFingerprint(library.name, fp);
-    const save = job.Mode === 'onlysave' || job.Mode === 'forcesave' || (job.Mode === 'save' && matches.length === 0);
-    const item = save ? this.vdna.itemOf(key!, `${job.Input!.Type.toLowerCase()}:${job.Input!.Source}`, fp) : undefined;
-    const result: JobResult = { ...base, Saved: save, MediaDuration: fp.duration, Matches: matches };
-    const message = save ? 'stored' : job.Mode === 'save' ? 'not stored: the media duplicates library content' : 'searched';
-    return {
-      done: { state: 'Success', code: 'OK', message, result },
-      commit: item && (() => void this.vdna.put(library.name, item)),
-    };
   }
 }

@@ -1,7 +1,7 @@
-/** The job model of the service: what a client submits, and what it reads back (the cloud's PascalCase). */
+/** The job records below every door: plain camelCase; each door renders its own wire shape. */
 
 /** nosave: search only; save: search, store if no duplicate; forcesave: search, store anyway;
- *  onlysave: store without searching; delete: remove the item PrimaryKey. */
+ *  onlysave: store without searching; delete: remove the item primaryKey. */
 export const JOB_MODES = ['nosave', 'save', 'forcesave', 'onlysave', 'delete'] as const;
 export type JobMode = (typeof JOB_MODES)[number];
 
@@ -16,42 +16,60 @@ export const INPUT_TYPES = ['Upload', 'URL', 'S3', 'Path'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 export interface JobInput {
-  Type: InputType;
+  type: InputType;
   /** URL, s3://bucket/key, local path, or the uploaded file's name. */
-  Source: string;
+  source: string;
 }
+
+/** The formats a completion event is rendered in: one per door (native now, the clouds' next). */
+export type EventDoor = 'native';
 
 /** A completion callback: an HTTP POST (JSON or XML), or an entry on a Redis stream. */
 export type CallbackTarget =
-  | { Type: 'HTTP'; Url: string; Format: 'json' | 'xml' }
-  | { Type: 'Redis'; Stream: string };
+  | { type: 'http'; url: string; format: 'json' | 'xml'; door?: EventDoor }
+  | { type: 'redis'; stream: string; door?: EventDoor };
 
-export interface JobSubmission {
-  Library: string;
-  Mode: JobMode;
-  Input?: JobInput;
-  PrimaryKey?: string;
+/** What a client asks for; the job service checks it into a NewJob. */
+export interface NewJob {
+  account: string;
+  /** The registered job kind that runs it (see jobs/kinds). */
+  kind: string;
+  library: string;
+  mode: JobMode;
+  input?: JobInput;
+  primaryKey?: string;
   /** 0 (low) to 2 (high); higher runs first. */
-  Priority: number;
-  Queue: string;
-  UserData?: string;
-  Callback?: CallbackTarget;
+  priority: number;
+  queue: string;
+  userData?: string;
+  callback?: CallbackTarget;
+  /** The access key that submitted it (for the audit trail). */
+  keyId?: string;
 }
 
-export interface Job extends JobSubmission {
-  JobId: string;
-  State: JobState;
+export interface JobRecord extends NewJob {
+  id: string;
+  state: JobState;
   /** 0..100 while running. */
-  Progress: number;
-  Code?: string;
-  Message?: string;
+  progress: number;
+  code?: string;
+  message?: string;
   /** Times the job was started (a server killed mid-job starts it again). */
-  Attempts: number;
-  CreateTime: string;
-  StartTime?: string;
-  CompleteTime?: string;
-  /** Where the result document is served (set by the API). */
-  ResultUrl?: string;
+  attempts: number;
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** The result of a DNA or delete job, kept with the job and rendered by each door. */
+export interface JobResult {
+  /** Whether the media was stored in the library by this job. */
+  saved: boolean;
+  /** Delete jobs: whether the key existed and was removed. */
+  deleted?: boolean;
+  /** Seconds of media fingerprinted. */
+  mediaDuration?: number;
+  matches: import('../match/search.js').Match[];
 }
 
 export const PRIORITY_MAX = 2;

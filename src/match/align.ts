@@ -4,12 +4,8 @@ import { popcount32 } from '../fingerprint/hamming.js';
 /** Marks a grid cell where either frame is flat: no evidence either way. */
 export const NO_EVIDENCE = 255;
 
-export interface HashSequence {
-  count: number;
-  variants: number;
-  hashes: Uint32Array;
-  flat: Uint8Array;
-}
+import type { HashSequence } from '../index/video-index.js';
+export type { HashSequence };
 
 /**
  * Distances from query frame q (best over its variants) to every master frame, NO_EVIDENCE where

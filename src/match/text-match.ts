@@ -1,10 +1,6 @@
 import { SHINGLE_WORDS, cueText, wordTime, type TextFingerprint } from '../fingerprint/text/shingles.js';
+import type { TextIndex } from '../index/text-index.js';
 import { round, type TextMatchSegment } from './search.js';
-
-export interface TextItem {
-  key: string;
-  text: TextFingerprint;
-}
 
 /** Shingles of a query that must be found, in order, for a segment (about seven words in a row). */
 const MIN_SHINGLES = 5;
@@ -12,25 +8,6 @@ const MIN_SHINGLES = 5;
 const MAX_QUERY_GAP = 12;
 /** ... and while its master position drifts by at most this many words from the query's. */
 const MAX_DRIFT = 12;
-
-/** Every shingle of a library's texts by hash: (item, word position). */
-export class TextIndex {
-  private readonly postings = new Map<number, number[]>();
-
-  constructor(readonly items: TextItem[]) {
-    items.forEach((item, n) => {
-      item.text.shingles.forEach((h, pos) => {
-        const list = this.postings.get(h);
-        if (list) list.push(n, pos);
-        else this.postings.set(h, [n, pos]);
-      });
-    });
-  }
-
-  lookup(hash: number): number[] {
-    return this.postings.get(hash) ?? [];
-  }
-}
 
 /**
  * Text segments per item: the query's shingles found in the item, chained in query order while the

@@ -1,29 +1,45 @@
 /**
- * Delivers completion events from the durable outbox (the deliveries table, written in the same
- * transaction that ends a job): HTTP POSTs signed with HMAC-SHA256, or XADD to a Redis stream,
- * retried with exponential backoff, every attempt logged.
+ * Delivers completion events from the durable outbox (written in the transaction that ends a job):
+ * HTTP POSTs signed with the owning account's secret (HMAC-SHA256), or XADD to a Redis stream,
+ * retried with exponential backoff, every attempt logged. Each door renders its own events: the
+ * dispatcher asks the formatter registered for the target's door.
  */
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { VdnaError } from '../errors.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { CallbackTarget, EventDoor, JobRecord } from '../jobs/types.js';
 import { checkUrl, post, type UrlPolicy } from '../net/safe-http.js';
-import { eventXml, jobEvent } from './events.js';
-import type { Delivery, JobStore } from '../jobs/job-store.js';
-import type { CallbackTarget } from '../jobs/types.js';
+import type { Delivery, Outbox } from './outbox.js';
 
-export interface CallbackConfig {
-  /** Key of the X-Vdna-Signature HMAC. */
-  secret: string;
+/** What a job or queue may name as its callback. */
+export interface CallbackChecks {
+  urlPolicy: UrlPolicy;
+  /** redis://host:port for Redis stream callbacks. */
+  redisUrl?: string;
+}
+
+export interface CallbackConfig extends CallbackChecks {
   /** Attempts in all, then the delivery is marked Failed. */
   maxAttempts: number;
   /** First retry delay; it doubles on every retry (capped at 10 minutes). */
   backoffMs: number;
   timeoutMs: number;
-  urlPolicy: UrlPolicy;
-  /** redis://host:port for Redis stream callbacks. */
-  redisUrl?: string;
-  /** The result URL of a job, as the event names it. */
-  resultUrl: (jobId: string) => string;
+}
+
+/** A door's rendering of a job's completion event. */
+export interface EventFormatter {
+  /** The event for an HTTP body (JSON or XML) or a stream entry (JSON). */
+  render(job: JobRecord, result: unknown, format: 'json' | 'xml'): { body: string; contentType: string };
+}
+
+export interface DispatcherDeps {
+  jobs: JobQueue;
+  outbox: Outbox;
+  formatters: Record<EventDoor, EventFormatter>;
+  /** The HMAC key of an account's callback signatures. */
+  secretOf: (account: string) => Promise<string>;
+  onAttempt?: (target: CallbackTarget['type'], ok: boolean) => void;
 }
 
 /** The signature header value: t=<unix ms>,sha256=<hex HMAC of "<t>.<body>">. */
@@ -33,8 +49,8 @@ export function sign(secret: string, body: string, time = Date.now()): string {
 }
 
 /** Checks a callback target when a job or queue names it. */
-export function checkCallback(cfg: Pick<CallbackConfig, 'urlPolicy' | 'redisUrl'>, target: CallbackTarget): void {
-  if (target.Type === 'HTTP') checkUrl(target.Url, cfg.urlPolicy);
+export function checkCallback(cfg: CallbackChecks, target: CallbackTarget): void {
+  if (target.type === 'http') checkUrl(target.url, cfg.urlPolicy);
   else if (!cfg.redisUrl) throw new VdnaError('INVALID_ARGUMENT', 'Redis callbacks need a broker: start the server with --redis redis://HOST:PORT');
 }
 
@@ -49,9 +65,8 @@ export class CallbackDispatcher {
   private pass?: Promise<void>;
 
   constructor(
-    private readonly jobs: JobStore,
+    private readonly deps: DispatcherDeps,
     private readonly cfg: CallbackConfig,
-    private readonly onAttempt: (target: CallbackTarget['Type'], ok: boolean) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -61,19 +76,20 @@ export class CallbackDispatcher {
 
   /** Looks at the outbox now (after a job ends) rather than at the next timer. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) return;
+    if (this.stopped || this.running) return;
     clearTimeout(this.timer);
     this.running = true;
-    this.pass = this.deliverDue().finally(() => {
-      this.running = false;
-      this.schedule();
-    });
+    this.pass = this.deliverDue()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = false;
+        void this.schedule();
+      });
   }
 
-  private schedule(): void {
+  private async schedule(): Promise<void> {
     if (this.stopped) return;
-    const wait = this.jobs.nextDeliveryIn(Date.now());
+    const wait = await this.deps.outbox.nextDueIn(Date.now()).catch(() => undefined);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kick(), Math.min(wait ?? 5000, 5000));
     this.timer.unref();
@@ -81,57 +97,59 @@ export class CallbackDispatcher {
 
   private async deliverDue(): Promise<void> {
     for (;;) {
-      const due = this.jobs.dueDeliveries(Date.now(), 8);
+      const due = await this.deps.outbox.due(Date.now(), 8);
       if (due.length === 0 || this.stopped) return;
       await Promise.all(due.map((d) => this.attempt(d)));
     }
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
-    const job = this.jobs.get(delivery.JobId);
+    const job = await this.deps.jobs.byId(delivery.jobId);
     if (!job) return;
-    const event = jobEvent(job, this.jobs.result(job.JobId), this.cfg.resultUrl(job.JobId));
+    const target = delivery.target;
+    const formatter = this.deps.formatters[target.door ?? 'native'];
     const started = Date.now();
-    const attempt = delivery.Attempts + 1;
+    const attempt = delivery.attempts + 1;
     let status: number | undefined;
     let error: string | undefined;
     try {
-      if (delivery.Target.Type === 'HTTP') {
-        const xml = delivery.Target.Format === 'xml';
-        const body = xml ? eventXml(event) : JSON.stringify(event);
-        status = await post(delivery.Target.Url, {
+      const result = await this.deps.jobs.result(job.id);
+      if (target.type === 'http') {
+        const { body, contentType } = formatter.render(job, result, target.format);
+        status = await post(target.url, {
           body,
           timeoutMs: this.cfg.timeoutMs,
           policy: this.cfg.urlPolicy,
           headers: {
-            'content-type': xml ? 'application/xml; charset=utf-8' : 'application/json; charset=utf-8',
-            'x-vdna-signature': sign(this.cfg.secret, body),
-            'x-vdna-delivery': `${delivery.Id}`,
+            'content-type': contentType,
+            'x-vdna-signature': sign(await this.deps.secretOf(job.account), body),
+            'x-vdna-delivery': `${delivery.id}`,
             'x-vdna-attempt': `${attempt}`,
           },
         });
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } else {
-        await this.redisClient().xadd(delivery.Target.Stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.JobId, 'Event', JSON.stringify(event));
+        const { body } = formatter.render(job, result, 'json');
+        await this.redisClient().xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.id, 'Event', body);
       }
     } catch (err) {
       error = (err as Error).message ?? String(err);
     }
     const ok = error === undefined;
     const retry = !ok && attempt < this.cfg.maxAttempts;
-    this.jobs.recordAttempt(
-      delivery.Id,
+    await this.deps.outbox.recordAttempt(
+      delivery.id,
       {
-        Attempt: attempt,
-        Time: new Date(started).toISOString(),
-        Ok: ok,
-        ...(status !== undefined && { Status: status }),
-        ...(error !== undefined && { Error: error }),
-        Milliseconds: Date.now() - started,
+        attempt,
+        time: new Date(started).toISOString(),
+        ok,
+        ...(status !== undefined && { status }),
+        ...(error !== undefined && { error }),
+        milliseconds: Date.now() - started,
       },
       retry ? Date.now() + Math.min(this.cfg.backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS) : undefined,
     );
-    this.onAttempt(delivery.Target.Type, ok);
+    this.deps.onAttempt?.(target.type, ok);
   }
 
   private redisClient(): Redis {

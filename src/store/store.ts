@@ -1,10 +1,17 @@
-/** Persistence behind one interface: the embedded SQLite store now, a server database later. */
+/**
+ * The libraries' persistence contract. Engines live side by side (store/sqlite/ now, PostgreSQL next),
+ * so every method is asynchronous even where the embedded engine answers at once.
+ */
 
 /** What a library holds. Only video is fingerprinted so far; the others can be created and listed. */
 export const MEDIA_TYPES = ['video', 'audio', 'image', 'text'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
 export interface LibraryInfo {
+  /** Unguessable id (the cloud doors' DBId). */
+  id: string;
+  /** The account that owns it; names are unique per account. */
+  account: string;
   name: string;
   mediaType: MediaType;
   description: string;
@@ -62,18 +69,18 @@ export interface ItemPage {
   after?: string;
 }
 
-export interface Store {
-  libraries(): LibraryInfo[];
-  library(name: string): LibraryInfo | undefined;
-  createLibrary(name: string, mediaType: MediaType, description?: string): LibraryInfo;
-  deleteLibrary(name: string): boolean;
-  hasItem(library: string, key: string): boolean;
+export interface LibraryStore {
+  libraries(account: string): Promise<LibraryInfo[]>;
+  library(account: string, name: string): Promise<LibraryInfo | undefined>;
+  libraryById(id: string): Promise<LibraryInfo | undefined>;
+  /** Creates a library; undefined when the account has one of that name. */
+  createLibrary(account: string, name: string, mediaType: MediaType, description?: string): Promise<LibraryInfo | undefined>;
+  deleteLibrary(id: string): Promise<boolean>;
+  hasItem(libraryId: string, key: string): Promise<boolean>;
   /** Stores (or with replace, overwrites) an item atomically: all of it or nothing. */
-  putItem(library: string, item: StoredItem, replace: boolean): void;
-  removeItem(library: string, key: string): boolean;
-  listItems(library: string, page?: ItemPage): ItemSummary[];
-  loadItems(library: string): StoredItem[];
-  /** Runs `body` in one transaction: every write in it lands, or none does. */
-  transaction<T>(body: () => T): T;
-  close(): void;
+  putItem(libraryId: string, item: StoredItem, replace: boolean): Promise<void>;
+  /** Removes the keys in one transaction; true for each key that existed. */
+  removeItems(libraryId: string, keys: string[]): Promise<boolean[]>;
+  listItems(libraryId: string, page?: ItemPage): Promise<ItemSummary[]>;
+  loadItems(libraryId: string): Promise<StoredItem[]>;
 }

@@ -1,52 +1,48 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VdnaError } from '../../errors.js';
-import { stagedPath, type InputConfig } from '../../jobs/inputs.js';
-import type { JobFilter, JobStore } from '../../jobs/job-store.js';
-import type { JobRunner } from '../../jobs/runner.js';
-import { JOB_STATES, MAX_JOB_IDS_PER_QUERY, type Job, type JobState, type JobSubmission } from '../../jobs/types.js';
-import type { MediaType } from '../../store/store.js';
-import { admitMedia, type Vdna } from '../../vdna.js';
-import type { CallbackConfig } from '../../notify/callbacks.js';
+import type { JobRecord, JobState } from '../../jobs/types.js';
+import { MAX_JOB_IDS_PER_QUERY } from '../../jobs/types.js';
+import type { JobRequest, JobService, StagedUpload } from '../../services/job-service.js';
+import { deliveryView, jobView, parseCallback, resultView } from '../../views/native.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { ID_PARAM, JOB, LIST_JOBS_QUERY, SUBMIT_JOB } from '../schemas.js';
-import { checkSubmission, type SubmissionFields } from '../submission.js';
 
-export interface JobRouteContext {
-  vdna: Vdna;
-  jobs: JobStore;
-  runner: JobRunner;
-  inputs: InputConfig;
-  callbacks: Pick<CallbackConfig, 'urlPolicy' | 'redisUrl'>;
-  resultUrl: (jobId: string) => string;
-}
+const errors = {
+  400: ERROR_BODY_SCHEMA,
+  401: ERROR_BODY_SCHEMA,
+  403: ERROR_BODY_SCHEMA,
+  404: ERROR_BODY_SCHEMA,
+  409: ERROR_BODY_SCHEMA,
+  413: ERROR_BODY_SCHEMA,
+  415: ERROR_BODY_SCHEMA,
+  429: ERROR_BODY_SCHEMA,
+};
 
-const errors = { 400: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 409: ERROR_BODY_SCHEMA, 413: ERROR_BODY_SCHEMA, 415: ERROR_BODY_SCHEMA };
-
-/**
- * Media the job's library can take (admitMedia), checked before the job queues; messages name the
- * upload as the client knows it. A query to a text library is checked when the job reads its text.
- */
-async function checkMedia(path: string, shownAs: string, mediaType: MediaType, storing: boolean): Promise<void> {
-  if (mediaType === 'text' && !storing) return;
-  try {
-    await admitMedia(path, mediaType, !storing);
-  } catch (err) {
-    if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
-    throw err;
-  }
+/** The native fields of a job (JSON body or form fields) as the service's request. */
+function jobRequest(fields: Record<string, unknown>): JobRequest {
+  const input = fields.Input as { Type?: unknown; Source?: unknown } | undefined;
+  return {
+    library: fields.Library,
+    mode: fields.Mode,
+    primaryKey: fields.PrimaryKey,
+    priority: fields.Priority,
+    userData: fields.UserData,
+    queue: fields.Queue,
+    ...(input !== undefined && input !== null && { input: { type: input.Type, source: input.Source } }),
+    ...(fields.Callback !== undefined && { callback: parseCallback(fields.Callback) }),
+  };
 }
 
 /** A multipart job: fields as text, the media streamed to the staging folder (size-limited) as part "Media". */
-async function receiveUpload(req: FastifyRequest, ctx: JobRouteContext, id: string): Promise<JobSubmission> {
+async function receiveUpload(req: FastifyRequest, jobs: JobService): Promise<JobRecord> {
   const fields: Record<string, unknown> = {};
-  const part = `${stagedPath(ctx.inputs, id)}.part`;
-  let staged = part;
-  let fileName: string | undefined;
+  const { id, path } = jobs.newUpload();
+  let upload: StagedUpload | undefined;
   try {
     for await (const p of req.parts()) {
       if (p.type === 'field') {
@@ -54,44 +50,35 @@ async function receiveUpload(req: FastifyRequest, ctx: JobRouteContext, id: stri
         continue;
       }
       const file = p as MultipartFile;
-      if (file.fieldname !== 'Media' || fileName !== undefined) {
+      if (file.fieldname !== 'Media' || upload) {
         file.file.resume();
         throw new VdnaError('INVALID_ARGUMENT', 'send exactly one file, in the part named "Media"');
       }
-      fileName = file.filename || 'upload';
-      await mkdir(ctx.inputs.stagingDir, { recursive: true });
-      await pipeline(file.file, createWriteStream(part));
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(file.file, createWriteStream(path));
+      upload = { id, name: file.filename || 'upload' };
     }
-    if (fileName === undefined) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
-    const submission = checkSubmission(fields as SubmissionFields, ctx, fileName);
-    // Staged under its own extension, which tells subtitles and text from media.
-    staged = stagedPath(ctx.inputs, id, submission.Input);
-    await rename(part, staged);
-    await checkMedia(staged, fileName, ctx.vdna.library(submission.Library).mediaType, submission.Mode !== 'nosave');
-    return submission;
   } catch (err) {
-    await unlink(staged).catch(() => undefined);
+    await jobs.discardUpload(id);
     throw err;
   }
+  if (!upload) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
+  return jobs.submit(req.caller, jobRequest(fields), upload);
 }
 
 function parseStates(text: string | undefined): JobState[] | undefined {
-  if (!text) return undefined;
-  const states = text.split(',').map((s) => s.trim());
-  const unknown = states.find((s) => !JOB_STATES.includes(s as JobState));
-  if (unknown) throw new VdnaError('INVALID_ARGUMENT', `unknown state "${unknown}" (use ${JOB_STATES.join(', ')})`);
-  return states as JobState[];
+  return text ? (text.split(',').map((s) => s.trim()) as JobState[]) : undefined;
 }
 
-export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
-  const view = (job: Job) => ({ ...job, ResultUrl: ctx.resultUrl(job.JobId) });
+export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jobId: string) => string): void {
+  const view = (job: JobRecord) => jobView(job, resultUrl(job.id));
 
-  app.post<{ Body: SubmissionFields }>(
+  app.post<{ Body: Record<string, unknown> }>(
     '/v1/jobs',
     {
       schema: {
         tags: ['jobs'],
-        summary: 'Submit a job (JSON, or multipart/form-data with the media as part "Media")',
+        summary: 'Submit a job: JSON, or multipart/form-data with the media as part "Media" (vdna:SubmitJob on its library)',
         body: SUBMIT_JOB,
         response: { 201: JOB, ...errors },
       },
@@ -100,21 +87,14 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
     },
     async (req, reply) => {
       if (req.validationError && !req.isMultipart()) throw req.validationError;
-      const id = randomBytes(16).toString('hex');
-      let submission: JobSubmission;
+      let job: JobRecord;
       if (req.isMultipart()) {
-        submission = await receiveUpload(req, ctx, id);
+        job = await receiveUpload(req, jobs);
       } else {
         if (!req.body || typeof req.body !== 'object') throw new VdnaError('MALFORMED_REQUEST', 'send the job as a JSON object or multipart/form-data');
-        submission = checkSubmission(req.body, ctx);
-        if (submission.Input?.Type === 'Path') {
-          const { mediaType } = ctx.vdna.library(submission.Library);
-          await checkMedia(submission.Input.Source, submission.Input.Source, mediaType, submission.Mode !== 'nosave');
-        }
+        job = await jobs.submit(req.caller, jobRequest(req.body));
       }
-      const job = ctx.jobs.submit(submission, id);
-      req.log.info({ jobId: id, library: job.Library, mode: job.Mode, input: job.Input?.Type }, 'job submitted');
-      ctx.runner.pump();
+      req.log.info({ jobId: job.id, library: job.library, mode: job.mode, input: job.input?.type }, 'job submitted');
       return reply.status(201).send(view(job));
     },
   );
@@ -124,7 +104,7 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
     {
       schema: {
         tags: ['jobs'],
-        summary: `Jobs by id (at most ${MAX_JOB_IDS_PER_QUERY}), or filtered by state, library, queue and creation time, newest first`,
+        summary: `Jobs by id (at most ${MAX_JOB_IDS_PER_QUERY}), or filtered by state, library, queue and creation time, newest first (vdna:GetJob / vdna:ListJobs)`,
         querystring: LIST_JOBS_QUERY,
         response: {
           200: {
@@ -142,32 +122,26 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
     async (req) => {
       const q = req.query;
       if (q.JobIds !== undefined) {
-        const ids = [...new Set(q.JobIds.split(',').map((s) => s.trim()).filter(Boolean))];
-        if (ids.length === 0 || ids.length > MAX_JOB_IDS_PER_QUERY) {
-          throw new VdnaError('INVALID_ARGUMENT', `give 1-${MAX_JOB_IDS_PER_QUERY} job ids`);
-        }
-        const jobs = ctx.jobs.getMany(ids);
-        const found = new Set(jobs.map((j) => j.JobId));
-        return { Jobs: jobs.map(view), NonExistJobIds: ids.filter((id) => !found.has(id)) };
+        const found = await jobs.getMany(req.caller, q.JobIds.split(',').map((s) => s.trim()).filter(Boolean));
+        return { Jobs: found.jobs.map(view), NonExistJobIds: found.unknown };
       }
-      const filter: JobFilter = {
+      const page = await jobs.list(req.caller, {
         states: parseStates(q.State),
         library: q.Library,
         queue: q.Queue,
-        since: q.Since && new Date(q.Since).toISOString(),
-        until: q.Until && new Date(q.Until).toISOString(),
+        since: q.Since,
+        until: q.Until,
         limit: q.Limit,
         cursor: q.Cursor,
-      };
-      const { jobs, nextCursor } = ctx.jobs.list(filter);
-      return { Jobs: jobs.map(view), ...(nextCursor && { NextCursor: nextCursor }) };
+      });
+      return { Jobs: page.jobs.map(view), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { schema: { tags: ['jobs'], summary: 'A job: state, progress, code and message', params: ID_PARAM, response: { 200: JOB, ...errors } } },
-    async (req) => view(ctx.jobs.require(req.params.id)),
+    { schema: { tags: ['jobs'], summary: 'A job: state, progress, code and message (vdna:GetJob)', params: ID_PARAM, response: { 200: JOB, ...errors } } },
+    async (req) => view(await jobs.get(req.caller, req.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -175,22 +149,22 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
     {
       schema: {
         tags: ['jobs'],
-        summary: 'The result document of an ended job: matches with segments, whether it was saved',
+        summary:
+          'The result document of an ended job: matches with segments, whether it was saved (vdna:GetJobResult, or the presigned ResultUrl without a key)',
         params: ID_PARAM,
         response: { ...errors },
       },
     },
     async (req) => {
-      const job = ctx.jobs.require(req.params.id);
-      const result = ctx.jobs.result(job.JobId);
-      return result ?? { JobId: job.JobId, State: job.State, Code: job.Code, Message: job.Message };
+      const { job, result } = req.presigned ? await jobs.resultById(req.params.id) : await jobs.result(req.caller, req.params.id);
+      return resultView(job, result);
     },
   );
 
   app.post<{ Params: { id: string } }>(
     '/v1/jobs/:id/cancel',
-    { schema: { tags: ['jobs'], summary: 'Cancel a queued, paused or running job', params: ID_PARAM, response: { 200: JOB, ...errors } } },
-    async (req) => view(ctx.jobs.cancel(req.params.id, (id) => ctx.runner.cancelRunning(id))),
+    { schema: { tags: ['jobs'], summary: 'Cancel a queued, paused or running job (vdna:CancelJob)', params: ID_PARAM, response: { 200: JOB, ...errors } } },
+    async (req) => view(await jobs.cancel(req.caller, req.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -198,11 +172,11 @@ export function jobRoutes(app: FastifyInstance, ctx: JobRouteContext): void {
     {
       schema: {
         tags: ['jobs'],
-        summary: 'Callback deliveries of a job, with every attempt',
+        summary: 'Callback deliveries of a job, with every attempt (vdna:GetJob)',
         params: ID_PARAM,
         response: { 200: { type: 'object', properties: { Deliveries: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...errors },
       },
     },
-    async (req) => ({ Deliveries: ctx.jobs.deliveries(req.params.id) }),
+    async (req) => ({ Deliveries: (await jobs.deliveries(req.caller, req.params.id)).map(deliveryView) }),
   );
 }

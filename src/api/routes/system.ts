@@ -1,26 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
-import type { Vdna } from '../../vdna.js';
+import type { AccessService } from '../../services/access-service.js';
 import type { JobRunner } from '../../jobs/runner.js';
+import type { JobQueue } from '../../jobs/queue.js';
 
-export function systemRoutes(app: FastifyInstance, vdna: Vdna, runner: JobRunner, metrics: Metrics): void {
+export function systemRoutes(app: FastifyInstance, deps: { jobs: JobQueue; runner: JobRunner; metrics: Metrics; access: AccessService }): void {
   app.get(
     '/healthz',
     {
       schema: {
         tags: ['system'],
-        summary: 'Liveness and readiness: the database answers',
+        summary: 'Liveness and readiness: the database answers (no key needed)',
         response: { 200: { type: 'object', properties: { Status: { type: 'string' }, Workers: { type: 'integer' }, Busy: { type: 'integer' } } } },
       },
     },
     async () => {
-      vdna.libraries();
-      return { Status: 'ok', Workers: runner.concurrency, Busy: runner.activeCount };
+      await deps.jobs.stateCounts();
+      return { Status: 'ok', Workers: deps.runner.concurrency, Busy: deps.runner.activeCount };
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (vdna:ReadMetrics on system/metrics)' } }, async (req, reply) => {
+    await deps.access.checkMetrics(req.caller);
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,13 +1,14 @@
 import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
-import { searchAudio, type AudioMatchParams } from '../match/audio-match.js';
-import { fuseMatches } from '../match/fuse.js';
-import { searchForStills, searchStill } from '../match/still.js';
-import { searchVideo, type Match, type QueryFrames, type SearchOptions } from '../match/search.js';
+import { searchAudio, type AudioMatchParams } from './audio-match.js';
+import { fuseMatches } from './fuse.js';
+import { searchForStills, searchStill } from './still.js';
+import { searchVideo, type Match, type QueryFrames, type SearchOptions } from './search.js';
 import type { StoredAudio, StoredText } from '../store/store.js';
 import { fingerprintText, type TextFingerprint } from '../fingerprint/text/shingles.js';
-import { searchText, TextIndex } from '../match/text-match.js';
-import { AudioIndex } from './audio-index.js';
-import { VideoIndex, type ItemFrames } from './video-index.js';
+import { searchText } from './text-match.js';
+import { TextIndex } from '../index/text-index.js';
+import { AudioIndex } from '../index/audio-index.js';
+import { VideoIndex, type ItemFrames } from '../index/video-index.js';
 
 /** What the index keeps of an item: its frames (count 0 when it has no picture), its sound and its text. */
 export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'>; text?: StoredText };

@@ -1,0 +1,44 @@
+/**
+ * Every vdna action a policy can name, one per operation, with the resource it is checked on.
+ * Resources are relative to the caller's account: `library/films` is the caller's library films.
+ * The cloud doors map their own actions (ice:*, vod:*, ci:*) onto these.
+ */
+export type ResourceKind = 'library' | 'queue' | 'account' | 'key' | 'system';
+
+export interface ActionInfo {
+  /** What the action allows. */
+  description: string;
+  /** The kind of resource it is checked on: `<kind>/<name>`. */
+  resource: ResourceKind;
+  /** Whether it changes something (such calls go to the audit log). */
+  mutating: boolean;
+}
+
+export const ACTIONS = {
+  'vdna:CreateLibrary': { resource: 'library', mutating: true, description: 'create a library' },
+  'vdna:ListLibraries': { resource: 'library', mutating: false, description: 'list libraries (those the policy allows)' },
+  'vdna:GetLibrary': { resource: 'library', mutating: false, description: 'describe a library' },
+  'vdna:DeleteLibrary': { resource: 'library', mutating: true, description: 'delete a library and its items' },
+  'vdna:ListItems': { resource: 'library', mutating: false, description: "list a library's items" },
+  'vdna:DeleteItems': { resource: 'library', mutating: true, description: "delete a library's items by key" },
+  'vdna:SubmitJob': { resource: 'library', mutating: true, description: 'submit a save, search or delete job on a library' },
+  'vdna:GetJob': { resource: 'library', mutating: false, description: "read a job of a library, and its callback deliveries" },
+  'vdna:ListJobs': { resource: 'library', mutating: false, description: 'list the jobs of a library' },
+  'vdna:CancelJob': { resource: 'library', mutating: true, description: 'cancel a job of a library' },
+  'vdna:GetJobResult': { resource: 'library', mutating: false, description: "read an ended job's result" },
+  'vdna:ListQueues': { resource: 'queue', mutating: false, description: 'list queues (those the policy allows)' },
+  'vdna:ConfigureQueue': { resource: 'queue', mutating: true, description: "create a queue or set its default callback" },
+  'vdna:PauseQueue': { resource: 'queue', mutating: true, description: 'pause a queue' },
+  'vdna:ResumeQueue': { resource: 'queue', mutating: true, description: 'resume a queue' },
+  'vdna:CreateAccount': { resource: 'account', mutating: true, description: 'create an account (root keys only)' },
+  'vdna:ListAccounts': { resource: 'account', mutating: false, description: 'list accounts (root keys see all)' },
+  'vdna:GetAccount': { resource: 'account', mutating: false, description: 'describe an account, with its callback secret' },
+  'vdna:CreateKey': { resource: 'account', mutating: true, description: 'create a key in an account' },
+  'vdna:ListKeys': { resource: 'account', mutating: false, description: "list an account's keys" },
+  'vdna:RevokeKey': { resource: 'key', mutating: true, description: 'revoke a key' },
+  'vdna:ReadAuditLog': { resource: 'account', mutating: false, description: "read an account's audit log" },
+  'vdna:ReadMetrics': { resource: 'system', mutating: false, description: 'read the Prometheus metrics (system/metrics)' },
+} as const satisfies Record<string, ActionInfo>;
+
+export type Action = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as Action[];

@@ -1,0 +1,108 @@
+/**
+ * Who is calling the native API: a bearer token, or a request signed with an access key pair
+ * (VDNA-HMAC-SHA256, see access/request-signature.ts), or — for a job's result only — a presigned URL.
+ * Runs before the body is read; then every key is held to its rate limit. Without credentials a
+ * request gets 401, except the few open routes. `--no-auth` makes every caller the operator, and is
+ * only possible on a loopback address with a loopback Host header (no DNS rebinding).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { localCaller, type Caller } from '../access/caller.js';
+import { sha256Hex } from '../access/request-signature.js';
+import { VdnaError } from '../errors.js';
+import type { AccessService } from '../services/access-service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+    /** A result fetched through its presigned URL: no key involved. */
+    presigned: boolean;
+    /** The request was HMAC-signed and declared its body's hash. */
+    declaredBodyHash?: string;
+    bodyHash?: string;
+  }
+}
+
+/** Routes that need no key: health, the API's own description. */
+const OPEN = [/^\/healthz$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/];
+const RESULT = /^\/v1\/jobs\/([^/]+)\/result$/;
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/i;
+const UNSIGNED = 'UNSIGNED-PAYLOAD';
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '::1' || LOOPBACK_HOST.test(host);
+}
+
+export interface AuthOptions {
+  access: AccessService;
+  /** Every request acts as the operator of the default account (loopback only). */
+  noAuth: boolean;
+}
+
+async function authenticate(req: FastifyRequest, opts: AuthOptions): Promise<Caller | undefined> {
+  const path = req.url.split('?')[0];
+  if (opts.noAuth) {
+    if (!isLoopbackHost(req.headers.host ?? '')) {
+      throw new VdnaError('UNAUTHENTICATED', 'this server runs without authentication and answers loopback host names only');
+    }
+    return localCaller();
+  }
+  const header = req.headers.authorization;
+  if (typeof header === 'string' && /^bearer /i.test(header)) {
+    return opts.access.authenticateToken(header.slice(7).trim(), req.id);
+  }
+  const signed = await opts.access.authenticateSigned({ method: req.method, rawUrl: req.url, headers: req.headers }, req.id);
+  if (signed) {
+    req.declaredBodyHash = String(req.headers['x-vdna-content-sha256']);
+    return signed;
+  }
+  if (header !== undefined) throw new VdnaError('UNAUTHENTICATED', 'unknown Authorization scheme: use "Bearer <token>" or VDNA-HMAC-SHA256');
+  if (OPEN.some((r) => r.test(path))) return undefined;
+  const result = RESULT.exec(path);
+  if (result && req.method === 'GET') {
+    const verdict = opts.access.checkPresigned(path, req.query as Record<string, unknown>);
+    if (verdict === 'valid') {
+      req.presigned = true;
+      return undefined;
+    }
+    if (verdict === 'expired') throw new VdnaError('ACCESS_DENIED', 'this result URL has expired; ask the job for a fresh ResultUrl');
+    if (verdict === 'invalid') throw new VdnaError('ACCESS_DENIED', 'this result URL is not valid (its signature does not match)');
+  }
+  throw new VdnaError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <token> (or sign the request with an access key pair)');
+}
+
+export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
+  app.decorateRequest('caller', null as unknown as Caller);
+  app.decorateRequest('presigned', false);
+  app.addHook('onRequest', async (req, reply) => {
+    let caller: Caller | undefined;
+    try {
+      caller = await authenticate(req, opts);
+    } catch (err) {
+      if (err instanceof VdnaError && err.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer realm="vdna"');
+      throw err;
+    }
+    if (caller) {
+      req.caller = caller;
+      opts.access.throttle(caller);
+    }
+  });
+
+  // A signed request's body must be the one it declared (multipart uploads declare UNSIGNED-PAYLOAD).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    req.bodyHash = sha256Hex(body);
+    if (body.length === 0) return done(Object.assign(new Error('the JSON body is empty'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+    }
+  });
+  app.addHook('preHandler', async (req) => {
+    const declared = req.declaredBodyHash;
+    if (declared === undefined || declared === UNSIGNED) return;
+    if (declared !== (req.bodyHash ?? sha256Hex(''))) {
+      throw new VdnaError('UNAUTHENTICATED', 'the body does not match its signed x-vdna-content-sha256 (multipart uploads sign UNSIGNED-PAYLOAD)');
+    }
+  });
+}

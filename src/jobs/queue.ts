@@ -1,0 +1,77 @@
+/**
+ * The job layer's contract: a small queue vocabulary (after pg-boss: send, fetch, complete, fail,
+ * cancel) plus the reads and queue settings the services need. Engines implement it in store/<engine>/;
+ * every verb is asynchronous so that a server database can sit behind it.
+ */
+import type { StoredItem } from '../store/store.js';
+import type { CallbackTarget, JobRecord, JobState, NewJob } from './types.js';
+
+export interface JobFilter {
+  states?: JobState[];
+  /** Only jobs of these libraries (names); undefined means every library. */
+  libraries?: string[];
+  queue?: string;
+  /** ISO times: jobs created at or after `since` and before `until`. */
+  since?: string;
+  until?: string;
+  limit: number;
+  /** Opaque: the cursor returned with the previous page. */
+  cursor?: string;
+}
+
+export interface QueueRecord {
+  account: string;
+  name: string;
+  paused: boolean;
+  callback?: CallbackTarget;
+  /** Jobs per state in this queue. */
+  counts: Partial<Record<JobState, number>>;
+}
+
+/** What a job's end writes besides its state and result, in the same transaction. */
+export interface JobEffects {
+  put?: { libraryId: string; item: StoredItem; replace: boolean };
+  remove?: { libraryId: string; keys: string[] };
+}
+
+export interface JobEnd {
+  code: string;
+  message: string;
+  result?: unknown;
+}
+
+export interface JobQueue {
+  /** Queues a job (Paused if its queue is paused) under a new unguessable id. */
+  send(job: NewJob, id?: string): Promise<JobRecord>;
+  /** Takes the next queued job (highest priority, then oldest) and marks it Running. */
+  fetch(): Promise<JobRecord | undefined>;
+  progress(id: string, percent: number): Promise<void>;
+  /**
+   * Ends a running job in Success: its result, `effects` (the item it stores or removes) and its
+   * completion event (to the job's callback, else its queue's) in one transaction — all or none.
+   */
+  complete(id: string, end: JobEnd, effects?: JobEffects): Promise<JobRecord>;
+  /** Ends a job in Failed (or Cancelled), with its event. */
+  fail(id: string, end: JobEnd, state?: 'Failed' | 'Cancelled'): Promise<JobRecord>;
+  /** Cancels a waiting (Queued or Paused) job; undefined if it was not waiting. */
+  cancel(id: string): Promise<JobRecord | undefined>;
+  /** After a stop: running jobs go back to the queue, or fail once they were started `maxAttempts` times. */
+  requeueRunning(maxAttempts: number): Promise<{ requeued: number; failed: number }>;
+
+  get(account: string, id: string): Promise<JobRecord | undefined>;
+  /** A job by id whatever its account (the engine's own use: runner, callbacks). */
+  byId(id: string): Promise<JobRecord | undefined>;
+  /** Newest first, filtered, one page at a time. */
+  list(account: string, filter: JobFilter): Promise<{ jobs: JobRecord[]; nextCursor?: string }>;
+  /** The stored result of an ended job (undefined when it has none). */
+  result(id: string): Promise<unknown>;
+
+  queue(account: string, name: string): Promise<QueueRecord | undefined>;
+  queues(account: string): Promise<QueueRecord[]>;
+  /** Creates a queue, or sets its default callback (`null` removes it; undefined leaves it). */
+  configureQueue(account: string, name: string, callback: CallbackTarget | null | undefined): Promise<QueueRecord>;
+  /** Pausing holds the queue's waiting jobs (they show Paused); running jobs finish. */
+  setPaused(account: string, name: string, paused: boolean): Promise<QueueRecord>;
+  /** Jobs per state over every account, for metrics. */
+  stateCounts(): Promise<Partial<Record<JobState, number>>>;
+}

@@ -1,0 +1,56 @@
+/**
+ * The services on one engine's stores: what every door (HTTP API, CLI, the cloud doors) calls.
+ * The embedded engine (SQLite in the data directory) is the default.
+ */
+import { loadMasterKey, SecretBox } from '../access/secrets.js';
+import type { InputConfig } from '../jobs/inputs.js';
+import type { CallbackChecks } from '../notify/callbacks.js';
+import { openSqliteStores } from '../store/sqlite/index.js';
+import type { Stores } from '../stores.js';
+import { AccessService, type AccessConfig } from './access-service.js';
+import { Guard } from './guard.js';
+import { JobService } from './job-service.js';
+import { LibraryIndexes } from '../match/library-indexes.js';
+import { LibraryService } from './library-service.js';
+
+export interface ServiceSettings {
+  inputs: InputConfig;
+  callbacks: CallbackChecks;
+  access: AccessConfig;
+  /** The key that seals stored secrets and signs result URLs (default: VDNA_MASTER_KEY or DATA/master.key). */
+  masterKey?: Buffer;
+}
+
+export interface Services {
+  stores: Stores;
+  libraries: LibraryService;
+  jobs: JobService;
+  access: AccessService;
+  close(): void;
+}
+
+export function createServices(stores: Stores, masterKey: Buffer, settings: Omit<ServiceSettings, 'masterKey'>): Services {
+  const guard = new Guard(stores.access);
+  const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries), guard);
+  return {
+    stores,
+    libraries,
+    jobs: new JobService(stores.jobs, stores.outbox, libraries, guard, settings.inputs, settings.callbacks),
+    access: new AccessService(stores.access, new SecretBox(masterKey), guard, settings.access),
+    close: () => stores.close(),
+  };
+}
+
+/** The services on the embedded engine of a data directory. */
+export function openServices(dataDir: string, settings: ServiceSettings): Services {
+  return createServices(openSqliteStores(dataDir), settings.masterKey ?? loadMasterKey(dataDir), settings);
+}
+
+/** Settings for services used from this process only: the CLI and the library API (no network inputs, no callbacks). */
+export function localSettings(dataDir: string): ServiceSettings {
+  return {
+    inputs: { stagingDir: `${dataDir}/staging`, maxBytes: 0, downloadTimeoutMs: 0, urlPolicy: { allowPrivate: false }, allowedRoots: [] },
+    callbacks: { urlPolicy: { allowPrivate: false } },
+    access: { rateLimit: 0, resultUrlTtlSeconds: 3600 },
+  };
+}

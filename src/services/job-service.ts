@@ -1,0 +1,315 @@
+/**
+ * Every rule of jobs and queues, for every door: what a submission may hold (modes, priority, limits,
+ * inputs, callbacks), reads by id (at most ten) and by filter, cancel, pause and resume, queue
+ * callbacks, results and deliveries. Each call is checked against the caller's policy on the job's
+ * library (or queue); another account's job is a missing one.
+ */
+import { rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { Caller } from '../access/caller.js';
+import { VdnaError } from '../errors.js';
+import { admitMedia } from '../fingerprint/media.js';
+import { checkInput, stagedPath, type InputConfig } from '../jobs/inputs.js';
+import type { JobFilter, JobQueue, QueueRecord } from '../jobs/queue.js';
+import {
+  DEFAULT_QUEUE,
+  FINAL_STATES,
+  INPUT_TYPES,
+  JOB_MODES,
+  JOB_STATES,
+  MAX_JOB_IDS_PER_QUERY,
+  PRIORITY_MAX,
+  USER_DATA_MAX_BYTES,
+  type CallbackTarget,
+  type JobInput,
+  type JobMode,
+  type JobRecord,
+  type JobState,
+} from '../jobs/types.js';
+import { checkCallback, type CallbackChecks } from '../notify/callbacks.js';
+import type { Delivery, Outbox } from '../notify/outbox.js';
+import type { Guard } from './guard.js';
+import type { LibraryService } from './library-service.js';
+import { checkKey, checkName } from './names.js';
+
+/** A job as a door hands it over: fields parsed from its wire format, checked here. */
+export interface JobRequest {
+  library?: unknown;
+  mode?: unknown;
+  input?: { type?: unknown; source?: unknown };
+  primaryKey?: unknown;
+  priority?: unknown;
+  userData?: unknown;
+  queue?: unknown;
+  callback?: CallbackTarget;
+}
+
+/** An upload the door has streamed to `uploadPath(id)`, named as the client named it. */
+export interface StagedUpload {
+  id: string;
+  name: string;
+}
+
+export interface JobListQuery {
+  states?: JobState[];
+  library?: string;
+  queue?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** What runs jobs: told when there is new work, and asked to stop a running job. */
+export interface Workers {
+  kick(): void;
+  cancelRunning(id: string): boolean;
+}
+
+export const MAX_JOBS_PER_PAGE = 100;
+
+const bad = (message: string) => new VdnaError('INVALID_ARGUMENT', message);
+const libraryResource = (name: string) => `library/${name}`;
+const queueResource = (name: string) => `queue/${name}`;
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw bad(`${name} must be a string`);
+  return value;
+}
+
+function isoTime(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) throw bad(`${name} must be a date-time, like 2026-11-29T08:00:00Z`);
+  return t.toISOString();
+}
+
+export class JobService {
+  private workers: Workers = { kick: () => undefined, cancelRunning: () => false };
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly outbox: Outbox,
+    private readonly libraries: LibraryService,
+    private readonly guard: Guard,
+    private readonly inputs: InputConfig,
+    private readonly callbacks: CallbackChecks,
+  ) {}
+
+  /** Connects the runner (it is built after the services). */
+  attach(workers: Workers): void {
+    this.workers = workers;
+  }
+
+  /** A new job id, and where the door streams its upload before submit() takes it. */
+  newUpload(): { id: string; path: string } {
+    const id = randomBytes(16).toString('hex');
+    return { id, path: `${stagedPath(this.inputs, id)}.part` };
+  }
+
+  /** Removes an upload that never became a job. */
+  async discardUpload(id: string): Promise<void> {
+    await unlink(`${stagedPath(this.inputs, id)}.part`).catch(() => undefined);
+  }
+
+  /** Checks every field, the library, the input and the media, then queues the job. */
+  async submit(caller: Caller, req: JobRequest, upload?: StagedUpload): Promise<JobRecord> {
+    let staged = upload && `${stagedPath(this.inputs, upload.id)}.part`;
+    try {
+      const library = optionalString(req.library, 'Library');
+      if (!library) throw bad('Library is required');
+      checkName('library', library);
+      return await this.guard.run(caller, 'vdna:SubmitJob', libraryResource(library), async () => {
+        const lib = await this.libraries.require(caller.account, library);
+        const mode = (optionalString(req.mode, 'Mode') ?? 'nosave') as JobMode;
+        if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
+        const key = optionalString(req.primaryKey, 'PrimaryKey');
+        if (mode !== 'nosave') {
+          if (key === undefined) throw bad(`PrimaryKey is required in mode ${mode}`);
+          checkKey(key);
+        }
+        let input: JobInput | undefined;
+        if (upload) {
+          if (req.input !== undefined) throw bad('give either an uploaded file or Input, not both');
+          input = { type: 'Upload', source: upload.name };
+        } else if (req.input !== undefined && req.input !== null) {
+          const { type, source } = req.input;
+          if (typeof source !== 'string' || !INPUT_TYPES.includes(type as JobInput['type']) || type === 'Upload') {
+            throw bad('Input must be {"Type":"URL"|"S3"|"Path","Source":"..."}');
+          }
+          input = checkInput(this.inputs, { type: type as JobInput['type'], source });
+        }
+        if (mode === 'delete' && input) throw bad('a delete job takes no media');
+        if (mode !== 'delete' && !input) throw bad('media is required: upload a file or give Input');
+
+        const priority = req.priority === undefined || req.priority === '' ? 1 : Number(req.priority);
+        if (!Number.isInteger(priority) || priority < 0 || priority > PRIORITY_MAX) throw bad(`Priority must be an integer 0-${PRIORITY_MAX}`);
+        const userData = optionalString(req.userData, 'UserData');
+        if (userData !== undefined && Buffer.byteLength(userData) > USER_DATA_MAX_BYTES) {
+          throw bad(`UserData is ${Buffer.byteLength(userData)} bytes; the limit is ${USER_DATA_MAX_BYTES}`);
+        }
+        const queue = optionalString(req.queue, 'Queue') ?? DEFAULT_QUEUE;
+        checkName('queue', queue);
+        if (req.callback) checkCallback(this.callbacks, req.callback);
+
+        const storing = mode !== 'nosave';
+        if (upload && input) {
+          // Staged under its own extension, which tells subtitles and text from media.
+          const final = stagedPath(this.inputs, upload.id, input);
+          await rename(staged!, final);
+          staged = final;
+          await this.checkMedia(final, upload.name, lib.mediaType, storing);
+        } else if (input?.type === 'Path') {
+          await this.checkMedia(input.source, input.source, lib.mediaType, storing);
+        }
+        const job = await this.jobs.send(
+          {
+            account: caller.account,
+            kind: mode === 'delete' ? 'delete' : 'dna',
+            library,
+            mode,
+            ...(input && { input }),
+            ...(key !== undefined && { primaryKey: key }),
+            priority,
+            queue,
+            ...(userData !== undefined && { userData }),
+            ...(req.callback && { callback: req.callback }),
+            ...(caller.keyId && { keyId: caller.keyId }),
+          },
+          upload?.id,
+        );
+        staged = undefined;
+        this.workers.kick();
+        return job;
+      });
+    } finally {
+      if (staged) await unlink(staged).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Media the job's library can take (admitMedia), checked before the job queues; messages name the
+   * upload as the client knows it. A query to a text library is checked when the job reads its text.
+   */
+  private async checkMedia(path: string, shownAs: string, mediaType: Parameters<typeof admitMedia>[1], storing: boolean): Promise<void> {
+    if (mediaType === 'text' && !storing) return;
+    try {
+      await admitMedia(path, mediaType, !storing);
+    } catch (err) {
+      if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
+      throw err;
+    }
+  }
+
+  /** The caller's job, if the policy lets it read it (another account's is unknown). */
+  private async visible(caller: Caller, id: string, action: 'vdna:GetJob' | 'vdna:GetJobResult' | 'vdna:CancelJob'): Promise<JobRecord> {
+    const job = await this.jobs.get(caller.account, id);
+    if (!job) throw new VdnaError('UNKNOWN_JOB', `no job with id "${id}"`);
+    await this.guard.check(caller, action, libraryResource(job.library));
+    return job;
+  }
+
+  get(caller: Caller, id: string): Promise<JobRecord> {
+    return this.visible(caller, id, 'vdna:GetJob');
+  }
+
+  /** Up to ten jobs by id, in the order asked; unknown ids are listed apart. */
+  async getMany(caller: Caller, ids: string[]): Promise<{ jobs: JobRecord[]; unknown: string[] }> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0 || unique.length > MAX_JOB_IDS_PER_QUERY) throw bad(`give 1-${MAX_JOB_IDS_PER_QUERY} job ids`);
+    const found = await Promise.all(unique.map((id) => this.jobs.get(caller.account, id)));
+    const jobs = found.filter((j): j is JobRecord => j !== undefined);
+    for (const job of jobs) await this.guard.check(caller, 'vdna:GetJob', libraryResource(job.library));
+    return { jobs, unknown: unique.filter((_, i) => !found[i]) };
+  }
+
+  /** Newest first, one page at a time; a key limited to some libraries sees their jobs only. */
+  async list(caller: Caller, q: JobListQuery): Promise<{ jobs: JobRecord[]; nextCursor?: string }> {
+    const unknownState = q.states?.find((s) => !JOB_STATES.includes(s));
+    if (unknownState) throw bad(`unknown state "${unknownState}" (use ${JOB_STATES.join(', ')})`);
+    const limit = q.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOBS_PER_PAGE) throw bad(`a page holds 1-${MAX_JOBS_PER_PAGE} jobs`);
+    let libraries: string[] | undefined;
+    if (q.library !== undefined) {
+      await this.guard.check(caller, 'vdna:ListJobs', libraryResource(q.library));
+      libraries = [q.library];
+    } else if (!this.guard.allowsEvery(caller, 'vdna:ListJobs', 'library')) {
+      const names = await this.libraries.names(caller.account);
+      libraries = names.filter((name) => this.guard.allowed(caller, 'vdna:ListJobs', libraryResource(name)));
+    }
+    const filter: JobFilter = {
+      states: q.states,
+      libraries,
+      queue: q.queue,
+      since: isoTime(q.since, 'Since'),
+      until: isoTime(q.until, 'Until'),
+      limit,
+      cursor: q.cursor,
+    };
+    return this.jobs.list(caller.account, filter);
+  }
+
+  /** The result of an ended job, with the job. */
+  async result(caller: Caller, id: string): Promise<{ job: JobRecord; result: unknown }> {
+    return this.resultOf(await this.visible(caller, id, 'vdna:GetJobResult'));
+  }
+
+  /** The result of a job reached through a presigned URL (the URL was checked by the door's access). */
+  async resultById(id: string): Promise<{ job: JobRecord; result: unknown }> {
+    const job = await this.jobs.byId(id);
+    if (!job) throw new VdnaError('UNKNOWN_JOB', `no job with id "${id}"`);
+    return this.resultOf(job);
+  }
+
+  private async resultOf(job: JobRecord): Promise<{ job: JobRecord; result: unknown }> {
+    if (!FINAL_STATES.includes(job.state)) {
+      throw new VdnaError('RESULT_NOT_READY', `job "${job.id}" is ${job.state}; its result exists once it ends`);
+    }
+    return { job, result: await this.jobs.result(job.id) };
+  }
+
+  /** Cancels a waiting job at once, or asks the runner to stop a running one. */
+  async cancel(caller: Caller, id: string): Promise<JobRecord> {
+    const job = await this.visible(caller, id, 'vdna:CancelJob');
+    return this.guard.run(caller, 'vdna:CancelJob', libraryResource(job.library), async () => {
+      const cancelled = await this.jobs.cancel(id);
+      if (cancelled) return cancelled;
+      if (job.state === 'Running' && this.workers.cancelRunning(id)) return (await this.jobs.get(caller.account, id))!;
+      throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is ${job.state} and cannot be cancelled`);
+    });
+  }
+
+  async deliveries(caller: Caller, id: string): Promise<Delivery[]> {
+    await this.get(caller, id);
+    return this.outbox.deliveries(id);
+  }
+
+  /** The queues the caller may see. */
+  async queues(caller: Caller): Promise<QueueRecord[]> {
+    const all = await this.jobs.queues(caller.account);
+    return all.filter((q) => this.guard.allowed(caller, 'vdna:ListQueues', queueResource(q.name)));
+  }
+
+  /** Creates a queue, or sets its default callback (null removes it). */
+  configureQueue(caller: Caller, name: string, callback: CallbackTarget | null | undefined): Promise<QueueRecord> {
+    return this.guard.run(caller, 'vdna:ConfigureQueue', queueResource(name), async () => {
+      checkName('queue', name);
+      if (callback) checkCallback(this.callbacks, callback);
+      return this.jobs.configureQueue(caller.account, name, callback);
+    });
+  }
+
+  /** Pausing holds a queue's waiting jobs (they show Paused); running jobs finish. */
+  setPaused(caller: Caller, name: string, paused: boolean): Promise<QueueRecord> {
+    return this.guard.run(caller, paused ? 'vdna:PauseQueue' : 'vdna:ResumeQueue', queueResource(name), async () => {
+      checkName('queue', name);
+      if (!(await this.jobs.queue(caller.account, name)) && name !== DEFAULT_QUEUE) {
+        throw new VdnaError('INVALID_ARGUMENT', `no queue named "${name}"`);
+      }
+      const queue = await this.jobs.setPaused(caller.account, name, paused);
+      if (!paused) this.workers.kick();
+      return queue;
+    });
+  }
+}

@@ -1,0 +1,19 @@
+/** The embedded engine: every store on one SQLite file, so that a job's end and its effects commit together. */
+import type Database from 'better-sqlite3';
+import { openDatabase } from './database.js';
+import { SqliteAccessStore } from './access-store.js';
+import { SqliteJobQueue, SqliteOutbox } from './job-queue.js';
+import { SqliteLibraryStore } from './library-store.js';
+import type { Stores } from '../../stores.js';
+
+export function openSqliteStores(dataDir: string): Stores & { db: Database.Database } {
+  const db = openDatabase(dataDir);
+  return {
+    db,
+    libraries: new SqliteLibraryStore(db),
+    jobs: new SqliteJobQueue(db),
+    outbox: new SqliteOutbox(db),
+    access: new SqliteAccessStore(db),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,321 @@
+/** The job queue, its queues and the callback outbox in the embedded engine's database. */
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { VdnaError } from '../../errors.js';
+import type { JobEffects, JobEnd, JobFilter, JobQueue, QueueRecord } from '../../jobs/queue.js';
+import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type NewJob } from '../../jobs/types.js';
+import type { Delivery, DeliveryAttempt, Outbox } from '../../notify/outbox.js';
+import { putItem, removeItems } from './library-store.js';
+
+interface JobRow {
+  seq: number;
+  id: string;
+  account: string;
+  kind: string;
+  queue: string;
+  library: string;
+  mode: string;
+  state: string;
+  priority: number;
+  progress: number;
+  primary_key: string | null;
+  input: string | null;
+  user_data: string | null;
+  callback: string | null;
+  key_id: string | null;
+  code: string | null;
+  message: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+function toJob(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    account: r.account,
+    kind: r.kind,
+    queue: r.queue,
+    library: r.library,
+    mode: r.mode as JobRecord['mode'],
+    state: r.state as JobState,
+    priority: r.priority,
+    progress: r.progress,
+    ...(r.primary_key !== null && { primaryKey: r.primary_key }),
+    ...(r.input !== null && { input: JSON.parse(r.input) }),
+    ...(r.user_data !== null && { userData: r.user_data }),
+    ...(r.callback !== null && { callback: JSON.parse(r.callback) }),
+    ...(r.key_id !== null && { keyId: r.key_id }),
+    ...(r.code !== null && { code: r.code }),
+    ...(r.message !== null && { message: r.message }),
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    ...(r.started_at !== null && { startedAt: r.started_at }),
+    ...(r.completed_at !== null && { completedAt: r.completed_at }),
+  };
+}
+
+const encodeCursor = (seq: number) => Buffer.from(String(seq)).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const seq = Number(text);
+  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(seq)) throw new VdnaError('INVALID_ARGUMENT', 'invalid cursor');
+  return seq;
+}
+
+const WAITING = "state IN ('Queued', 'Paused')";
+
+export class SqliteJobQueue implements JobQueue {
+  constructor(private readonly db: Database.Database) {}
+
+  private row(id: string): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  private ensureQueue(account: string, name: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO queues (account, name) VALUES (?, ?)').run(account, name);
+  }
+
+  async send(job: NewJob, id = randomBytes(16).toString('hex')): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      this.ensureQueue(job.account, job.queue);
+      const { paused } = this.db.prepare('SELECT paused FROM queues WHERE account = ? AND name = ?').get(job.account, job.queue) as { paused: number };
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, account, kind, queue, library, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          job.account,
+          job.kind,
+          job.queue,
+          job.library,
+          job.mode,
+          paused ? 'Paused' : 'Queued',
+          job.priority,
+          job.primaryKey ?? null,
+          job.input ? JSON.stringify(job.input) : null,
+          job.userData ?? null,
+          job.callback ? JSON.stringify(job.callback) : null,
+          job.keyId ?? null,
+          new Date().toISOString(),
+        );
+      return this.row(id)!;
+    })();
+  }
+
+  async fetch(): Promise<JobRecord | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare("SELECT id FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT 1").get() as { id: string } | undefined;
+      if (!row) return undefined;
+      this.db
+        .prepare("UPDATE jobs SET state = 'Running', attempts = attempts + 1, started_at = ?, progress = 0 WHERE id = ?")
+        .run(new Date().toISOString(), row.id);
+      return this.row(row.id);
+    })();
+  }
+
+  async progress(id: string, percent: number): Promise<void> {
+    this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'Running'").run(percent, id);
+  }
+
+  /** Ends a job and writes its event to the outbox; in the caller's transaction. */
+  private end(id: string, state: JobState, end: JobEnd): JobRecord {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE jobs SET state = ?, code = ?, message = ?, result = ?, completed_at = ?,
+                         progress = CASE WHEN ? = 'Success' THEN 100 ELSE progress END
+          WHERE id = ? AND state NOT IN ('Success', 'Failed', 'Cancelled')`,
+      )
+      .run(state, end.code, end.message, end.result === undefined ? null : JSON.stringify(end.result), new Date().toISOString(), state, id);
+    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" has already ended`);
+    const job = this.row(id)!;
+    const target = job.callback ?? this.queueCallback(job.account, job.queue);
+    if (target) {
+      this.db.prepare("INSERT INTO deliveries (job_id, target, state, next_at) VALUES (?, ?, 'Pending', ?)").run(id, JSON.stringify(target), Date.now());
+    }
+    return job;
+  }
+
+  async complete(id: string, end: JobEnd, effects: JobEffects = {}): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      if (effects.put) putItem(this.db, effects.put.libraryId, effects.put.item, effects.put.replace);
+      if (effects.remove) removeItems(this.db, effects.remove.libraryId, effects.remove.keys);
+      return this.end(id, 'Success', end);
+    })();
+  }
+
+  async fail(id: string, end: JobEnd, state: 'Failed' | 'Cancelled' = 'Failed'): Promise<JobRecord> {
+    return this.db.transaction(() => this.end(id, state, end))();
+  }
+
+  async cancel(id: string): Promise<JobRecord | undefined> {
+    return this.db.transaction(() => {
+      const waiting = this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND ${WAITING}`).get(id);
+      return waiting ? this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }) : undefined;
+    })();
+  }
+
+  async requeueRunning(maxAttempts: number): Promise<{ requeued: number; failed: number }> {
+    return this.db.transaction(() => {
+      const spent = this.db.prepare("SELECT id FROM jobs WHERE state = 'Running' AND attempts >= ?").all(maxAttempts) as Array<{ id: string }>;
+      for (const { id } of spent) {
+        this.end(id, 'Failed', { code: 'INTERRUPTED', message: `the server stopped during this job ${maxAttempts} times; it is not retried again` });
+      }
+      const requeued = this.db
+        .prepare(
+          `UPDATE jobs SET progress = 0,
+                  state = CASE WHEN (SELECT paused FROM queues q WHERE q.account = jobs.account AND q.name = jobs.queue) = 1 THEN 'Paused' ELSE 'Queued' END
+            WHERE state = 'Running'`,
+        )
+        .run().changes;
+      return { requeued, failed: spent.length };
+    })();
+  }
+
+  async get(account: string, id: string): Promise<JobRecord | undefined> {
+    const job = this.row(id);
+    return job?.account === account ? job : undefined;
+  }
+
+  async byId(id: string): Promise<JobRecord | undefined> {
+    return this.row(id);
+  }
+
+  async list(account: string, filter: JobFilter): Promise<{ jobs: JobRecord[]; nextCursor?: string }> {
+    const where = ['account = ?'];
+    const args: unknown[] = [account];
+    const inList = (column: string, values: string[]) => {
+      where.push(`${column} IN (${values.map(() => '?').join(', ') || 'NULL'})`);
+      args.push(...values);
+    };
+    if (filter.states?.length) inList('state', filter.states);
+    if (filter.libraries !== undefined) inList('library', filter.libraries);
+    if (filter.queue !== undefined) where.push('queue = ?'), args.push(filter.queue);
+    if (filter.since !== undefined) where.push('created_at >= ?'), args.push(filter.since);
+    if (filter.until !== undefined) where.push('created_at < ?'), args.push(filter.until);
+    if (filter.cursor !== undefined) where.push('seq < ?'), args.push(decodeCursor(filter.cursor));
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .all(...args, filter.limit + 1) as JobRow[];
+    const page = rows.slice(0, filter.limit);
+    return {
+      jobs: page.map(toJob),
+      ...(rows.length > filter.limit && { nextCursor: encodeCursor(page[page.length - 1].seq) }),
+    };
+  }
+
+  async result(id: string): Promise<unknown> {
+    const row = this.db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as { result: string | null } | undefined;
+    return row?.result ? JSON.parse(row.result) : undefined;
+  }
+
+  private queueCallback(account: string, name: string): CallbackTarget | undefined {
+    const row = this.db.prepare('SELECT callback FROM queues WHERE account = ? AND name = ?').get(account, name) as { callback: string | null } | undefined;
+    return row?.callback ? JSON.parse(row.callback) : undefined;
+  }
+
+  async queue(account: string, name: string): Promise<QueueRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM queues WHERE account = ? AND name = ?').get(account, name) as
+      | { paused: number; callback: string | null }
+      | undefined;
+    if (!row) return undefined;
+    const counts = this.db
+      .prepare('SELECT state, COUNT(*) AS n FROM jobs WHERE account = ? AND queue = ? GROUP BY state')
+      .all(account, name) as Array<{ state: JobState; n: number }>;
+    return {
+      account,
+      name,
+      paused: row.paused === 1,
+      ...(row.callback !== null && { callback: JSON.parse(row.callback) }),
+      counts: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+    };
+  }
+
+  async queues(account: string): Promise<QueueRecord[]> {
+    this.ensureQueue(account, DEFAULT_QUEUE);
+    const names = this.db.prepare('SELECT name FROM queues WHERE account = ? ORDER BY name').all(account) as Array<{ name: string }>;
+    return Promise.all(names.map(async (q) => (await this.queue(account, q.name))!));
+  }
+
+  async configureQueue(account: string, name: string, callback: CallbackTarget | null | undefined): Promise<QueueRecord> {
+    this.ensureQueue(account, name);
+    if (callback !== undefined) {
+      this.db.prepare('UPDATE queues SET callback = ? WHERE account = ? AND name = ?').run(callback && JSON.stringify(callback), account, name);
+    }
+    return (await this.queue(account, name))!;
+  }
+
+  async setPaused(account: string, name: string, paused: boolean): Promise<QueueRecord> {
+    this.db.transaction(() => {
+      this.ensureQueue(account, name);
+      this.db.prepare('UPDATE queues SET paused = ? WHERE account = ? AND name = ?').run(paused ? 1 : 0, account, name);
+      this.db
+        .prepare('UPDATE jobs SET state = ? WHERE account = ? AND queue = ? AND state = ?')
+        .run(paused ? 'Paused' : 'Queued', account, name, paused ? 'Queued' : 'Paused');
+    })();
+    return (await this.queue(account, name))!;
+  }
+
+  async stateCounts(): Promise<Partial<Record<JobState, number>>> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+}
+
+interface DeliveryRow {
+  id: number;
+  job_id: string;
+  target: string;
+  state: Delivery['state'];
+  attempts: number;
+  next_at: number;
+  log: string;
+}
+
+function toDelivery(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    jobId: r.job_id,
+    target: JSON.parse(r.target),
+    state: r.state,
+    attempts: r.attempts,
+    ...(r.state === 'Pending' && { nextAttemptAt: new Date(r.next_at).toISOString() }),
+    log: JSON.parse(r.log),
+  };
+}
+
+/** The outbox's rows are written by SqliteJobQueue when a job ends; this side works them off. */
+export class SqliteOutbox implements Outbox {
+  constructor(private readonly db: Database.Database) {}
+
+  async deliveries(jobId: string): Promise<Delivery[]> {
+    return (this.db.prepare('SELECT * FROM deliveries WHERE job_id = ? ORDER BY id').all(jobId) as DeliveryRow[]).map(toDelivery);
+  }
+
+  async due(now: number, limit: number): Promise<Delivery[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM deliveries WHERE state = 'Pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?")
+      .all(now, limit) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async nextDueIn(now: number): Promise<number | undefined> {
+    const row = this.db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE state = 'Pending'").get() as { at: number | null };
+    return row.at === null ? undefined : Math.max(0, row.at - now);
+  }
+
+  async recordAttempt(id: number, attempt: DeliveryAttempt, retryAt?: number): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT log FROM deliveries WHERE id = ?').get(id) as { log: string };
+      const log = [...JSON.parse(row.log), attempt];
+      const state = attempt.ok ? 'Delivered' : retryAt !== undefined ? 'Pending' : 'Failed';
+      this.db
+        .prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, log = ? WHERE id = ?')
+        .run(state, retryAt ?? Date.now(), JSON.stringify(log), id);
+    })();
+  }
+}

@@ -1,0 +1,13 @@
+/** Every store an engine provides; the services and the runner see only these contracts. */
+import type { AccessStore } from './access/store.js';
+import type { JobQueue } from './jobs/queue.js';
+import type { Outbox } from './notify/outbox.js';
+import type { LibraryStore } from './store/store.js';
+
+export interface Stores {
+  libraries: LibraryStore;
+  jobs: JobQueue;
+  outbox: Outbox;
+  access: AccessStore;
+  close(): void;
+}

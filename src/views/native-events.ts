@@ -1,0 +1,67 @@
+/** The native completion event, shaped like the cloud's DNA-job events, in JSON or XML. */
+import { XMLBuilder } from 'fast-xml-parser';
+import type { JobRecord, JobState } from '../jobs/types.js';
+import type { EventFormatter } from '../notify/callbacks.js';
+import { resultView } from './native.js';
+
+export interface JobEvent {
+  /** AIMediaDNAComplete for save/search jobs (the cloud's name), DNADeleteComplete for delete jobs. */
+  EventType: 'AIMediaDNAComplete' | 'DNADeleteComplete';
+  EventTime: string;
+  JobId: string;
+  /** The job's primary key, else its input (URL, path, upload name). */
+  MediaId: string;
+  Status: JobState;
+  Code: string;
+  Message: string;
+  Data: {
+    Library: string;
+    Mode: JobRecord['mode'];
+    Queue: string;
+    UserData?: string;
+    /** Where the full result document can be fetched (a presigned, expiring URL). */
+    ResultUrl: string;
+    Result: unknown;
+  };
+  CompleteTime: string;
+}
+
+export function jobEvent(job: JobRecord, result: unknown, resultUrl: string): JobEvent {
+  return {
+    EventType: job.mode === 'delete' ? 'DNADeleteComplete' : 'AIMediaDNAComplete',
+    EventTime: new Date().toISOString(),
+    JobId: job.id,
+    MediaId: job.primaryKey ?? job.input?.source ?? '',
+    Status: job.state,
+    Code: job.code ?? (job.state === 'Success' ? 'OK' : 'UNKNOWN'),
+    Message: job.message ?? '',
+    Data: {
+      Library: job.library,
+      Mode: job.mode,
+      Queue: job.queue,
+      ...(job.userData !== undefined && { UserData: job.userData }),
+      ResultUrl: resultUrl,
+      Result: resultView(job, result),
+    },
+    CompleteTime: job.completedAt ?? new Date().toISOString(),
+  };
+}
+
+const xml = new XMLBuilder({ format: false, suppressEmptyNode: true });
+
+/** The event as an XML document with root <Event>; arrays become repeated elements. */
+export function eventXml(event: JobEvent): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build({ Event: event })}`;
+}
+
+/** The native door's events; `resultUrl` hands out the job's presigned result URL. */
+export function nativeEvents(resultUrl: (job: JobRecord) => string): EventFormatter {
+  return {
+    render(job, result, format) {
+      const event = jobEvent(job, result, resultUrl(job));
+      return format === 'xml'
+        ? { body: eventXml(event), contentType: 'application/xml; charset=utf-8' }
+        : { body: JSON.stringify(event), contentType: 'application/json; charset=utf-8' };
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/** The embedded job queue, verb by verb, on an in-memory database (no server, no sleeps). */
+import assert from 'node:assert/strict';
+import { beforeEach, describe, test } from 'node:test';
+import type { NewJob } from '../src/jobs/types.js';
+import { openSqliteStores } from '../src/store/sqlite/index.js';
+import type { StoredItem } from '../src/store/store.js';
+
+type Stores = ReturnType<typeof openSqliteStores>;
+
+const job = (over: Partial<NewJob> = {}): NewJob => ({
+  account: 'acme',
+  kind: 'dna',
+  library: 'films',
+  mode: 'nosave',
+  input: { type: 'URL', source: 'https://example.com/a.mp4' },
+  priority: 1,
+  queue: 'default',
+  ...over,
+});
+
+const item = (key: string): StoredItem => ({
+  key,
+  source: 'test',
+  duration: 1,
+  fps: 4,
+  count: 1,
+  hashes: new Uint32Array([1, 2]),
+  flat: new Uint8Array([0]),
+  fingerprintVersion: 'v',
+  addedAt: new Date().toISOString(),
+});
+
+describe('job queue verbs (SQLite, in memory)', () => {
+  let s: Stores;
+  beforeEach(() => {
+    s = openSqliteStores(':memory:');
+  });
+
+  test('send queues a job under an unguessable id, Paused when its queue is paused', async () => {
+    const a = await s.jobs.send(job());
+    assert.match(a.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual([a.state, a.attempts, a.progress, a.account, a.kind], ['Queued', 0, 0, 'acme', 'dna']);
+    assert.deepEqual(a.input, { type: 'URL', source: 'https://example.com/a.mp4' });
+    await s.jobs.setPaused('acme', 'slow', true);
+    assert.equal((await s.jobs.send(job({ queue: 'slow' }))).state, 'Paused');
+    assert.equal((await s.jobs.send(job({ account: 'other', queue: 'slow' }))).state, 'Queued', "another account's queue of that name is another queue");
+  });
+
+  test('fetch takes the highest priority, then the oldest, and marks it Running', async () => {
+    const low = await s.jobs.send(job({ priority: 0 }));
+    const high1 = await s.jobs.send(job({ priority: 2 }));
+    const high2 = await s.jobs.send(job({ priority: 2 }));
+    const order = [(await s.jobs.fetch())!, (await s.jobs.fetch())!, (await s.jobs.fetch())!];
+    assert.deepEqual(order.map((j) => j.id), [high1.id, high2.id, low.id]);
+    assert.deepEqual([order[0].state, order[0].attempts, typeof order[0].startedAt], ['Running', 1, 'string']);
+    assert.equal(await s.jobs.fetch(), undefined);
+  });
+
+  test('progress moves only a running job', async () => {
+    const a = await s.jobs.send(job());
+    await s.jobs.progress(a.id, 40);
+    assert.equal((await s.jobs.byId(a.id))!.progress, 0);
+    await s.jobs.fetch();
+    await s.jobs.progress(a.id, 40);
+    assert.equal((await s.jobs.byId(a.id))!.progress, 40);
+  });
+
+  test('complete stores the result, the item and the event in one transaction; a second end is refused', async () => {
+    const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
+    const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: 'k', callback: { type: 'http', url: 'https://hooks.example.com/x', format: 'json' } }));
+    await s.jobs.fetch();
+    const done = await s.jobs.complete(a.id, { code: 'OK', message: 'stored', result: { saved: true, matches: [] } }, { put: { libraryId: lib.id, item: item('k'), replace: false } });
+    assert.deepEqual([done.state, done.code, done.progress], ['Success', 'OK', 100]);
+    assert.deepEqual(await s.jobs.result(a.id), { saved: true, matches: [] });
+    assert.equal(await s.libraries.hasItem(lib.id, 'k'), true);
+    const [d] = await s.outbox.deliveries(a.id);
+    assert.deepEqual([d.state, d.target], ['Pending', { type: 'http', url: 'https://hooks.example.com/x', format: 'json' }]);
+    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'again' }), /already ended/);
+    assert.equal((await s.outbox.deliveries(a.id)).length, 1, 'one event per job');
+  });
+
+  test('a failing effect rolls the whole end back: no state change, no event', async () => {
+    const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
+    await s.libraries.putItem(lib.id, item('k'), false);
+    await s.jobs.configureQueue('acme', 'default', { type: 'redis', stream: 'events' });
+    const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: 'k' }));
+    await s.jobs.fetch();
+    await assert.rejects(
+      s.jobs.complete(a.id, { code: 'OK', message: 'stored' }, { put: { libraryId: lib.id, item: item('k'), replace: false } }),
+      (err: { code?: string }) => err.code === 'DUPLICATE_KEY',
+    );
+    assert.equal((await s.jobs.byId(a.id))!.state, 'Running');
+    assert.deepEqual(await s.outbox.deliveries(a.id), []);
+    // The queue's default callback is the event's target when the job names none.
+    await s.jobs.fail(a.id, { code: 'DUPLICATE_KEY', message: 'exists' });
+    assert.deepEqual((await s.outbox.deliveries(a.id))[0].target, { type: 'redis', stream: 'events' });
+  });
+
+  test('complete with a remove effect deletes the keys', async () => {
+    const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
+    await s.libraries.putItem(lib.id, item('k'), false);
+    const a = await s.jobs.send(job({ kind: 'delete', mode: 'delete', primaryKey: 'k', input: undefined }));
+    await s.jobs.fetch();
+    await s.jobs.complete(a.id, { code: 'OK', message: 'deleted', result: { saved: false, deleted: true, matches: [] } }, { remove: { libraryId: lib.id, keys: ['k'] } });
+    assert.equal(await s.libraries.hasItem(lib.id, 'k'), false);
+  });
+
+  test('fail ends a job Failed or Cancelled, with its code', async () => {
+    const a = await s.jobs.send(job());
+    await s.jobs.fetch();
+    const failed = await s.jobs.fail(a.id, { code: 'CORRUPT_MEDIA', message: 'bad' });
+    assert.deepEqual([failed.state, failed.code, failed.message], ['Failed', 'CORRUPT_MEDIA', 'bad']);
+    const b = await s.jobs.send(job());
+    await s.jobs.fetch();
+    assert.equal((await s.jobs.fail(b.id, { code: 'CANCELLED', message: 'stop' }, 'Cancelled')).state, 'Cancelled');
+  });
+
+  test('cancel ends a waiting job only', async () => {
+    const a = await s.jobs.send(job());
+    const cancelled = await s.jobs.cancel(a.id);
+    assert.deepEqual([cancelled?.state, cancelled?.code], ['Cancelled', 'CANCELLED']);
+    assert.equal(await s.jobs.cancel(a.id), undefined, 'an ended job is not waiting');
+    const b = await s.jobs.send(job());
+    await s.jobs.fetch();
+    assert.equal(await s.jobs.cancel(b.id), undefined, 'a running job is the runner’s to stop');
+  });
+
+  test('requeueRunning puts running jobs back (Paused in a paused queue) and fails those started too often', async () => {
+    const a = await s.jobs.send(job());
+    const b = await s.jobs.send(job({ queue: 'held' }));
+    await s.jobs.fetch();
+    await s.jobs.fetch();
+    await s.jobs.setPaused('acme', 'held', true);
+    assert.deepEqual(await s.jobs.requeueRunning(3), { requeued: 2, failed: 0 });
+    assert.equal((await s.jobs.byId(a.id))!.state, 'Queued');
+    assert.equal((await s.jobs.byId(b.id))!.state, 'Paused');
+    await s.jobs.fetch();
+    await s.jobs.requeueRunning(3);
+    await s.jobs.fetch();
+    assert.deepEqual(await s.jobs.requeueRunning(3), { requeued: 0, failed: 1 });
+    const spent = (await s.jobs.byId(a.id))!;
+    assert.deepEqual([spent.state, spent.code, spent.attempts], ['Failed', 'INTERRUPTED', 3]);
+  });
+
+  test("get, list and queues see one account's jobs; list filters and pages", async () => {
+    const mine = [];
+    for (let i = 0; i < 5; i++) mine.push(await s.jobs.send(job({ library: i % 2 ? 'news' : 'films', priority: i % 3 })));
+    const theirs = await s.jobs.send(job({ account: 'other' }));
+    assert.equal(await s.jobs.get('acme', theirs.id), undefined);
+    assert.equal((await s.jobs.get('other', theirs.id))!.id, theirs.id);
+    const page1 = await s.jobs.list('acme', { limit: 2 });
+    assert.deepEqual(page1.jobs.map((j) => j.id), [mine[4].id, mine[3].id]);
+    const page2 = await s.jobs.list('acme', { limit: 2, cursor: page1.nextCursor });
+    assert.deepEqual(page2.jobs.map((j) => j.id), [mine[2].id, mine[1].id]);
+    assert.equal((await s.jobs.list('acme', { limit: 10, libraries: ['news'] })).jobs.length, 2);
+    assert.equal((await s.jobs.list('acme', { limit: 10, libraries: [] })).jobs.length, 0, 'no library allowed: nothing');
+    await s.jobs.fetch();
+    assert.equal((await s.jobs.list('acme', { limit: 10, states: ['Running'] })).jobs.length, 1);
+    assert.equal((await s.jobs.list('acme', { limit: 10, since: new Date(Date.now() + 60_000).toISOString() })).jobs.length, 0);
+    await assert.rejects(s.jobs.list('acme', { limit: 1, cursor: '!!' }), /invalid cursor/);
+    const queues = await s.jobs.queues('acme');
+    assert.deepEqual(queues.map((q) => [q.name, q.counts]), [['default', { Queued: 4, Running: 1 }]]);
+    assert.deepEqual((await s.jobs.stateCounts()), { Queued: 5, Running: 1 });
+  });
+
+  test('configureQueue sets and removes a default callback; setPaused holds and releases waiting jobs', async () => {
+    let q = await s.jobs.configureQueue('acme', 'q', { type: 'http', url: 'https://h.example.com', format: 'xml' });
+    assert.deepEqual(q.callback, { type: 'http', url: 'https://h.example.com', format: 'xml' });
+    q = await s.jobs.configureQueue('acme', 'q', undefined);
+    assert.ok(q.callback, 'undefined leaves it');
+    q = await s.jobs.configureQueue('acme', 'q', null);
+    assert.equal(q.callback, undefined);
+    const a = await s.jobs.send(job({ queue: 'q' }));
+    await s.jobs.setPaused('acme', 'q', true);
+    assert.equal((await s.jobs.byId(a.id))!.state, 'Paused');
+    assert.equal(await s.jobs.fetch(), undefined, 'a paused job is not fetched');
+    await s.jobs.setPaused('acme', 'q', false);
+    assert.equal((await s.jobs.fetch())!.id, a.id);
+  });
+
+  test('the outbox: due deliveries, attempts logged, retries scheduled, the last one ends it', async () => {
+    const a = await s.jobs.send(job({ callback: { type: 'redis', stream: 's' } }));
+    await s.jobs.fetch();
+    await s.jobs.complete(a.id, { code: 'OK', message: 'searched' });
+    const now = Date.now();
+    const [d] = await s.outbox.due(now + 1, 10);
+    assert.equal(d.jobId, a.id);
+    await s.outbox.recordAttempt(d.id, { attempt: 1, time: new Date().toISOString(), ok: false, error: 'down', milliseconds: 3 }, now + 60_000);
+    assert.deepEqual(await s.outbox.due(now + 1, 10), []);
+    assert.ok((await s.outbox.nextDueIn(now))! > 59_000);
+    await s.outbox.recordAttempt(d.id, { attempt: 2, time: new Date().toISOString(), ok: true, status: 200, milliseconds: 3 });
+    const [done] = await s.outbox.deliveries(a.id);
+    assert.deepEqual([done.state, done.attempts, done.log.map((l) => l.ok)], ['Delivered', 2, [false, true]]);
+  });
+});
