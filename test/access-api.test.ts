@@ -94,7 +94,7 @@ describe('accounts, keys and policies over HTTP', () => {
     assert.equal((await a('POST', '/v1/libraries', { Name: 'shared' })).status, 201);
     assert.equal((await g('POST', '/v1/libraries', { Name: 'shared' })).status, 201, 'names are per account');
     let r = await a('POST', '/v1/jobs', { Library: 'shared', Mode: 'onlysave', PrimaryKey: 'acme-only', Input: { Type: 'Path', Source: FLOWER } });
-    const acmeJob = await waitForJob(server, r.body.JobId);
+    const acmeJob = await waitForJob(server, r.body.JobId, 60_000, undefined, acme.Token);
     assert.equal(acmeJob.State, 'Success');
     assert.deepEqual((await g('GET', '/v1/libraries/shared/items')).body.Items, []);
     assert.deepEqual((await a('GET', '/v1/libraries/shared/items')).body.Items.map((i: { PrimaryKey: string }) => i.PrimaryKey), ['acme-only']);
@@ -110,7 +110,7 @@ describe('accounts, keys and policies over HTTP', () => {
     assert.equal((await g('POST', `/v1/jobs/${acmeJob.JobId}/cancel`)).status, 404);
     // Search in globex's "shared" finds nothing of acme's.
     r = await g('POST', '/v1/jobs', { Library: 'shared', Input: { Type: 'Path', Source: FLOWER } });
-    const search = await waitForJob(server, r.body.JobId);
+    const search = await waitForJob(server, r.body.JobId, 60_000, undefined, globex.Token);
     assert.deepEqual((await g('GET', `/v1/jobs/${search.JobId}/result`)).body.Matches, []);
     // Account administration stays in the account.
     assert.deepEqual([(await g('GET', '/v1/accounts/acme')).status, (await g('GET', '/v1/accounts/acme')).body.Code], [404, 'UNKNOWN_ACCOUNT']);

@@ -71,11 +71,12 @@ export async function startServer(dataDir: string, args: string[] = [], env: Rec
 }
 
 /** Polls a job until it ends (or fails the test after `timeoutMs`). */
-export async function waitForJob(server: RunningServer, id: string, timeoutMs = 120_000, until = ['Success', 'Failed', 'Cancelled']): Promise<any> {
+export async function waitForJob(server: RunningServer, id: string, timeoutMs = 120_000, until = ['Success', 'Failed', 'Cancelled'], token?: string): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await server.api('GET', `/v1/jobs/${id}`);
+    const { body } = await server.api('GET', `/v1/jobs/${id}`, undefined, token);
     if (until.includes(body.State)) return body;
+    if (body.Code) throw new Error(`job ${id}: ${body.Code} ${body.Message}`);
     if (Date.now() > deadline) throw new Error(`job ${id} still ${body.State} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

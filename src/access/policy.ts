@@ -126,10 +126,8 @@ export function allowsEvery(policy: Policy, action: Action, kind: ResourceKind):
   const rules = compiledOf(policy).get(action);
   if (!rules) return false;
   const base = `${kind}/`;
-  const covered = rules.allow.patterns.some((p) => {
-    const star = p.indexOf('*');
-    return star === p.length - 1 && !p.includes('?') && base.startsWith(p.slice(0, -1));
-  });
+  // `*`, `library/*`, `lib*`: a trailing star after a prefix of `<kind>/` (which has no wildcard, so neither has the prefix).
+  const covered = rules.allow.patterns.some((p) => p.endsWith('*') && base.startsWith(p.slice(0, -1)));
   if (!covered) return false;
   return !rules.deny.patterns.some((p) => {
     const literal = p.slice(0, firstWildcard(p));

@@ -154,7 +154,8 @@ export function verifyRequest(input: {
   const time = parseDate(date) ?? fail('x-vdna-date is not an ISO 8601 UTC time such as 2026-11-29T07:00:00Z');
   const maxSkewMs = input.maxSkewMs ?? 15 * 60_000;
   if (Math.abs((input.now ?? Date.now()) - time) > maxSkewMs) {
-    fail(`x-vdna-date is more than ${Math.round(maxSkewMs / 60_000)} minutes away from the server's clock`);
+    const minutes = Math.round(maxSkewMs / 60_000);
+    fail(`x-vdna-date is more than ${minutes} minute${minutes === 1 ? '' : 's'} away from the server's clock`);
   }
   if (!NONCE.test(values['x-vdna-nonce'].trim())) fail('x-vdna-nonce must be 16-64 characters of A-Z a-z 0-9 _ -');
   const contentHash = values['x-vdna-content-sha256'].trim();

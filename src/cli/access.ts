@@ -49,7 +49,7 @@ export function accessCommands(program: Command): void {
   keys
     .command('create')
     .description('create a key; its token and secret are printed this once')
-    .requiredOption('--account <name>', 'the account the key acts in')
+    .option('--account <name>', 'the account the key acts in (required; made if new)')
     .option('--policy <file>', 'a RAM-style JSON policy file')
     .option('--admin', 'allow everything in the account')
     .option('--root', 'also administer other accounts')
@@ -57,11 +57,12 @@ export function accessCommands(program: Command): void {
     .option('--description <text>', 'what the key is for')
     .option('--json', 'print JSON')
     .action(
-      action(async ({ services, caller }, opts: { account: string; policy?: string; admin?: boolean; root?: boolean; rateLimit?: string; description?: string; json?: boolean }) => {
+      action(async ({ services, caller, account }, opts: { policy?: string; admin?: boolean; root?: boolean; rateLimit?: string; description?: string; json?: boolean }) => {
+        if (!account) throw new VdnaError('INVALID_ARGUMENT', 'give --account NAME: the account the key acts in');
         if (!opts.policy && !opts.admin) throw new VdnaError('INVALID_ARGUMENT', 'give --policy FILE or --admin');
-        await services.access.ensureAccount(opts.account);
+        await services.access.ensureAccount(account);
         const key = await services.access.createKey(caller, {
-          account: opts.account,
+          account,
           ...(opts.policy && { policy: readPolicy(opts.policy) }),
           admin: opts.admin,
           root: opts.root,
@@ -81,8 +82,8 @@ export function accessCommands(program: Command): void {
     .option('--account <name>', 'one account only')
     .option('--json', 'print JSON')
     .action(
-      action(async ({ services, caller }, opts: { account?: string; json?: boolean }) => {
-        const all = await services.access.listKeys(caller, opts.account);
+      action(async ({ services, caller, account }, opts: { json?: boolean }) => {
+        const all = await services.access.listKeys(caller, account);
         if (opts.json) return out(JSON.stringify({ Keys: all.map(keyView) }));
         const rows = all.map((k) => [k.id, k.account, k.root ? 'root' : '', k.revokedAt ? `revoked ${k.revokedAt}` : 'active', k.description, k.createdAt]);
         out(table(['key', 'account', 'root', 'state', 'description', 'created'], rows));

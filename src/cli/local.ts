@@ -13,6 +13,8 @@ interface GlobalOptions {
 export interface Local {
   services: Services;
   caller: Caller;
+  /** --account as given (commander hands it to the program, wherever it stands on the line). */
+  account?: string;
 }
 
 /** Runs a command body on the data directory's services, closing them however the body ends. */
@@ -23,7 +25,7 @@ export function action<A extends unknown[]>(body: (local: Local, ...args: A) => 
     const dataDir = opts.data ?? defaultDataDir();
     const services = openServices(dataDir, localSettings(dataDir));
     try {
-      await body({ services, caller: localCaller(opts.account) }, ...(args.slice(0, -1) as A));
+      await body({ services, caller: localCaller(opts.account), account: opts.account }, ...(args.slice(0, -1) as A));
     } finally {
       services.close();
     }

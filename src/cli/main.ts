@@ -20,7 +20,7 @@ export function buildProgram(): Command {
   const program = new Command('vdna')
     .description('Media DNA: fingerprint, index and match copies of video, sound, text and pictures on your own machine')
     .addOption(new Option('--data <dir>', 'data directory (default: $VDNA_DATA or ~/.local/share/vdna)'))
-    .addOption(new Option('--account <name>', 'account whose libraries the local commands use').default('default'))
+    .addOption(new Option('--account <name>', 'the account the local commands act in (default: "default")'))
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
