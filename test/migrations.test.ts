@@ -1,0 +1,56 @@
+/** A database made by the first releases (schema 1) opens under accounts: its data belongs to "default", unchanged. */
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { openSqliteStores } from '../src/store/sqlite/index.js';
+import { tempDir } from './helpers.js';
+
+test('schema 1 -> current: libraries, items, jobs, queues and deliveries kept, records made camelCase', async () => {
+  const dir = tempDir();
+  try {
+    const old = new Database(join(dir.path, 'vdna.sqlite'));
+    MIGRATIONS[0](old);
+    old.prepare("INSERT INTO libraries VALUES ('films', 'video', 'd', '2026-01-01T00:00:00.000Z')").run();
+    old.prepare("INSERT INTO libraries VALUES ('songs', 'audio', '', '2026-01-01T00:00:00.000Z')").run();
+    old
+      .prepare("INSERT INTO items (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, text) VALUES ('films', 'k1', 's', 10, 4, 1, ?, ?, 'v', 't', '{\"timed\":true,\"cues\":[]}')")
+      .run(Buffer.from([1, 0, 0, 0, 2, 0, 0, 0]), Buffer.from([0]));
+    old.prepare("INSERT INTO queues VALUES ('default', 1, '{\"Type\":\"HTTP\",\"Url\":\"https://h.example.com/x\",\"Format\":\"xml\"}')").run();
+    old
+      .prepare(
+        `INSERT INTO jobs (id, queue, library, mode, state, priority, primary_key, input, callback, result, attempts, created_at)
+         VALUES ('j1', 'default', 'films', 'save', 'Success', 2, 'k1', '{"Type":"URL","Source":"https://e.example.com/a.mp4"}',
+                 '{"Type":"Redis","Stream":"ev"}', '{"JobId":"j1","Saved":true,"MediaDuration":10,"Matches":[{"PrimaryKey":"k0"}]}', 1, 't'),
+                ('j2', 'default', 'films', 'delete', 'Failed', 1, 'k9', NULL, NULL, 'null', 1, 't')`,
+      )
+      .run();
+    old.prepare(`INSERT INTO deliveries (job_id, target, state, attempts, next_at, log) VALUES ('j1', '{"Type":"Redis","Stream":"ev"}', 'Delivered', 1, 0, '[{"Attempt":1,"Time":"t","Ok":true,"Milliseconds":3}]')`).run();
+    old.pragma('user_version = 1');
+    old.close();
+
+    const s = openSqliteStores(dir.path);
+    try {
+      const libs = await s.libraries.libraries('default');
+      assert.deepEqual(libs.map((l) => [l.name, l.mediaType, l.itemCount]), [['films', 'video', 1], ['songs', 'audio', 0]]);
+      assert.match(libs[0].id, /^[0-9a-f]{32}$/);
+      const [item] = await s.libraries.loadItems(libs[0].id);
+      assert.deepEqual([item.key, [...item.hashes], item.text], ['k1', [1, 2], { timed: true, cues: [] }]);
+      const j1 = (await s.jobs.get('default', 'j1'))!;
+      assert.deepEqual([j1.kind, j1.input, j1.callback], ['dna', { type: 'URL', source: 'https://e.example.com/a.mp4' }, { type: 'redis', stream: 'ev' }]);
+      assert.deepEqual(await s.jobs.result('j1'), { saved: true, deleted: null, mediaDuration: 10, matches: [{ PrimaryKey: 'k0' }] });
+      assert.equal((await s.jobs.get('default', 'j2'))!.kind, 'delete');
+      assert.deepEqual((await s.jobs.queue('default', 'default'))!.callback, { type: 'http', url: 'https://h.example.com/x', format: 'xml' });
+      const [d] = await s.outbox.deliveries('j1');
+      assert.deepEqual([d.target, d.log[0].ok, d.log[0].attempt], [{ type: 'redis', stream: 'ev' }, true, 1]);
+      assert.deepEqual(await s.libraries.libraries('other'), []);
+    } finally {
+      s.close();
+    }
+    // Opening again applies nothing twice.
+    openSqliteStores(dir.path).close();
+  } finally {
+    dir.cleanup();
+  }
+});
