@@ -1,7 +1,7 @@
 /** Accounts, access keys and the audit log in the embedded engine's database. */
 import type Database from 'better-sqlite3';
 import type { AccessStore, AccountRecord, AuditEntry, AuditFilter, KeyRecord } from '../../access/store.js';
-import { VdnaError } from '../../errors.js';
+import { decodeCursor, pageOf } from './paging.js';
 
 interface KeyRow {
   id: string;
@@ -103,16 +103,11 @@ export class SqliteAccessStore implements AccessStore {
     const args: unknown[] = [];
     if (filter.account !== undefined) where.push('account = ?'), args.push(filter.account);
     if (filter.since !== undefined) where.push('time >= ?'), args.push(filter.since);
-    if (filter.cursor !== undefined) {
-      const text = Buffer.from(filter.cursor, 'base64url').toString();
-      const seq = Number(text);
-      if (!/^\d{1,15}$/.test(text)) throw new VdnaError('INVALID_ARGUMENT', 'invalid cursor');
-      where.push('seq < ?'), args.push(seq);
-    }
+    if (filter.cursor !== undefined) where.push('seq < ?'), args.push(decodeCursor(filter.cursor));
     const rows = this.db
       .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
-      .all(...args, filter.limit + 1) as Array<Record<string, unknown>>;
-    const page = rows.slice(0, filter.limit);
+      .all(...args, filter.limit + 1) as Array<Record<string, unknown> & { seq: number }>;
+    const { page, nextCursor } = pageOf(rows, filter.limit);
     return {
       entries: page.map((r) => ({
         time: r.time as string,
@@ -124,7 +119,7 @@ export class SqliteAccessStore implements AccessStore {
         ...(r.code !== null && { code: r.code as string }),
         ...(r.request_id !== null && { requestId: r.request_id as string }),
       })),
-      ...(rows.length > filter.limit && { nextCursor: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') }),
+      ...(nextCursor && { nextCursor }),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { JobEffects, JobEnd, JobFilter, JobQueue, QueueRecord } from '../..
 import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type NewJob } from '../../jobs/types.js';
 import type { Delivery, DeliveryAttempt, Outbox } from '../../notify/outbox.js';
 import { putItem, removeItems } from './library-store.js';
+import { decodeCursor, pageOf } from './paging.js';
 
 interface JobRow {
   seq: number;
@@ -54,14 +55,6 @@ function toJob(r: JobRow): JobRecord {
     ...(r.started_at !== null && { startedAt: r.started_at }),
     ...(r.completed_at !== null && { completedAt: r.completed_at }),
   };
-}
-
-const encodeCursor = (seq: number) => Buffer.from(String(seq)).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const seq = Number(text);
-  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(seq)) throw new VdnaError('INVALID_ARGUMENT', 'invalid cursor');
-  return seq;
 }
 
 const WAITING = "state IN ('Queued', 'Paused')";
@@ -201,11 +194,8 @@ export class SqliteJobQueue implements JobQueue {
     const rows = this.db
       .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
       .all(...args, filter.limit + 1) as JobRow[];
-    const page = rows.slice(0, filter.limit);
-    return {
-      jobs: page.map(toJob),
-      ...(rows.length > filter.limit && { nextCursor: encodeCursor(page[page.length - 1].seq) }),
-    };
+    const { page, nextCursor } = pageOf(rows, filter.limit);
+    return { jobs: page.map(toJob), ...(nextCursor && { nextCursor }) };
   }
 
   async result(id: string): Promise<unknown> {
