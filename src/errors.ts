@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'Throttling'
   | 'UNKNOWN_ACCOUNT'
   | 'UNKNOWN_KEY_ID'
-  | 'DUPLICATE_ACCOUNT';
+  | 'DUPLICATE_ACCOUNT'
+  | 'UNKNOWN_MEDIA';
 
 export class VdnaError extends Error {
   constructor(

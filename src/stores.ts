@@ -2,6 +2,7 @@
 import type { AccessStore } from './access/store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { Outbox } from './notify/outbox.js';
+import type { MediaStore } from './store/media.js';
 import type { LibraryStore } from './store/store.js';
 
 export interface Stores {
@@ -9,5 +10,6 @@ export interface Stores {
   jobs: JobQueue;
   outbox: Outbox;
   access: AccessStore;
+  media: MediaStore;
   close(): void;
 }

@@ -3,7 +3,8 @@
  * Resources are relative to the caller's account: `library/films` is the caller's library films.
  * The cloud doors map their own actions (ice:*, vod:*, ci:*) onto these.
  */
-export type ResourceKind = 'library' | 'queue' | 'account' | 'key' | 'system';
+export const RESOURCE_KINDS = ['library', 'queue', 'media', 'account', 'key', 'system'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export interface ActionInfo {
   /** What the action allows. */
@@ -30,6 +31,10 @@ export const ACTIONS = {
   'vdna:ConfigureQueue': { resource: 'queue', mutating: true, description: "create a queue or set its default callback" },
   'vdna:PauseQueue': { resource: 'queue', mutating: true, description: 'pause a queue' },
   'vdna:ResumeQueue': { resource: 'queue', mutating: true, description: 'resume a queue' },
+  'vdna:RegisterMedia': { resource: 'media', mutating: true, description: 'register a media: upload a file or name a URL, S3 object or server path (media/<new id>)' },
+  'vdna:GetMedia': { resource: 'media', mutating: false, description: 'describe a media' },
+  'vdna:ListMedia': { resource: 'media', mutating: false, description: 'list media (those the policy allows)' },
+  'vdna:DeleteMedia': { resource: 'media', mutating: true, description: 'delete a media (an uploaded file is removed)' },
   'vdna:CreateAccount': { resource: 'account', mutating: true, description: 'create an account (root keys only)' },
   'vdna:ListAccounts': { resource: 'account', mutating: false, description: 'list accounts (root keys see all)' },
   'vdna:GetAccount': { resource: 'account', mutating: false, description: 'describe an account, with its callback secret' },

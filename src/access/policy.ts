@@ -12,7 +12,7 @@
  * policies are frozen so the cache cannot go stale): action patterns are resolved against the finite
  * action table up front, leaving per action only the resource patterns to test.
  */
-import { ACTION_NAMES, type Action, type ResourceKind } from './actions.js';
+import { ACTION_NAMES, RESOURCE_KINDS, type Action, type ResourceKind } from './actions.js';
 import { VdnaError } from '../errors.js';
 
 export interface Statement {
@@ -32,7 +32,6 @@ export const ADMIN_POLICY: Policy = deepFreeze({ Version: '1', Statement: [{ Eff
 const MAX_BYTES = 16 * 1024;
 const MAX_STATEMENTS = 64;
 const MAX_ENTRIES = 100;
-const RESOURCE_KINDS: readonly ResourceKind[] = ['library', 'queue', 'account', 'key', 'system'];
 const TOP_KEYS = new Set(['Version', 'Statement']);
 const STATEMENT_KEYS = new Set(['Effect', 'Action', 'Resource']);
 

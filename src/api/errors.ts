@@ -34,6 +34,7 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_ACCOUNT: 404,
   UNKNOWN_KEY_ID: 404,
   DUPLICATE_ACCOUNT: 409,
+  UNKNOWN_MEDIA: 404,
 };
 
 export const ERROR_BODY_SCHEMA = {

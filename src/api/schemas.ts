@@ -81,7 +81,7 @@ export const SUBMIT_JOB = {
       type: 'object',
       required: ['Type', 'Source'],
       additionalProperties: false,
-      properties: { Type: { type: 'string', enum: INPUT_TYPES.filter((t) => t !== 'Upload') }, Source: { type: 'string', maxLength: 4096 } },
+      properties: { Type: { type: 'string', enum: INPUT_TYPES.filter((t) => t !== 'Upload'), description: 'Media: Source is a MediaId' }, Source: { type: 'string', maxLength: 4096 } },
     },
     PrimaryKey: { type: 'string', minLength: 1, maxLength: 256 },
     Priority: { type: 'integer', minimum: 0, maximum: PRIORITY_MAX, default: 1 },

@@ -28,6 +28,7 @@ import { Metrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { libraryRoutes } from './routes/libraries.js';
+import { mediaRoutes } from './routes/media.js';
 import { queueRoutes } from './routes/queues.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -81,6 +82,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   };
   const services = createServices(openSqliteStores(cfg.dataDir), loadMasterKey(cfg.dataDir), {
     inputs,
+    mediaDir: join(cfg.dataDir, 'media'),
     callbacks,
     access: { rateLimit: cfg.rateLimit, resultUrlTtlSeconds: cfg.resultUrlTtlSeconds },
   });
@@ -101,7 +103,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   );
   const { store, indexes } = services.libraries;
   const kinds = new JobKinds().register('dna', dnaKind(store, indexes)).register('delete', deleteKind(store, indexes));
-  const runner = new JobRunner(stores.jobs, kinds, inputs, cfg.workers, {
+  const runner = new JobRunner(stores.jobs, kinds, services.inputs, cfg.workers, {
     onJobEnd: (job, seconds) => {
       metrics?.jobEnded(job, seconds);
       dispatcher.kick();
@@ -130,7 +132,6 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  installAuth(app, { access, noAuth: cfg.noAuth });
   app.addHook('onResponse', async (req, reply) => {
     metrics!.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -157,6 +158,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       tags: [
         { name: 'libraries', description: 'DNA libraries and their items' },
         { name: 'jobs', description: 'Asynchronous save, search and delete jobs' },
+        { name: 'media', description: 'The media registry: upload or name a media once, use its MediaId in jobs' },
         { name: 'queues', description: 'Pause, resume and default callbacks' },
         { name: 'admin', description: 'Accounts, keys and the audit log' },
         { name: 'system', description: 'Health and metrics' },
@@ -164,12 +166,15 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
-  void app.register(async (scope) => {
-    libraryRoutes(scope, services.libraries);
-    jobRoutes(scope, services.jobs, resultUrl);
-    queueRoutes(scope, services.jobs);
-    adminRoutes(scope, access);
-    systemRoutes(scope, { jobs: stores.jobs, runner, metrics: metrics!, access });
+  // The native door: its own authentication (keys, signatures, presigned results) on its own routes.
+  void app.register(async (native) => {
+    installAuth(native, { access, noAuth: cfg.noAuth });
+    libraryRoutes(native, services.libraries);
+    jobRoutes(native, services.jobs, resultUrl);
+    mediaRoutes(native, services.media);
+    queueRoutes(native, services.jobs);
+    adminRoutes(native, access);
+    systemRoutes(native, { jobs: stores.jobs, runner, metrics: metrics!, access });
   });
 
   return {

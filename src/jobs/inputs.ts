@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { extensionOf } from '../media/subtitles.js';
 import { checkUrl, download, type UrlPolicy } from '../net/safe-http.js';
+import type { MediaStore } from '../store/media.js';
 import type { JobInput } from './types.js';
 
 export interface S3Config {
@@ -30,6 +31,8 @@ export interface InputConfig {
   /** Local paths a job may read; none by default. */
   allowedRoots: string[];
   s3?: S3Config;
+  /** The media registry, for inputs of type Media: its records, and the folder its uploads are kept in. */
+  media?: { store: MediaStore; dir: string };
 }
 
 /** The staged file of a job's upload or download: the job id, with the upload's extension (text is told from media by it). */
@@ -82,6 +85,8 @@ export function checkInput(cfg: InputConfig, input: JobInput): JobInput {
     case 'Path':
       return { type: 'Path', source: allowedPath(cfg, input.source) };
     case 'Upload':
+    case 'Media':
+      // A MediaId is looked up by the job service (it knows the account).
       return input;
   }
 }
@@ -123,8 +128,15 @@ async function downloadS3(cfg: InputConfig, source: string, dest: string, signal
 }
 
 /** The local file to fingerprint for a job's input (downloading it first where needed). */
-export async function stageInput(cfg: InputConfig, jobId: string, input: JobInput, signal: AbortSignal): Promise<string> {
+export async function stageInput(cfg: InputConfig, job: { id: string; account: string }, input: JobInput, signal: AbortSignal): Promise<string> {
+  const jobId = job.id;
   switch (input.type) {
+    case 'Media': {
+      const media = await cfg.media?.store.get(job.account, input.source);
+      if (!media) throw new VdnaError('UNKNOWN_MEDIA', `no media with id "${input.source}"`);
+      // An uploaded media is read where it is kept; a reference is fetched like the input it names.
+      return media.file ? join(cfg.media!.dir, media.file) : stageInput(cfg, job, media.input, signal);
+    }
     case 'Upload':
       return stagedPath(cfg, jobId, input);
     case 'Path':

@@ -11,6 +11,9 @@ export interface JobFilter {
   /** Only jobs of these libraries (names); undefined means every library. */
   libraries?: string[];
   queue?: string;
+  /** Jobs on one primary key (VOD finds a media's jobs by it), of one kind. */
+  primaryKey?: string;
+  kind?: string;
   /** ISO times: jobs created at or after `since` and before `until`. */
   since?: string;
   until?: string;

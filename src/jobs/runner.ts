@@ -117,7 +117,7 @@ export class JobRunner {
       },
       stage: async () => {
         if (!job.input) throw new VdnaError('INVALID_ARGUMENT', 'this job has no media');
-        return stageInput(this.inputs, job.id, job.input, signal);
+        return stageInput(this.inputs, job, job.input, signal);
       },
     };
     let ended: JobRecord | undefined;

@@ -11,23 +11,22 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States a job never leaves. */
 export const FINAL_STATES: readonly JobState[] = ['Success', 'Failed', 'Cancelled'];
 
-/** Where a job's media comes from: an upload staged on disk, a URL, an S3 object or a local path. */
-export const INPUT_TYPES = ['Upload', 'URL', 'S3', 'Path'] as const;
+/** Where a job's media comes from: an upload staged on disk, a URL, an S3 object, a local path, or a registered media (its MediaId). */
+export const INPUT_TYPES = ['Upload', 'URL', 'S3', 'Path', 'Media'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 export interface JobInput {
   type: InputType;
-  /** URL, s3://bucket/key, local path, or the uploaded file's name. */
+  /** URL, s3://bucket/key, local path, the uploaded file's name, or a MediaId. */
   source: string;
 }
 
-/** The formats a completion event is rendered in: one per door (native now, the clouds' next). */
-export type EventDoor = 'native';
+/** The door a job came through: its events are rendered in that door's shape. */
+export const DOORS = ['native', 'aliyun', 'tencent'] as const;
+export type Door = (typeof DOORS)[number];
 
 /** A completion callback: an HTTP POST (JSON or XML), or an entry on a Redis stream. */
-export type CallbackTarget =
-  | { type: 'http'; url: string; format: 'json' | 'xml'; door?: EventDoor }
-  | { type: 'redis'; stream: string; door?: EventDoor };
+export type CallbackTarget = { type: 'http'; url: string; format: 'json' | 'xml' } | { type: 'redis'; stream: string };
 
 /** What a client asks for; the job service checks it into a NewJob. */
 export interface NewJob {
@@ -45,6 +44,8 @@ export interface NewJob {
   callback?: CallbackTarget;
   /** The access key that submitted it (for the audit trail). */
   keyId?: string;
+  /** The door it came through (default native). */
+  door?: Door;
 }
 
 export interface JobRecord extends NewJob {

@@ -1,14 +1,13 @@
 /**
  * Delivers completion events from the durable outbox (written in the transaction that ends a job):
  * HTTP POSTs signed with the owning account's secret (HMAC-SHA256), or XADD to a Redis stream,
- * retried with exponential backoff, every attempt logged. Each door renders its own events: the
- * dispatcher asks the formatter registered for the target's door.
+ * retried with exponential backoff, every attempt logged. Each door renders its own events (and
+ * signs them its own way): the dispatcher asks the formatter of the door the job came through.
  */
-import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { VdnaError } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
-import type { CallbackTarget, EventDoor, JobRecord } from '../jobs/types.js';
+import type { CallbackTarget, Door, JobRecord } from '../jobs/types.js';
 import { checkUrl, post, type UrlPolicy } from '../net/safe-http.js';
 import type { Delivery, Outbox } from './outbox.js';
 
@@ -27,25 +26,28 @@ export interface CallbackConfig extends CallbackChecks {
   timeoutMs: number;
 }
 
+/** Where an event goes, for a formatter that signs it. */
+export interface EventDelivery {
+  format: 'json' | 'xml';
+  /** The HTTP callback's URL (absent for a stream entry). */
+  url?: string;
+  /** The owning account's callback secret. */
+  secret: string;
+}
+
 /** A door's rendering of a job's completion event. */
 export interface EventFormatter {
-  /** The event for an HTTP body (JSON or XML) or a stream entry (JSON). */
-  render(job: JobRecord, result: unknown, format: 'json' | 'xml'): { body: string; contentType: string };
+  /** The event for an HTTP body (JSON or XML) or a stream entry (JSON), with the door's signature headers. */
+  render(job: JobRecord, result: unknown, to: EventDelivery): { body: string; contentType: string; headers?: Record<string, string> };
 }
 
 export interface DispatcherDeps {
   jobs: JobQueue;
   outbox: Outbox;
-  formatters: Record<EventDoor, EventFormatter>;
+  formatters: Partial<Record<Door, EventFormatter>>;
   /** The HMAC key of an account's callback signatures. */
   secretOf: (account: string) => Promise<string>;
   onAttempt?: (target: CallbackTarget['type'], ok: boolean) => void;
-}
-
-/** The signature header value: t=<unix ms>,sha256=<hex HMAC of "<t>.<body>">. */
-export function sign(secret: string, body: string, time = Date.now()): string {
-  const mac = createHmac('sha256', secret).update(`${time}.${body}`).digest('hex');
-  return `t=${time},sha256=${mac}`;
 }
 
 /** Checks a callback target when a job or queue names it. */
@@ -107,29 +109,31 @@ export class CallbackDispatcher {
     const job = await this.deps.jobs.byId(delivery.jobId);
     if (!job) return;
     const target = delivery.target;
-    const formatter = this.deps.formatters[target.door ?? 'native'];
+    const formatter = this.deps.formatters[job.door ?? 'native'];
     const started = Date.now();
     const attempt = delivery.attempts + 1;
     let status: number | undefined;
     let error: string | undefined;
     try {
+      if (!formatter) throw new Error(`no event format for door ${job.door}`);
       const result = await this.deps.jobs.result(job.id);
+      const secret = await this.deps.secretOf(job.account);
       if (target.type === 'http') {
-        const { body, contentType } = formatter.render(job, result, target.format);
+        const { body, contentType, headers } = formatter.render(job, result, { format: target.format, url: target.url, secret });
         status = await post(target.url, {
           body,
           timeoutMs: this.cfg.timeoutMs,
           policy: this.cfg.urlPolicy,
           headers: {
             'content-type': contentType,
-            'x-vdna-signature': sign(await this.deps.secretOf(job.account), body),
+            ...headers,
             'x-vdna-delivery': `${delivery.id}`,
             'x-vdna-attempt': `${attempt}`,
           },
         });
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } else {
-        const { body } = formatter.render(job, result, 'json');
+        const { body } = formatter.render(job, result, { format: 'json', secret });
         await this.redisClient().xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.id, 'Event', body);
       }
     } catch (err) {

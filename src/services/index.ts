@@ -12,9 +12,13 @@ import { Guard } from './guard.js';
 import { JobService } from './job-service.js';
 import { LibraryIndexes } from '../match/library-indexes.js';
 import { LibraryService } from './library-service.js';
+import { MediaService } from './media-service.js';
 
 export interface ServiceSettings {
+  /** Where jobs' media come from; `inputs.media` is filled in with the registry. */
   inputs: InputConfig;
+  /** Where uploaded media are kept. */
+  mediaDir: string;
   callbacks: CallbackChecks;
   access: AccessConfig;
   /** The key that seals stored secrets and signs result URLs (default: VDNA_MASTER_KEY or DATA/master.key). */
@@ -25,17 +29,24 @@ export interface Services {
   stores: Stores;
   libraries: LibraryService;
   jobs: JobService;
+  media: MediaService;
   access: AccessService;
+  /** Where jobs' media come from, with the media registry: what the runner stages them with. */
+  inputs: InputConfig;
   close(): void;
 }
 
 export function createServices(stores: Stores, masterKey: Buffer, settings: Omit<ServiceSettings, 'masterKey'>): Services {
   const guard = new Guard(stores.access);
   const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries), guard);
+  const inputs: InputConfig = { ...settings.inputs, media: { store: stores.media, dir: settings.mediaDir } };
+  const media = new MediaService(stores.media, guard, inputs, settings.mediaDir);
   return {
     stores,
     libraries,
-    jobs: new JobService(stores.jobs, stores.outbox, libraries, guard, settings.inputs, settings.callbacks),
+    jobs: new JobService(stores.jobs, stores.outbox, libraries, media, guard, inputs, settings.callbacks),
+    media,
+    inputs,
     access: new AccessService(stores.access, new SecretBox(masterKey), guard, settings.access),
     close: () => stores.close(),
   };
@@ -50,6 +61,7 @@ export function openServices(dataDir: string, settings: ServiceSettings): Servic
 export function localSettings(dataDir: string): ServiceSettings {
   return {
     inputs: { stagingDir: `${dataDir}/staging`, maxBytes: 0, downloadTimeoutMs: 0, urlPolicy: { allowPrivate: false }, allowedRoots: [] },
+    mediaDir: `${dataDir}/media`,
     callbacks: { urlPolicy: { allowPrivate: false } },
     access: { rateLimit: 0, resultUrlTtlSeconds: 3600 },
   };

@@ -6,6 +6,7 @@
  */
 import { rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
 import { admitMedia } from '../fingerprint/media.js';
@@ -30,6 +31,7 @@ import { checkCallback, type CallbackChecks } from '../notify/callbacks.js';
 import type { Delivery, Outbox } from '../notify/outbox.js';
 import type { Guard } from './guard.js';
 import type { LibraryService } from './library-service.js';
+import type { MediaService } from './media-service.js';
 import { checkKey, checkName } from './names.js';
 
 /** A job as a door hands it over: fields parsed from its wire format, checked here. */
@@ -92,6 +94,7 @@ export class JobService {
     private readonly jobs: JobQueue,
     private readonly outbox: Outbox,
     private readonly libraries: LibraryService,
+    private readonly media: MediaService,
     private readonly guard: Guard,
     private readonly inputs: InputConfig,
     private readonly callbacks: CallbackChecks,
@@ -136,7 +139,7 @@ export class JobService {
         } else if (req.input !== undefined && req.input !== null) {
           const { type, source } = req.input;
           if (typeof source !== 'string' || !INPUT_TYPES.includes(type as JobInput['type']) || type === 'Upload') {
-            throw bad('Input must be {"Type":"URL"|"S3"|"Path","Source":"..."}');
+            throw bad('Input must be {"Type":"URL"|"S3"|"Path"|"Media","Source":"..."}');
           }
           input = checkInput(this.inputs, { type: type as JobInput['type'], source });
         }
@@ -162,6 +165,10 @@ export class JobService {
           await this.checkMedia(final, upload.name, lib.mediaType, storing);
         } else if (input?.type === 'Path') {
           await this.checkMedia(input.source, input.source, lib.mediaType, storing);
+        } else if (input?.type === 'Media') {
+          const media = await this.media.require(caller.account, input.source);
+          if (media.file) await this.checkMedia(join(this.media.dir, media.file), media.input.source, lib.mediaType, storing);
+          else if (media.input.type === 'Path') await this.checkMedia(media.input.source, media.input.source, lib.mediaType, storing);
         }
         const job = await this.jobs.send(
           {

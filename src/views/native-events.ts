@@ -1,4 +1,5 @@
 /** The native completion event, shaped like the cloud's DNA-job events, in JSON or XML. */
+import { createHmac } from 'node:crypto';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { JobRecord, JobState } from '../jobs/types.js';
 import type { EventFormatter } from '../notify/callbacks.js';
@@ -54,14 +55,23 @@ export function eventXml(event: JobEvent): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build({ Event: event })}`;
 }
 
-/** The native door's events; `resultUrl` hands out the job's presigned result URL. */
+/** The signature header value: t=<unix ms>,sha256=<hex HMAC of "<t>.<body>">. */
+export function sign(secret: string, body: string, time = Date.now()): string {
+  const mac = createHmac('sha256', secret).update(`${time}.${body}`).digest('hex');
+  return `t=${time},sha256=${mac}`;
+}
+
+/** The native door's events, signed (X-Vdna-Signature); `resultUrl` hands out the job's presigned result URL. */
 export function nativeEvents(resultUrl: (job: JobRecord) => string): EventFormatter {
   return {
-    render(job, result, format) {
+    render(job, result, { format, secret }) {
       const event = jobEvent(job, result, resultUrl(job));
-      return format === 'xml'
-        ? { body: eventXml(event), contentType: 'application/xml; charset=utf-8' }
-        : { body: JSON.stringify(event), contentType: 'application/json; charset=utf-8' };
+      const body = format === 'xml' ? eventXml(event) : JSON.stringify(event);
+      return {
+        body,
+        contentType: format === 'xml' ? 'application/xml; charset=utf-8' : 'application/json; charset=utf-8',
+        headers: { 'x-vdna-signature': sign(secret, body) },
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { QueueRecord } from '../jobs/queue.js';
 import type { CallbackTarget, JobRecord, JobResult } from '../jobs/types.js';
 import type { Delivery } from '../notify/outbox.js';
 import type { NewKey } from '../services/access-service.js';
+import type { MediaRecord } from '../store/media.js';
 import type { ItemSummary, LibraryInfo } from '../store/store.js';
 
 export const libraryView = (l: LibraryInfo) => ({
@@ -156,4 +157,12 @@ export const auditView = (e: AuditEntry) => ({
   Outcome: e.outcome,
   ...(e.code !== undefined && { Code: e.code }),
   ...(e.requestId !== undefined && { RequestId: e.requestId }),
+});
+
+export const mediaView = (m: MediaRecord) => ({
+  MediaId: m.id,
+  Title: m.title,
+  Input: { Type: m.input.type, Source: m.input.source },
+  ...(m.size !== undefined && { Size: m.size }),
+  CreateTime: m.createdAt,
 });

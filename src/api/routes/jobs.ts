@@ -1,15 +1,11 @@
-import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { VdnaError } from '../../errors.js';
 import type { JobRecord, JobState } from '../../jobs/types.js';
 import { MAX_JOB_IDS_PER_QUERY } from '../../jobs/types.js';
-import type { JobRequest, JobService, StagedUpload } from '../../services/job-service.js';
+import type { JobRequest, JobService } from '../../services/job-service.js';
 import { deliveryView, jobView, parseCallback, resultView } from '../../views/native.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
+import { receiveMultipart } from '../uploads.js';
 import { ID_PARAM, JOB, LIST_JOBS_QUERY, SUBMIT_JOB } from '../schemas.js';
 
 const errors = {
@@ -38,32 +34,18 @@ function jobRequest(fields: Record<string, unknown>): JobRequest {
   };
 }
 
-/** A multipart job: fields as text, the media streamed to the staging folder (size-limited) as part "Media". */
+/** A multipart job: fields as text, the media streamed to the staging folder as part "Media". */
 async function receiveUpload(req: FastifyRequest, jobs: JobService): Promise<JobRecord> {
-  const fields: Record<string, unknown> = {};
   const { id, path } = jobs.newUpload();
-  let upload: StagedUpload | undefined;
+  let received: Awaited<ReturnType<typeof receiveMultipart>>;
   try {
-    for await (const p of req.parts()) {
-      if (p.type === 'field') {
-        fields[p.fieldname] = p.value;
-        continue;
-      }
-      const file = p as MultipartFile;
-      if (file.fieldname !== 'Media' || upload) {
-        file.file.resume();
-        throw new VdnaError('INVALID_ARGUMENT', 'send exactly one file, in the part named "Media"');
-      }
-      await mkdir(dirname(path), { recursive: true });
-      await pipeline(file.file, createWriteStream(path));
-      upload = { id, name: file.filename || 'upload' };
-    }
+    received = await receiveMultipart(req, path);
   } catch (err) {
     await jobs.discardUpload(id);
     throw err;
   }
-  if (!upload) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
-  return jobs.submit(req.caller, jobRequest(fields), upload);
+  if (received.fileName === undefined) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
+  return jobs.submit(req.caller, jobRequest(received.fields), { id, name: received.fileName });
 }
 
 function parseStates(text: string | undefined): JobState[] | undefined {

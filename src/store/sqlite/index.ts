@@ -4,6 +4,7 @@ import { openDatabase } from './database.js';
 import { SqliteAccessStore } from './access-store.js';
 import { SqliteJobQueue, SqliteOutbox } from './job-queue.js';
 import { SqliteLibraryStore } from './library-store.js';
+import { SqliteMediaStore } from './media-store.js';
 import type { Stores } from '../../stores.js';
 
 export function openSqliteStores(dataDir: string): Stores & { db: Database.Database } {
@@ -14,6 +15,7 @@ export function openSqliteStores(dataDir: string): Stores & { db: Database.Datab
     jobs: new SqliteJobQueue(db),
     outbox: new SqliteOutbox(db),
     access: new SqliteAccessStore(db),
+    media: new SqliteMediaStore(db),
     close: () => db.close(),
   };
 }

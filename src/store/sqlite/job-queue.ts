@@ -13,6 +13,7 @@ interface JobRow {
   id: string;
   account: string;
   kind: string;
+  door: string;
   queue: string;
   library: string;
   mode: string;
@@ -37,6 +38,7 @@ function toJob(r: JobRow): JobRecord {
     id: r.id,
     account: r.account,
     kind: r.kind,
+    door: r.door as JobRecord['door'],
     queue: r.queue,
     library: r.library,
     mode: r.mode as JobRecord['mode'],
@@ -77,13 +79,14 @@ export class SqliteJobQueue implements JobQueue {
       const { paused } = this.db.prepare('SELECT paused FROM queues WHERE account = ? AND name = ?').get(job.account, job.queue) as { paused: number };
       this.db
         .prepare(
-          `INSERT INTO jobs (id, account, kind, queue, library, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, account, kind, door, queue, library, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
           job.account,
           job.kind,
+          job.door ?? 'native',
           job.queue,
           job.library,
           job.mode,
@@ -188,6 +191,8 @@ export class SqliteJobQueue implements JobQueue {
     if (filter.states?.length) inList('state', filter.states);
     if (filter.libraries !== undefined) inList('library', filter.libraries);
     if (filter.queue !== undefined) where.push('queue = ?'), args.push(filter.queue);
+    if (filter.primaryKey !== undefined) where.push('primary_key = ?'), args.push(filter.primaryKey);
+    if (filter.kind !== undefined) where.push('kind = ?'), args.push(filter.kind);
     if (filter.since !== undefined) where.push('created_at >= ?'), args.push(filter.since);
     if (filter.until !== undefined) where.push('created_at < ?'), args.push(filter.until);
     if (filter.cursor !== undefined) where.push('seq < ?'), args.push(decodeCursor(filter.cursor));

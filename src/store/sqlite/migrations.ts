@@ -182,6 +182,23 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
 CREATE INDEX IF NOT EXISTS deliveries_by_job ON deliveries (job_id);
 `;
 
+/** The media registry; each job remembers the door it came through (its events are rendered in that door's shape). */
+const V3 = `
+CREATE TABLE media (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT NOT NULL UNIQUE,
+  account    TEXT NOT NULL,
+  title      TEXT NOT NULL DEFAULT '',
+  input      TEXT NOT NULL,
+  file       TEXT,
+  size       INTEGER,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX media_by_account ON media (account, seq);
+ALTER TABLE jobs ADD COLUMN door TEXT NOT NULL DEFAULT 'native';
+CREATE INDEX jobs_by_key ON jobs (account, primary_key, seq);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -193,6 +210,7 @@ export const MIGRATIONS: Migration[] = [
     }
   },
   (db) => db.exec(V2),
+  (db) => db.exec(V3),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */

@@ -1,0 +1,115 @@
+/**
+ * The media registry: a client uploads a file or names a URL, S3 object or server path once, gets a
+ * MediaId, and names it in jobs (VOD's MediaId, IMS's input of Type Media). Uploaded files are kept in
+ * the media folder until the media is deleted.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Caller } from '../access/caller.js';
+import { VdnaError } from '../errors.js';
+import { checkInput, type InputConfig } from '../jobs/inputs.js';
+import { extensionOf, isTextFile } from '../media/subtitles.js';
+import { probe } from '../media/probe.js';
+import type { MediaRecord, MediaStore } from '../store/media.js';
+import type { Guard } from './guard.js';
+
+export const MAX_MEDIA_PER_PAGE = 100;
+const resource = (id: string) => `media/${id}`;
+
+export class MediaService {
+  constructor(
+    private readonly store: MediaStore,
+    private readonly guard: Guard,
+    private readonly inputs: InputConfig,
+    /** Where uploaded media are kept. */
+    readonly dir: string,
+  ) {}
+
+  /** A new MediaId, and where the door streams its upload before register() takes it. */
+  newUpload(): { id: string; path: string } {
+    const id = randomBytes(16).toString('hex');
+    return { id, path: join(this.dir, `${id}.part`) };
+  }
+
+  async discardUpload(id: string): Promise<void> {
+    await unlink(join(this.dir, `${id}.part`)).catch(() => undefined);
+  }
+
+  /** Registers an uploaded file (refused unless it is media or text) or a reference to one. */
+  async register(caller: Caller, req: { title?: unknown; input?: { type?: unknown; source?: unknown }; upload?: { id: string; name: string } }): Promise<MediaRecord> {
+    const id = req.upload?.id ?? randomBytes(16).toString('hex');
+    let kept: string | undefined = req.upload && join(this.dir, `${id}.part`);
+    try {
+      return await this.guard.run(caller, 'vdna:RegisterMedia', resource(id), async () => {
+        const title = req.title === undefined || req.title === null ? '' : req.title;
+        if (typeof title !== 'string' || title.length > 256) throw new VdnaError('INVALID_ARGUMENT', 'Title must be a string of at most 256 characters');
+        let record: MediaRecord;
+        if (req.upload) {
+          if (req.input !== undefined) throw new VdnaError('INVALID_ARGUMENT', 'give either an uploaded file or Input, not both');
+          const file = `${id}${extensionOf(req.upload.name)}`;
+          await rename(kept!, join(this.dir, file));
+          kept = join(this.dir, file);
+          await checkPlayable(kept, req.upload.name);
+          record = { id, account: caller.account, title, input: { type: 'Upload', source: req.upload.name }, file, size: (await stat(kept)).size, createdAt: new Date().toISOString() };
+        } else {
+          const { type, source } = req.input ?? {};
+          if (typeof source !== 'string' || !['URL', 'S3', 'Path'].includes(type as string)) {
+            throw new VdnaError('INVALID_ARGUMENT', 'give a file, or Input {"Type":"URL"|"S3"|"Path","Source":"..."}');
+          }
+          const input = checkInput(this.inputs, { type: type as 'URL' | 'S3' | 'Path', source }) as MediaRecord['input'];
+          record = { id, account: caller.account, title, input, createdAt: new Date().toISOString() };
+        }
+        await this.store.add(record);
+        kept = undefined;
+        return record;
+      });
+    } finally {
+      if (kept) await unlink(kept).catch(() => undefined);
+    }
+  }
+
+  async get(caller: Caller, id: string): Promise<MediaRecord> {
+    await this.guard.check(caller, 'vdna:GetMedia', resource(id));
+    return this.require(caller.account, id);
+  }
+
+  /** The account's media of that id (no policy check: for services that checked already). */
+  async require(account: string, id: string): Promise<MediaRecord> {
+    const media = await this.store.get(account, id);
+    if (!media) throw new VdnaError('UNKNOWN_MEDIA', `no media with id "${id}"`);
+    return media;
+  }
+
+  /** Newest first, the media the caller may list. */
+  async list(caller: Caller, page: { limit?: number; cursor?: string }): Promise<{ media: MediaRecord[]; nextCursor?: string }> {
+    const limit = page.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEDIA_PER_PAGE) throw new VdnaError('INVALID_ARGUMENT', `a page holds 1-${MAX_MEDIA_PER_PAGE} media`);
+    const found = await this.store.list(caller.account, { limit, cursor: page.cursor });
+    return { ...found, media: found.media.filter((m) => this.guard.allowed(caller, 'vdna:ListMedia', resource(m.id))) };
+  }
+
+  delete(caller: Caller, id: string): Promise<void> {
+    return this.guard.run(caller, 'vdna:DeleteMedia', resource(id), async () => {
+      const media = await this.require(caller.account, id);
+      await this.store.remove(caller.account, id);
+      if (media.file) await unlink(join(this.dir, media.file)).catch(() => undefined);
+    });
+  }
+}
+
+/** An upload is registered only if it is text or something ffprobe reads; messages name it as the client did. */
+async function checkPlayable(path: string, shownAs: string): Promise<void> {
+  if (await isTextFile(path, false)) return;
+  try {
+    await probe(path);
+  } catch (err) {
+    if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
+    throw err;
+  }
+}
+
+/** Creates the media folder (the door streams uploads into it). */
+export async function ensureMediaDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
