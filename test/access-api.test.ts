@@ -1,6 +1,6 @@
 /** Keys, policies and accounts over real HTTP, against a real `vdna serve`, and the key commands of the CLI. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { openAsBlob, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ServiceClient } from '../src/cli/client.js';
@@ -52,12 +52,36 @@ describe('accounts, keys and policies over HTTP', () => {
       Policy: { Statement: [{ Effect: 'Allow', Action: ['vdna:SubmitJob', 'vdna:GetJob', 'vdna:GetJobResult', 'vdna:ListJobs'], Resource: ['library/films'] }] },
     });
     const as = (method: string, path: string, body?: unknown) => server.api(method, path, body, partner.Token);
+    // A server path is read with the server's rights: the partner may not name one (vdna:ReadPath); it uploads.
     r = await as('POST', '/v1/jobs', { Library: 'films', Mode: 'nosave', Input: { Type: 'Path', Source: SINTEL } });
+    assert.deepEqual([r.status, r.body.Code], [403, 'ACCESS_DENIED']);
+    const search = new FormData();
+    search.set('Library', 'films');
+    search.set('Media', await openAsBlob(SINTEL), 'query.mp4');
+    r = await as('POST', '/v1/jobs', search);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const job = await waitForJob(server, r.body.JobId);
     assert.equal(job.State, 'Success');
     r = await as('GET', `/v1/jobs/${job.JobId}/result`);
     assert.equal(r.body.Matches[0].PrimaryKey, 'sintel');
+    // Search and nothing else: saving and deleting are refused, before an upload is even written.
+    const form = new FormData();
+    form.set('Library', 'films');
+    form.set('Mode', 'onlysave');
+    form.set('PrimaryKey', 'pirate');
+    form.set('Media', await openAsBlob(SINTEL), 'sintel.mp4');
+    r = await as('POST', '/v1/jobs', form);
+    assert.deepEqual([r.status, r.body.Code], [403, 'ACCESS_DENIED']);
+    assert.match(r.body.Message, /vdna:AddItems/);
+    assert.deepEqual(readdirSync(join(dir.path, 'data', 'staging')).filter((f) => !f.startsWith('.')), [], 'nothing was written');
+    r = await as('POST', '/v1/jobs', { Library: 'films', Mode: 'delete', PrimaryKey: 'sintel' });
+    assert.deepEqual([r.status, r.body.Code], [403, 'ACCESS_DENIED']);
+    // A key that may read jobs but not results is not handed a presigned ResultUrl.
+    const watcher = await key({ Account: 'default', Policy: { Statement: [{ Effect: 'Allow', Action: 'vdna:GetJob', Resource: 'library/films' }] } });
+    r = await server.api('GET', `/v1/jobs/${job.JobId}`, undefined, watcher.Token);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.ResultUrl, undefined);
+    assert.equal((await server.api('GET', `/v1/jobs/${job.JobId}/result`, undefined, watcher.Token)).status, 403);
     for (const [method, path, body, action] of [
       ['POST', '/v1/jobs', { Library: 'news', Input: { Type: 'Path', Source: SINTEL } }, 'vdna:SubmitJob'],
       ['GET', '/v1/libraries/news', undefined, 'vdna:GetLibrary'],
@@ -121,6 +145,11 @@ describe('accounts, keys and policies over HTTP', () => {
     assert.equal((await g('GET', '/v1/accounts/globex')).body.CallbackSecret.length > 20, true);
   });
 
+  test('JSON bodies are parsed safely: prototype poisoning is refused', async () => {
+    const r = await server.api('POST', '/v1/libraries', '{"Name": "x", "__proto__": {"polluted": true}}');
+    assert.deepEqual([r.status, r.body.Code], [400, 'MALFORMED_REQUEST']);
+  });
+
   test('a revoked key is refused at once', async () => {
     const k = await key({ Account: 'default', Admin: true });
     assert.equal((await server.api('GET', '/v1/libraries', undefined, k.Token)).status, 200);
@@ -179,6 +208,9 @@ describe('accounts, keys and policies over HTTP', () => {
     const send = (b: string) => fetch(url, { method: 'POST', body: b, headers: { ...headers, 'content-type': 'application/json' } });
     assert.equal((await send(body)).status, 201);
     assert.equal((await send(body)).status, 401, 'a replayed nonce is refused');
+    const unsigned = signRequest({ method: 'POST', url, headers: {}, body: 'UNSIGNED-PAYLOAD', accessKeyId: k.AccessKeyId, secret: k.AccessKeySecret });
+    const json = await fetch(url, { method: 'POST', body: JSON.stringify({ Name: 'unsigned' }), headers: { ...unsigned, 'content-type': 'application/json' } });
+    assert.equal(json.status, 401, 'only multipart uploads may leave their body unsigned');
     const tampered = signRequest({ method: 'POST', url, headers: {}, body, accessKeyId: k.AccessKeyId, secret: k.AccessKeySecret });
     const r = await fetch(url, { method: 'POST', body: JSON.stringify({ Name: 'tampered' }), headers: { ...tampered, 'content-type': 'application/json' } });
     assert.equal(r.status, 401, 'a body other than the signed one is refused');

@@ -217,15 +217,14 @@ describe('NonceCache', () => {
     assert.equal(cache.use('a', 'b:c', 0), true);
   });
 
-  it('drops expired entries, and the oldest beyond its size', () => {
+  it('refuses a key over its bound instead of forgetting nonces (no key can flush replay protection), and drops expired ones', () => {
     const cache = new NonceCache(1000, 3);
-    for (const n of ['a', 'b', 'c']) cache.use('K', n, 0);
-    assert.equal(cache.size, 3);
-    cache.use('K', 'd', 10);
-    assert.equal(cache.size, 3);
-    assert.equal(cache.use('K', 'a', 20), true, 'the oldest was evicted');
-    assert.equal(cache.use('K', 'c', 20), false);
-    cache.use('K', 'e', 1015);
-    assert.equal(cache.size, 2, 'entries of time 0 and 10 expired');
+    for (const n of ['a', 'b', 'c']) assert.equal(cache.use('K', n, 0), true);
+    assert.equal(cache.use('K', 'd', 10), false, 'over its bound: refused');
+    assert.equal(cache.use('K', 'a', 20), false, 'a is still remembered');
+    assert.equal(cache.use('OTHER', 'x', 20), true, 'another key is not affected');
+    assert.equal(cache.size, 4);
+    assert.equal(cache.use('K', 'e', 1015), true, 'the expired ones made room');
+    assert.equal(cache.size, 2, 'K: e; OTHER: x');
   });
 });

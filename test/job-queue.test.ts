@@ -75,7 +75,7 @@ describe('job queue verbs (SQLite, in memory)', () => {
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), true);
     const [d] = await s.outbox.deliveries(a.id);
     assert.deepEqual([d.state, d.target], ['Pending', { type: 'http', url: 'https://hooks.example.com/x', format: 'json' }]);
-    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'again' }), /already ended/);
+    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'again' }), /not running/);
     assert.equal((await s.outbox.deliveries(a.id)).length, 1, 'one event per job');
   });
 
@@ -103,6 +103,15 @@ describe('job queue verbs (SQLite, in memory)', () => {
     await s.jobs.fetch();
     await s.jobs.complete(a.id, { code: 'OK', message: 'deleted', result: { saved: false, deleted: true, matches: [] } }, { remove: { libraryId: lib.id, keys: ['k'] } });
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), false);
+  });
+
+  test('only a running job completes or fails: a job put back in the queue cannot be ended by its old run', async () => {
+    const a = await s.jobs.send(job());
+    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'x' }), /not running/);
+    await s.jobs.fetch();
+    await s.jobs.requeueRunning(3);
+    await assert.rejects(s.jobs.fail(a.id, { code: 'X', message: 'late' }), /not running/);
+    assert.equal((await s.jobs.byId(a.id))!.state, 'Queued');
   });
 
   test('fail ends a job Failed or Cancelled, with its code', async () => {

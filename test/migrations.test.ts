@@ -23,7 +23,8 @@ test('schema 1 -> current: libraries, items, jobs, queues and deliveries kept, r
         `INSERT INTO jobs (id, queue, library, mode, state, priority, primary_key, input, callback, result, attempts, created_at)
          VALUES ('j1', 'default', 'films', 'save', 'Success', 2, 'k1', '{"Type":"URL","Source":"https://e.example.com/a.mp4"}',
                  '{"Type":"Redis","Stream":"ev"}', '{"JobId":"j1","Saved":true,"MediaDuration":10,"Matches":[{"PrimaryKey":"k0"}]}', 1, 't'),
-                ('j2', 'default', 'films', 'delete', 'Failed', 1, 'k9', NULL, NULL, 'null', 1, 't')`,
+                ('j2', 'default', 'films', 'delete', 'Failed', 1, 'k9', NULL, NULL, 'null', 1, 't'),
+                ('j3', 'default', 'films', 'delete', 'Success', 1, 'k8', NULL, NULL, '{"JobId":"j3","Saved":false,"Deleted":true,"Matches":[]}', 1, 't')`,
       )
       .run();
     old.prepare(`INSERT INTO deliveries (job_id, target, state, attempts, next_at, log) VALUES ('j1', '{"Type":"Redis","Stream":"ev"}', 'Delivered', 1, 0, '[{"Attempt":1,"Time":"t","Ok":true,"Milliseconds":3}]')`).run();
@@ -41,6 +42,7 @@ test('schema 1 -> current: libraries, items, jobs, queues and deliveries kept, r
       assert.deepEqual([j1.kind, j1.input, j1.callback], ['dna', { type: 'URL', source: 'https://e.example.com/a.mp4' }, { type: 'redis', stream: 'ev' }]);
       assert.deepEqual(await s.jobs.result('j1'), { saved: true, deleted: null, mediaDuration: 10, matches: [{ PrimaryKey: 'k0' }] });
       assert.equal((await s.jobs.get('default', 'j2'))!.kind, 'delete');
+      assert.deepEqual(await s.jobs.result('j3'), { saved: false, deleted: true, mediaDuration: null, matches: [] });
       assert.deepEqual((await s.jobs.queue('default', 'default'))!.callback, { type: 'http', url: 'https://h.example.com/x', format: 'xml' });
       const [d] = await s.outbox.deliveries('j1');
       assert.deepEqual([d.target, d.log[0].ok, d.log[0].attempt], [{ type: 'redis', stream: 'ev' }, true, 1]);

@@ -152,11 +152,13 @@ describe('message-queue callback', () => {
       });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       await waitForJob(server, r.body.JobId);
-      const entries = await client.xread('BLOCK', 20_000, 'STREAMS', 'vdna:events', '0');
+      // Streams are per account: the default account's stream vdna:events is default:vdna:events on the broker.
+      const entries = await client.xread('BLOCK', 20_000, 'STREAMS', 'default:vdna:events', '0');
       assert.ok(entries, 'an entry arrived');
       const [, [[, fields]]] = entries[0];
       const entry = Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]])));
       assert.equal(entry.JobId, r.body.JobId);
+      assert.match(entry.Signature, /^t=\d+,sha256=[0-9a-f]{64}$/);
       const event = JSON.parse(entry.Event);
       assert.deepEqual([event.EventType, event.Status, event.MediaId, event.Data.UserData], ['AIMediaDNAComplete', 'Success', 'flower', 'u-1']);
       assert.equal(event.Data.Result.Saved, true);

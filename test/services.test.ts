@@ -13,7 +13,8 @@ const code = (expected: string) => (err: { code?: string }) => {
 };
 
 function open(): Services {
-  return createServices(openSqliteStores(':memory:'), randomBytes(32), localSettings('/nonexistent'));
+  const settings = localSettings('/nonexistent');
+  return createServices(openSqliteStores(':memory:'), randomBytes(32), { ...settings, inputs: { ...settings.inputs, s3: { region: 'us-east-1', forcePathStyle: true } } });
 }
 
 describe('services on an in-memory engine', () => {
@@ -96,9 +97,16 @@ describe('services on an in-memory engine', () => {
   test('a policy limited to one library: allowed there, ACCESS_DENIED elsewhere, lists filtered, denials audited', async () => {
     await s.libraries.create(admin, 'films');
     await s.libraries.create(admin, 'news');
-    const policy = parsePolicy({ Statement: [{ Effect: 'Allow', Action: ['vdna:SubmitJob', 'vdna:GetJob', 'vdna:List*', 'vdna:GetJobResult'], Resource: ['library/films'] }] });
+    const policy = parsePolicy({
+      Statement: [{ Effect: 'Allow', Action: ['vdna:SubmitJob', 'vdna:DeleteItems', 'vdna:GetJob', 'vdna:List*', 'vdna:GetJobResult'], Resource: ['library/films'] }],
+    });
     const partner: Caller = { account: 'acme', keyId: 'VDNAPARTNER', root: false, policy };
     const job = await s.jobs.submit(partner, { library: 'films', mode: 'delete', primaryKey: 'k' });
+    // Searching is SubmitJob; storing needs AddItems too, and a queue of its own SubmitJob on it.
+    await assert.rejects(s.jobs.submit(partner, { library: 'films', mode: 'save', primaryKey: 'k', input: { type: 'URL', source: 'https://e.example.com/a.mp4' } }), code('ACCESS_DENIED'));
+    await assert.rejects(s.jobs.submit(partner, { library: 'films', mode: 'delete', primaryKey: 'k', queue: 'fast' }), code('ACCESS_DENIED'));
+    await assert.rejects(s.jobs.submit(partner, { library: 'films', input: { type: 'S3', source: 's3://bucket/key.mp4' } }), code('ACCESS_DENIED'));
+    assert.equal(s.jobs.mayReadResult(partner, job), true);
     assert.equal((await s.jobs.get(partner, job.id)).id, job.id);
     await assert.rejects(s.jobs.submit(partner, { library: 'news', mode: 'delete', primaryKey: 'k' }), code('ACCESS_DENIED'));
     await assert.rejects(s.libraries.delete(partner, 'films'), code('ACCESS_DENIED'));
@@ -110,10 +118,15 @@ describe('services on an in-memory engine', () => {
     assert.equal((await s.jobs.list(admin, {})).jobs.length, 2);
     assert.deepEqual(await s.jobs.queues(partner), [], 'no queue is allowed');
     const { entries } = await s.access.auditLog(admin, {});
+    assert.ok(entries.some((e) => e.keyId === '(local)' && e.action === 'vdna:CreateLibrary' && e.resource === 'library/news'), 'the local operator is audited too');
     assert.deepEqual(
-      entries.map((e) => [e.action, e.resource, e.outcome]).reverse(),
+      entries.filter((e) => e.keyId === 'VDNAPARTNER').map((e) => [e.action, e.resource, e.outcome]).reverse(),
       [
         ['vdna:SubmitJob', 'library/films', 'Allowed'],
+        ['vdna:AddItems', 'library/films', 'Denied'],
+        ['vdna:SubmitJob', 'queue/fast', 'Denied'],
+        ['vdna:ReadObject', 's3/bucket/key.mp4', 'Denied'],
+        ['vdna:SubmitJob', 'library/films', 'Failed'],
         ['vdna:SubmitJob', 'library/news', 'Denied'],
         ['vdna:DeleteLibrary', 'library/films', 'Denied'],
         ['vdna:CreateLibrary', 'library/films2', 'Denied'],
@@ -138,12 +151,21 @@ describe('services on an in-memory engine', () => {
     await assert.rejects(s.access.createKey(acmeAdmin, { account: 'default', admin: true }), code('UNKNOWN_ACCOUNT'));
     await assert.rejects(s.access.getAccount(acmeAdmin, 'default'), code('UNKNOWN_ACCOUNT'));
     await assert.rejects(s.access.createKey(acmeAdmin, { account: 'acme', admin: true, root: true }), code('ACCESS_DENIED'));
+    await assert.rejects(s.access.createKey(acmeAdmin, { account: 'acme', admin: true, rateLimit: 0 }), code('ACCESS_DENIED'), 'only root lifts the rate limit');
+    // A key allowed CreateKey but not everything cannot make a wider key (or any key).
+    const keyMaker = await s.access.authenticateToken(
+      (await s.access.createKey(acmeAdmin, { account: 'acme', policy: { Statement: [{ Effect: 'Allow', Action: 'vdna:CreateKey', Resource: '*' }] } })).token,
+    );
+    await assert.rejects(s.access.createKey(keyMaker, { account: 'acme', admin: true }), code('ACCESS_DENIED'));
+    await assert.rejects(s.access.revokeKey(await s.access.authenticateToken((await s.access.createKey(root, { account: 'default', admin: true })).token), first.id), code('ACCESS_DENIED'), 'a non-root admin cannot revoke a root key');
+    await assert.rejects(s.access.checkMetrics(acmeAdmin), code('ACCESS_DENIED'), 'the metrics are for root keys');
+    assert.equal((await s.access.getAccount(keyMaker, 'acme').catch((e) => e)).code, 'ACCESS_DENIED');
     await assert.rejects(s.access.createKey(acmeAdmin, { account: 'acme', policy: { Statement: [] } }), code('INVALID_ARGUMENT'));
     await assert.rejects(s.access.createKey(acmeAdmin, { account: 'acme' }), code('INVALID_ARGUMENT'));
     const reader = await s.access.createKey(acmeAdmin, { account: 'acme', policy: { Statement: [{ Effect: 'Allow', Action: 'vdna:Get*', Resource: '*' }] } });
     assert.deepEqual((await s.access.listAccounts(acmeAdmin)).map((a) => a.name), ['acme']);
     assert.deepEqual((await s.access.listAccounts(root)).map((a) => a.name), ['acme', 'default']);
-    assert.equal((await s.access.listKeys(acmeAdmin)).length, 2);
+    assert.equal((await s.access.listKeys(acmeAdmin)).length, 3);
     await assert.rejects(s.access.revokeKey(acmeAdmin, first.id), code('UNKNOWN_KEY_ID'));
     await s.access.revokeKey(acmeAdmin, reader.id);
     await assert.rejects(s.access.authenticateToken(reader.token), code('UNAUTHENTICATED'));
@@ -160,6 +182,18 @@ describe('services on an in-memory engine', () => {
     assert.equal((await s.access.signingKey('AKIDACME0001'))!.key.account, 'acme');
     await s.access.bootstrap({ adminToken: 'a-new-operator-token-987' });
     await assert.rejects(s.access.authenticateToken('operator-token-0123456789'), code('UNAUTHENTICATED'), 'a changed VDNA_ADMIN_KEY replaces the old');
+    // A revoked operator-given key stays revoked across starts with the same value...
+    const root = await s.access.authenticateToken('a-new-operator-token-987');
+    await s.access.revokeKey(root, 'AKIDACME0001');
+    await s.access.revokeKey(root, 'VDNAENVADMIN');
+    await s.access.bootstrap({ adminToken: 'a-new-operator-token-987', accessKeys: 'acme:AKIDACME0001:s3cret-acme' });
+    await assert.rejects(s.access.authenticateToken('a-new-operator-token-987'), code('UNAUTHENTICATED'));
+    assert.ok((await s.access.signingKey('AKIDACME0001'))!.key.revokedAt, 'a revoked access key pair is not revived by a restart');
+    // ...and a VDNA_ADMIN_KEY taken away stops working.
+    await s.access.bootstrap({ adminToken: 'third-operator-token-0001' });
+    assert.equal((await s.access.authenticateToken('third-operator-token-0001')).root, true);
+    await s.access.bootstrap({});
+    await assert.rejects(s.access.authenticateToken('third-operator-token-0001'), code('UNAUTHENTICATED'));
     await assert.rejects(s.access.bootstrap({ accessKeys: 'acme-no-secret' }), code('INVALID_ARGUMENT'));
   });
 });

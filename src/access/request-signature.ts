@@ -219,29 +219,36 @@ export function canonicalQuery(query: string): string {
  * the oldest go (a replay of those would then pass, so keep `max` above the request volume of a ttl).
  */
 export class NonceCache {
-  private readonly seen = new Map<string, number>();
+  /** Per key, its nonces in the order used, with when each stops mattering. */
+  private readonly seen = new Map<string, Map<string, number>>();
 
+  /**
+   * `maxPerKey` bounds one key's nonces within the ttl; a key over it is refused rather than old nonces
+   * forgotten, so that no key can flush another's (or its own) replay protection.
+   */
   constructor(
     private readonly ttlMs = 30 * 60_000,
-    private readonly max = 100_000,
+    private readonly maxPerKey = 100_000,
   ) {}
 
-  /** True the first time a key uses a nonce within the ttl; false for a replay. */
+  /** True the first time a key uses a nonce within the ttl; false for a replay (or a key over its bound). */
   use(keyId: string, nonce: string, now = Date.now()): boolean {
-    for (const [k, expires] of this.seen) {
+    let nonces = this.seen.get(keyId);
+    if (!nonces) this.seen.set(keyId, (nonces = new Map()));
+    for (const [n, expires] of nonces) {
       if (expires > now) break;
-      this.seen.delete(k);
+      nonces.delete(n);
     }
-    const id = `${keyId.length}:${keyId}:${nonce}`;
-    const expires = this.seen.get(id);
+    const expires = nonces.get(nonce);
     if (expires !== undefined && expires > now) return false;
-    this.seen.delete(id);
-    this.seen.set(id, now + this.ttlMs);
-    while (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value!);
+    if (nonces.size >= this.maxPerKey) return false;
+    nonces.set(nonce, now + this.ttlMs);
     return true;
   }
 
   get size(): number {
-    return this.seen.size;
+    let n = 0;
+    for (const nonces of this.seen.values()) n += nonces.size;
+    return n;
   }
 }

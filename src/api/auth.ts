@@ -89,18 +89,19 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
 
   // A signed request's body must be the one it declared (multipart uploads declare UNSIGNED-PAYLOAD).
   app.removeContentTypeParser('application/json');
+  // Fastify's own JSON parser (it refuses __proto__ and constructor poisoning), after hashing the bytes.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     req.bodyHash = sha256Hex(body);
-    if (body.length === 0) return done(Object.assign(new Error('the JSON body is empty'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
-    try {
-      done(null, JSON.parse(body.toString('utf8')));
-    } catch (err) {
-      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
-    }
+    parseJson(req, body.toString('utf8'), done);
   });
   app.addHook('preHandler', async (req) => {
     const declared = req.declaredBodyHash;
-    if (declared === undefined || declared === UNSIGNED) return;
+    if (declared === undefined) return;
+    if (declared === UNSIGNED) {
+      if (req.isMultipart()) return;
+      throw new VdnaError('UNAUTHENTICATED', 'only multipart uploads may leave their body unsigned (UNSIGNED-PAYLOAD)');
+    }
     if (declared !== (req.bodyHash ?? sha256Hex(''))) {
       throw new VdnaError('UNAUTHENTICATED', 'the body does not match its signed x-vdna-content-sha256 (multipart uploads sign UNSIGNED-PAYLOAD)');
     }

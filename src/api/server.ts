@@ -21,6 +21,8 @@ import type { NewKey } from '../services/access-service.js';
 import { createServices, type Services } from '../services/index.js';
 import { openSqliteStores } from '../store/sqlite/index.js';
 import { nativeEvents } from '../views/native-events.js';
+import { aliyunDoor } from './aliyun/door.js';
+import { aliyunEvents } from './aliyun/events.js';
 import { installAuth, isLoopbackHost } from './auth.js';
 import type { ServiceConfig } from './config.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -95,7 +97,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     {
       jobs: stores.jobs,
       outbox: stores.outbox,
-      formatters: { native: nativeEvents((job) => resultUrl(job.id)) },
+      formatters: { native: nativeEvents((job) => resultUrl(job.id)), aliyun: aliyunEvents() },
       secretOf: (account) => access.callbackSecret(account),
       onAttempt: (type, ok) => metrics?.callbackAttempt(type, ok),
     },
@@ -176,6 +178,8 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     adminRoutes(native, access);
     systemRoutes(native, { jobs: stores.jobs, runner, metrics: metrics!, access });
   });
+  // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
+  void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl));
 
   return {
     app,

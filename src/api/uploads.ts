@@ -7,7 +7,12 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VdnaError } from '../errors.js';
 
-export async function receiveMultipart(req: FastifyRequest, path: string): Promise<{ fields: Record<string, unknown>; fileName?: string }> {
+/** `beforeFile` sees the fields sent before the file, and may refuse the request before anything is written. */
+export async function receiveMultipart(
+  req: FastifyRequest,
+  path: string,
+  beforeFile?: (fields: Record<string, unknown>) => Promise<void>,
+): Promise<{ fields: Record<string, unknown>; fileName?: string }> {
   const fields: Record<string, unknown> = {};
   let fileName: string | undefined;
   for await (const p of req.parts()) {
@@ -19,6 +24,14 @@ export async function receiveMultipart(req: FastifyRequest, path: string): Promi
     if (file.fieldname !== 'Media' || fileName !== undefined) {
       file.file.resume();
       throw new VdnaError('INVALID_ARGUMENT', 'send exactly one file, in the part named "Media"');
+    }
+    if (beforeFile) {
+      try {
+        await beforeFile(fields);
+      } catch (err) {
+        file.file.resume();
+        throw err;
+      }
     }
     await mkdir(dirname(path), { recursive: true });
     await pipeline(file.file, createWriteStream(path));

@@ -20,6 +20,8 @@ export interface JobFilter {
   limit: number;
   /** Opaque: the cursor returned with the previous page. */
   cursor?: string;
+  /** Newest first (default), or oldest first. */
+  order?: 'asc' | 'desc';
 }
 
 export interface QueueRecord {

@@ -28,7 +28,7 @@ export class JobRunner {
   private readonly active = new Map<string, AbortController>();
   private readonly running = new Set<Promise<void>>();
   private stopping = false;
-  private pumping = false;
+  private pumping?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
 
@@ -60,11 +60,10 @@ export class JobRunner {
       this.again = true;
       return;
     }
-    this.pumping = true;
-    void this.pump()
+    this.pumping = this.pump()
       .catch((err) => this.hooks.onError?.(err))
       .finally(() => {
-        this.pumping = false;
+        this.pumping = undefined;
         if (this.again) {
           this.again = false;
           this.kick();
@@ -76,6 +75,8 @@ export class JobRunner {
     while (!this.stopping && this.active.size < this.concurrency) {
       const job = await this.jobs.fetch();
       if (!job) return;
+      // Fetched while stop() began: it goes back to the queue with the running ones.
+      if (this.stopping) return;
       const controller = new AbortController();
       this.active.set(job.id, controller);
       const run = this.run(job, controller.signal).finally(() => {
@@ -99,6 +100,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    await this.pumping;
     for (const controller of this.active.values()) controller.abort('shutdown' satisfies StopReason);
     await Promise.allSettled([...this.running]);
     await this.jobs.requeueRunning(Number.MAX_SAFE_INTEGER);
@@ -127,7 +129,11 @@ export class JobRunner {
       const outcome = await kind.run(job, ctx);
       signal.throwIfAborted();
       ended = await this.jobs.complete(job.id, { code: 'OK', message: outcome.message, result: outcome.result }, outcome.effects);
-      outcome.afterCommit?.();
+      try {
+        outcome.afterCommit?.();
+      } catch (err) {
+        this.hooks.onError?.(err);
+      }
     } catch (err) {
       // Interrupted by shutdown: stop() puts it back in the queue.
       if (signal.aborted && signal.reason === ('shutdown' satisfies StopReason)) return;

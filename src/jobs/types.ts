@@ -25,8 +25,8 @@ export interface JobInput {
 export const DOORS = ['native', 'aliyun', 'tencent'] as const;
 export type Door = (typeof DOORS)[number];
 
-/** A completion callback: an HTTP POST (JSON or XML), or an entry on a Redis stream. */
-export type CallbackTarget = { type: 'http'; url: string; format: 'json' | 'xml' } | { type: 'redis'; stream: string };
+/** A completion callback: an HTTP POST (JSON or XML), an entry on a Redis stream, or none (not even the queue's). */
+export type CallbackTarget = { type: 'http'; url: string; format: 'json' | 'xml' } | { type: 'redis'; stream: string } | { type: 'none' };
 
 /** What a client asks for; the job service checks it into a NewJob. */
 export interface NewJob {

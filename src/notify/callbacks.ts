@@ -9,6 +9,7 @@ import { VdnaError } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { CallbackTarget, Door, JobRecord } from '../jobs/types.js';
 import { checkUrl, post, type UrlPolicy } from '../net/safe-http.js';
+import { sign } from './signature.js';
 import type { Delivery, Outbox } from './outbox.js';
 
 /** What a job or queue may name as its callback. */
@@ -38,7 +39,7 @@ export interface EventDelivery {
 /** A door's rendering of a job's completion event. */
 export interface EventFormatter {
   /** The event for an HTTP body (JSON or XML) or a stream entry (JSON), with the door's signature headers. */
-  render(job: JobRecord, result: unknown, to: EventDelivery): { body: string; contentType: string; headers?: Record<string, string> };
+  render(job: JobRecord, result: unknown, to: EventDelivery): Promise<{ body: string; contentType: string; headers?: Record<string, string> }>;
 }
 
 export interface DispatcherDeps {
@@ -53,7 +54,7 @@ export interface DispatcherDeps {
 /** Checks a callback target when a job or queue names it. */
 export function checkCallback(cfg: CallbackChecks, target: CallbackTarget): void {
   if (target.type === 'http') checkUrl(target.url, cfg.urlPolicy);
-  else if (!cfg.redisUrl) throw new VdnaError('INVALID_ARGUMENT', 'Redis callbacks need a broker: start the server with --redis redis://HOST:PORT');
+  else if (target.type === 'redis' && !cfg.redisUrl) throw new VdnaError('INVALID_ARGUMENT', 'Redis callbacks need a broker: start the server with --redis redis://HOST:PORT');
 }
 
 const MAX_BACKOFF_MS = 600_000;
@@ -119,7 +120,7 @@ export class CallbackDispatcher {
       const result = await this.deps.jobs.result(job.id);
       const secret = await this.deps.secretOf(job.account);
       if (target.type === 'http') {
-        const { body, contentType, headers } = formatter.render(job, result, { format: target.format, url: target.url, secret });
+        const { body, contentType, headers } = await formatter.render(job, result, { format: target.format, url: target.url, secret });
         status = await post(target.url, {
           body,
           timeoutMs: this.cfg.timeoutMs,
@@ -132,9 +133,11 @@ export class CallbackDispatcher {
           },
         });
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
-      } else {
-        const { body } = formatter.render(job, result, { format: 'json', secret });
-        await this.redisClient().xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.id, 'Event', body);
+      } else if (target.type === 'redis') {
+        const { body } = await formatter.render(job, result, { format: 'json', secret });
+        // Streams are per account (one broker serves them all), and entries signed like HTTP events.
+        const stream = `${job.account}:${target.stream}`;
+        await this.redisClient().xadd(stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.id, 'Event', body, 'Signature', sign(secret, body));
       }
     } catch (err) {
       error = (err as Error).message ?? String(err);

@@ -92,6 +92,9 @@ export class AccessService {
     if (opts.adminToken) {
       if (opts.adminToken.length < 16) throw new VdnaError('INVALID_ARGUMENT', 'VDNA_ADMIN_KEY must be at least 16 characters');
       await this.upsertKey(ENV_ADMIN_KEY_ID, DEFAULT_ACCOUNT, opts.adminToken, hashToken(opts.adminToken), true, 'VDNA_ADMIN_KEY');
+    } else {
+      // VDNA_ADMIN_KEY was taken away: the token it gave stops working (a no-op when there was none).
+      await this.store.revokeKey(ENV_ADMIN_KEY_ID, new Date().toISOString());
     }
     for (const entry of (opts.accessKeys ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
       const [account, id, ...rest] = entry.split(':');
@@ -110,7 +113,12 @@ export class AccessService {
   private async upsertKey(id: string, account: string, secret: string, tokenHash: string, root: boolean, description: string): Promise<void> {
     const existing = await this.store.key(id);
     if (existing && existing.account !== account) throw new VdnaError('INVALID_ARGUMENT', `key ${id} belongs to account ${existing.account}`);
-    if (existing) return this.store.updateKeyCredentials(id, tokenHash, this.box.seal(secret));
+    if (existing) {
+      // A revoked key stays revoked until the operator gives it new credentials.
+      const same = existing.tokenHash === tokenHash || this.box.open(existing.sealedSecret) === secret;
+      if (!same) await this.store.updateKeyCredentials(id, tokenHash, this.box.seal(secret));
+      return;
+    }
     await this.store.createKey({
       id,
       account,
@@ -155,7 +163,8 @@ export class AccessService {
     return policy;
   }
 
-  private callerOf(key: KeyRecord, requestId?: string): Caller {
+  /** The caller acting with a key (a door that checked the key's signature itself); a revoked key is refused. */
+  callerOf(key: KeyRecord, requestId?: string): Caller {
     if (key.revokedAt) throw new VdnaError('UNAUTHENTICATED', 'this key was revoked');
     return {
       account: key.account,
@@ -245,7 +254,7 @@ export class AccessService {
       const created = await this.store.createAccount({ name, createdAt: new Date().toISOString(), sealedCallbackSecret: this.box.seal(callbackSecret) });
       if (!created) throw new VdnaError('DUPLICATE_ACCOUNT', `an account named "${name}" exists`);
       return { account: (await this.store.account(name))!, callbackSecret };
-    });
+    }, name);
   }
 
   async listAccounts(caller: Caller): Promise<AccountRecord[]> {
@@ -253,18 +262,25 @@ export class AccessService {
     return all.filter((a) => this.guard.allowed(caller, 'vdna:ListAccounts', `account/${a.name}`));
   }
 
-  async getAccount(caller: Caller, name: string): Promise<{ account: AccountRecord; callbackSecret: string }> {
+  /** An account, with its callback secret if the caller may read it (vdna:GetCallbackSecret). */
+  async getAccount(caller: Caller, name: string): Promise<{ account: AccountRecord; callbackSecret?: string }> {
     await this.guard.check(caller, 'vdna:GetAccount', `account/${name}`);
     const account = await this.reachable(caller, name);
-    return { account, callbackSecret: this.box.open(account.sealedCallbackSecret) };
+    const secret = this.guard.allowed(caller, 'vdna:GetCallbackSecret', `account/${name}`);
+    return { account, ...(secret && { callbackSecret: this.box.open(account.sealedCallbackSecret) }) };
   }
 
   createKey(caller: Caller, spec: KeySpec): Promise<NewKey> {
     return this.guard.run(caller, 'vdna:CreateKey', `account/${spec.account}`, async () => {
       await this.reachable(caller, spec.account);
       if (spec.root && !caller.root) throw new VdnaError('ACCESS_DENIED', 'only a root key may create root keys');
+      // A key never makes a key wider than itself: only a key that may do everything makes keys.
+      if (!this.guard.isAdmin(caller)) throw new VdnaError('ACCESS_DENIED', 'only a key that may do everything in its account (an admin) may create keys');
+      if (!caller.root && spec.rateLimit !== undefined && (spec.rateLimit === 0 || (this.cfg.rateLimit > 0 && spec.rateLimit > this.cfg.rateLimit))) {
+        throw new VdnaError('ACCESS_DENIED', `only a root key may lift a key's rate above the server's (${this.cfg.rateLimit}/s)`);
+      }
       return this.makeKey(spec);
-    });
+    }, spec.account);
   }
 
   async listKeys(caller: Caller, account?: string): Promise<KeyRecord[]> {
@@ -273,14 +289,16 @@ export class AccessService {
     return keys.filter((k) => this.guard.allowed(caller, 'vdna:ListKeys', `account/${k.account}`));
   }
 
-  revokeKey(caller: Caller, id: string): Promise<KeyRecord> {
+  async revokeKey(caller: Caller, id: string): Promise<KeyRecord> {
+    const owner = (await this.store.key(id))?.account;
     return this.guard.run(caller, 'vdna:RevokeKey', `key/${id}`, async () => {
       const key = await this.store.key(id);
       if (!key || (!caller.root && key.account !== caller.account)) throw new VdnaError('UNKNOWN_KEY_ID', `no key ${id}`);
+      if (key.root && !caller.root) throw new VdnaError('ACCESS_DENIED', 'only a root key may revoke a root key');
       await this.store.revokeKey(id, new Date().toISOString());
       this.policies.delete(id);
       return (await this.store.key(id))!;
-    });
+    }, owner && (caller.root || owner === caller.account) ? owner : caller.account);
   }
 
   /** Audit entries, newest first: the caller's account, or (root) any or every account. */
@@ -293,8 +311,9 @@ export class AccessService {
     return this.store.auditLog({ account, since: q.since, limit, cursor: q.cursor });
   }
 
-  /** Whether the caller may read the metrics. */
+  /** Whether the caller may read the metrics: they are the whole server's, so root keys only. */
   async checkMetrics(caller: Caller): Promise<void> {
     await this.guard.check(caller, 'vdna:ReadMetrics', 'system/metrics');
+    if (!caller.root) throw new VdnaError('ACCESS_DENIED', 'the metrics are the whole server\'s: only a root key may read them');
   }
 }

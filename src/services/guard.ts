@@ -2,11 +2,14 @@
  * Policy checks for the services, and the audit trail: every call that changes something is recorded
  * with its outcome, and so is every denial.
  */
-import { ACTIONS, type Action, type ResourceKind } from '../access/actions.js';
+import { ACTION_NAMES, ACTIONS, type Action, type ResourceKind } from '../access/actions.js';
 import type { Caller } from '../access/caller.js';
 import { allowsEvery, isAllowed } from '../access/policy.js';
 import type { AccessStore } from '../access/store.js';
 import { VdnaError } from '../errors.js';
+
+/** The audit log's name for the operator of the data directory (the CLI, the library API). */
+export const LOCAL_OPERATOR = '(local)';
 
 export class Guard {
   constructor(private readonly store: AccessStore) {}
@@ -15,18 +18,23 @@ export class Guard {
     return isAllowed(caller.policy, action, resource);
   }
 
+  /** Whether the caller may do everything in its account (only such a key may make keys: no key makes a wider one). */
+  isAdmin(caller: Caller): boolean {
+    return ACTION_NAMES.every((action) => allowsEvery(caller.policy, action, ACTIONS[action].resource));
+  }
+
   /** Whether the caller may act on every resource of a kind (a list need not be filtered). */
   allowsEvery(caller: Caller, action: Action, kind: ResourceKind): boolean {
     return allowsEvery(caller.policy, action, kind);
   }
 
-  private async record(caller: Caller, action: Action, resource: string, outcome: 'Allowed' | 'Denied' | 'Failed', code?: string) {
-    // Local operators (no key) act on their own data directory; only network callers are audited.
-    if (caller.keyId === undefined) return;
+  /** An entry in the log of `account` (the account acted on: a root key's acts in another account are that account's). */
+  private async record(caller: Caller, action: Action, resource: string, outcome: 'Allowed' | 'Denied' | 'Failed', code?: string, account = caller.account) {
     await this.store.audit({
       time: new Date().toISOString(),
-      account: caller.account,
-      keyId: caller.keyId,
+      account,
+      // The local operator (the CLI on the data directory) has no key.
+      keyId: caller.keyId ?? LOCAL_OPERATOR,
       action,
       resource,
       outcome,
@@ -42,16 +50,16 @@ export class Guard {
     throw new VdnaError('ACCESS_DENIED', `this key may not ${action} on ${resource}`);
   }
 
-  /** Checks, runs `body`, and records a changing call's outcome in the audit log. */
-  async run<T>(caller: Caller, action: Action, resource: string, body: () => Promise<T>): Promise<T> {
+  /** Checks, runs `body`, and records a changing call's outcome in the audit log (of `account`, default the caller's). */
+  async run<T>(caller: Caller, action: Action, resource: string, body: () => Promise<T>, account = caller.account): Promise<T> {
     await this.check(caller, action, resource);
     if (!ACTIONS[action].mutating) return body();
     try {
       const result = await body();
-      await this.record(caller, action, resource, 'Allowed');
+      await this.record(caller, action, resource, 'Allowed', undefined, account);
       return result;
     } catch (err) {
-      await this.record(caller, action, resource, 'Failed', err instanceof VdnaError ? err.code : 'INTERNAL_ERROR');
+      await this.record(caller, action, resource, 'Failed', err instanceof VdnaError ? err.code : 'INTERNAL_ERROR', account);
       throw err;
     }
   }

@@ -11,6 +11,7 @@ import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
 import { admitMedia } from '../fingerprint/media.js';
 import { checkInput, stagedPath, type InputConfig } from '../jobs/inputs.js';
+import { checkInputAccess } from './input-access.js';
 import type { JobFilter, JobQueue, QueueRecord } from '../jobs/queue.js';
 import {
   DEFAULT_QUEUE,
@@ -22,6 +23,7 @@ import {
   PRIORITY_MAX,
   USER_DATA_MAX_BYTES,
   type CallbackTarget,
+  type Door,
   type JobInput,
   type JobMode,
   type JobRecord,
@@ -56,6 +58,10 @@ export interface JobListQuery {
   states?: JobState[];
   library?: string;
   queue?: string;
+  /** Jobs on one primary key, of one kind (the Alibaba door finds a media's jobs by them). */
+  primaryKey?: string;
+  kind?: string;
+  order?: 'asc' | 'desc';
   since?: string;
   until?: string;
   limit?: number;
@@ -116,17 +122,32 @@ export class JobService {
     await unlink(`${stagedPath(this.inputs, id)}.part`).catch(() => undefined);
   }
 
+  /**
+   * What a submission needs beyond SubmitJob on its library: AddItems to store, DeleteItems to delete,
+   * SubmitJob on a queue other than the default. Checked before an upload is written, and again at submit.
+   */
+  async preflight(caller: Caller, req: Pick<JobRequest, 'library' | 'mode' | 'queue'>): Promise<{ library: string; mode: JobMode; queue: string }> {
+    const library = optionalString(req.library, 'Library');
+    if (!library) throw bad('Library is required (send the fields before the Media part)');
+    checkName('library', library);
+    await this.guard.check(caller, 'vdna:SubmitJob', libraryResource(library));
+    const mode = (optionalString(req.mode, 'Mode') ?? 'nosave') as JobMode;
+    if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
+    if (mode === 'delete') await this.guard.check(caller, 'vdna:DeleteItems', libraryResource(library));
+    else if (mode !== 'nosave') await this.guard.check(caller, 'vdna:AddItems', libraryResource(library));
+    const queue = optionalString(req.queue, 'Queue') ?? DEFAULT_QUEUE;
+    checkName('queue', queue);
+    if (queue !== DEFAULT_QUEUE) await this.guard.check(caller, 'vdna:SubmitJob', queueResource(queue));
+    return { library, mode, queue };
+  }
+
   /** Checks every field, the library, the input and the media, then queues the job. */
-  async submit(caller: Caller, req: JobRequest, upload?: StagedUpload): Promise<JobRecord> {
+  async submit(caller: Caller, req: JobRequest, upload?: StagedUpload, door: Door = 'native'): Promise<JobRecord> {
     let staged = upload && `${stagedPath(this.inputs, upload.id)}.part`;
     try {
-      const library = optionalString(req.library, 'Library');
-      if (!library) throw bad('Library is required');
-      checkName('library', library);
+      const { library, mode, queue } = await this.preflight(caller, req);
       return await this.guard.run(caller, 'vdna:SubmitJob', libraryResource(library), async () => {
         const lib = await this.libraries.require(caller.account, library);
-        const mode = (optionalString(req.mode, 'Mode') ?? 'nosave') as JobMode;
-        if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
         const key = optionalString(req.primaryKey, 'PrimaryKey');
         if (mode !== 'nosave') {
           if (key === undefined) throw bad(`PrimaryKey is required in mode ${mode}`);
@@ -142,6 +163,7 @@ export class JobService {
             throw bad('Input must be {"Type":"URL"|"S3"|"Path"|"Media","Source":"..."}');
           }
           input = checkInput(this.inputs, { type: type as JobInput['type'], source });
+          await checkInputAccess(this.guard, caller, input);
         }
         if (mode === 'delete' && input) throw bad('a delete job takes no media');
         if (mode !== 'delete' && !input) throw bad('media is required: upload a file or give Input');
@@ -152,8 +174,6 @@ export class JobService {
         if (userData !== undefined && Buffer.byteLength(userData) > USER_DATA_MAX_BYTES) {
           throw bad(`UserData is ${Buffer.byteLength(userData)} bytes; the limit is ${USER_DATA_MAX_BYTES}`);
         }
-        const queue = optionalString(req.queue, 'Queue') ?? DEFAULT_QUEUE;
-        checkName('queue', queue);
         if (req.callback) checkCallback(this.callbacks, req.callback);
 
         const storing = mode !== 'nosave';
@@ -166,7 +186,7 @@ export class JobService {
         } else if (input?.type === 'Path') {
           await this.checkMedia(input.source, input.source, lib.mediaType, storing);
         } else if (input?.type === 'Media') {
-          const media = await this.media.require(caller.account, input.source);
+          const media = await this.media.get(caller, input.source);
           if (media.file) await this.checkMedia(join(this.media.dir, media.file), media.input.source, lib.mediaType, storing);
           else if (media.input.type === 'Path') await this.checkMedia(media.input.source, media.input.source, lib.mediaType, storing);
         }
@@ -183,6 +203,7 @@ export class JobService {
             ...(userData !== undefined && { userData }),
             ...(req.callback && { callback: req.callback }),
             ...(caller.keyId && { keyId: caller.keyId }),
+            door,
           },
           upload?.id,
         );
@@ -221,6 +242,11 @@ export class JobService {
     return this.visible(caller, id, 'vdna:GetJob');
   }
 
+  /** Whether the caller may read a job's result (and so be handed its presigned ResultUrl). */
+  mayReadResult(caller: Caller, job: JobRecord): boolean {
+    return this.guard.allowed(caller, 'vdna:GetJobResult', libraryResource(job.library));
+  }
+
   /** Up to ten jobs by id, in the order asked; unknown ids are listed apart. */
   async getMany(caller: Caller, ids: string[]): Promise<{ jobs: JobRecord[]; unknown: string[] }> {
     const unique = [...new Set(ids)];
@@ -249,6 +275,9 @@ export class JobService {
       states: q.states,
       libraries,
       queue: q.queue,
+      primaryKey: q.primaryKey,
+      kind: q.kind,
+      order: q.order,
       since: isoTime(q.since, 'Since'),
       until: isoTime(q.until, 'Until'),
       limit,
@@ -282,8 +311,10 @@ export class JobService {
     return this.guard.run(caller, 'vdna:CancelJob', libraryResource(job.library), async () => {
       const cancelled = await this.jobs.cancel(id);
       if (cancelled) return cancelled;
-      if (job.state === 'Running' && this.workers.cancelRunning(id)) return (await this.jobs.get(caller.account, id))!;
-      throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is ${job.state} and cannot be cancelled`);
+      // Not waiting (any more): it may have started since it was read.
+      if (this.workers.cancelRunning(id)) return (await this.jobs.get(caller.account, id))!;
+      const now = (await this.jobs.get(caller.account, id))!;
+      throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is ${now.state} and cannot be cancelled`);
     });
   }
 

@@ -47,6 +47,13 @@ export class LibraryService {
     });
   }
 
+  /** The account's library of that id (no policy check: doors that name libraries by id resolve them here). */
+  async requireById(account: string, id: string): Promise<LibraryInfo> {
+    const library = await this.store.libraryById(id);
+    if (!library || library.account !== account) throw new VdnaError('UNKNOWN_LIBRARY', `no library with id "${id}"`);
+    return library;
+  }
+
   /** Every library name of an account (no policy check: for services that filter by their own action). */
   async names(account: string): Promise<string[]> {
     return (await this.store.libraries(account)).map((l) => l.name);
@@ -117,7 +124,7 @@ export class LibraryService {
 
   /** Fingerprints a file and stores it under `key` at once (the CLI's add), creating a video library if needed. */
   add(caller: Caller, name: string, path: string, key: string, opts: ProgressOptions & { force?: boolean } = {}): Promise<ItemSummary> {
-    return this.guard.run(caller, 'vdna:SubmitJob', resource(name), async () => {
+    return this.guard.run(caller, 'vdna:AddItems', resource(name), async () => {
       checkLibraryName(name);
       checkKey(key);
       let library = await this.store.library(caller.account, name);

@@ -13,6 +13,7 @@ import { extensionOf, isTextFile } from '../media/subtitles.js';
 import { probe } from '../media/probe.js';
 import type { MediaRecord, MediaStore } from '../store/media.js';
 import type { Guard } from './guard.js';
+import { checkInputAccess } from './input-access.js';
 
 export const MAX_MEDIA_PER_PAGE = 100;
 const resource = (id: string) => `media/${id}`;
@@ -34,6 +35,11 @@ export class MediaService {
 
   async discardUpload(id: string): Promise<void> {
     await unlink(join(this.dir, `${id}.part`)).catch(() => undefined);
+  }
+
+  /** Checked before an upload is written. */
+  async preflight(caller: Caller, id: string): Promise<void> {
+    await this.guard.check(caller, 'vdna:RegisterMedia', resource(id));
   }
 
   /** Registers an uploaded file (refused unless it is media or text) or a reference to one. */
@@ -58,6 +64,7 @@ export class MediaService {
             throw new VdnaError('INVALID_ARGUMENT', 'give a file, or Input {"Type":"URL"|"S3"|"Path","Source":"..."}');
           }
           const input = checkInput(this.inputs, { type: type as 'URL' | 'S3' | 'Path', source }) as MediaRecord['input'];
+          await checkInputAccess(this.guard, caller, input);
           record = { id, account: caller.account, title, input, createdAt: new Date().toISOString() };
         }
         await this.store.add(record);

@@ -1,8 +1,8 @@
 /** The native completion event, shaped like the cloud's DNA-job events, in JSON or XML. */
-import { createHmac } from 'node:crypto';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { JobRecord, JobState } from '../jobs/types.js';
 import type { EventFormatter } from '../notify/callbacks.js';
+import { sign } from '../notify/signature.js';
 import { resultView } from './native.js';
 
 export interface JobEvent {
@@ -55,16 +55,10 @@ export function eventXml(event: JobEvent): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build({ Event: event })}`;
 }
 
-/** The signature header value: t=<unix ms>,sha256=<hex HMAC of "<t>.<body>">. */
-export function sign(secret: string, body: string, time = Date.now()): string {
-  const mac = createHmac('sha256', secret).update(`${time}.${body}`).digest('hex');
-  return `t=${time},sha256=${mac}`;
-}
-
 /** The native door's events, signed (X-Vdna-Signature); `resultUrl` hands out the job's presigned result URL. */
 export function nativeEvents(resultUrl: (job: JobRecord) => string): EventFormatter {
   return {
-    render(job, result, { format, secret }) {
+    async render(job, result, { format, secret }) {
       const event = jobEvent(job, result, resultUrl(job));
       const body = format === 'xml' ? eventXml(event) : JSON.stringify(event);
       return {

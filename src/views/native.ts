@@ -32,7 +32,7 @@ export const itemView = (i: ItemSummary) => ({
 });
 
 export const callbackView = (c: CallbackTarget) =>
-  c.type === 'http' ? { Type: 'HTTP', Url: c.url, Format: c.format } : { Type: 'Redis', Stream: c.stream };
+  c.type === 'http' ? { Type: 'HTTP', Url: c.url, Format: c.format } : c.type === 'redis' ? { Type: 'Redis', Stream: c.stream } : { Type: 'None' };
 
 /** A callback as a client sends it: JSON, or a JSON string (a form field). */
 export function parseCallback(value: unknown): CallbackTarget | undefined {
@@ -57,7 +57,8 @@ export function parseCallback(value: unknown): CallbackTarget | undefined {
   throw new VdnaError('INVALID_ARGUMENT', 'Callback must be {"Type":"HTTP","Url":"...","Format":"json"|"xml"} or {"Type":"Redis","Stream":"name"}');
 }
 
-export const jobView = (j: JobRecord, resultUrl: string) => ({
+/** A job; `resultUrl` (presigned) only for callers who may read the result. */
+export const jobView = (j: JobRecord, resultUrl?: string) => ({
   JobId: j.id,
   Queue: j.queue,
   Library: j.library,
@@ -75,7 +76,7 @@ export const jobView = (j: JobRecord, resultUrl: string) => ({
   CreateTime: j.createdAt,
   ...(j.startedAt !== undefined && { StartTime: j.startedAt }),
   ...(j.completedAt !== undefined && { CompleteTime: j.completedAt }),
-  ResultUrl: resultUrl,
+  ...(resultUrl !== undefined && { ResultUrl: resultUrl }),
 });
 
 export type JobView = ReturnType<typeof jobView>;

@@ -39,7 +39,8 @@ async function receiveUpload(req: FastifyRequest, jobs: JobService): Promise<Job
   const { id, path } = jobs.newUpload();
   let received: Awaited<ReturnType<typeof receiveMultipart>>;
   try {
-    received = await receiveMultipart(req, path);
+    // The policy is checked on the fields before the file reaches the disk.
+    received = await receiveMultipart(req, path, (fields) => jobs.preflight(req.caller, jobRequest(fields)).then(() => undefined));
   } catch (err) {
     await jobs.discardUpload(id);
     throw err;
@@ -53,7 +54,7 @@ function parseStates(text: string | undefined): JobState[] | undefined {
 }
 
 export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jobId: string) => string): void {
-  const view = (job: JobRecord) => jobView(job, resultUrl(job.id));
+  const view = (req: FastifyRequest) => (job: JobRecord) => jobView(job, jobs.mayReadResult(req.caller, job) ? resultUrl(job.id) : undefined);
 
   app.post<{ Body: Record<string, unknown> }>(
     '/v1/jobs',
@@ -77,7 +78,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
         job = await jobs.submit(req.caller, jobRequest(req.body));
       }
       req.log.info({ jobId: job.id, library: job.library, mode: job.mode, input: job.input?.type }, 'job submitted');
-      return reply.status(201).send(view(job));
+      return reply.status(201).send(view(req)(job));
     },
   );
 
@@ -105,7 +106,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
       const q = req.query;
       if (q.JobIds !== undefined) {
         const found = await jobs.getMany(req.caller, q.JobIds.split(',').map((s) => s.trim()).filter(Boolean));
-        return { Jobs: found.jobs.map(view), NonExistJobIds: found.unknown };
+        return { Jobs: found.jobs.map(view(req)), NonExistJobIds: found.unknown };
       }
       const page = await jobs.list(req.caller, {
         states: parseStates(q.State),
@@ -116,14 +117,14 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
         limit: q.Limit,
         cursor: q.Cursor,
       });
-      return { Jobs: page.jobs.map(view), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
+      return { Jobs: page.jobs.map(view(req)), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     { schema: { tags: ['jobs'], summary: 'A job: state, progress, code and message (vdna:GetJob)', params: ID_PARAM, response: { 200: JOB, ...errors } } },
-    async (req) => view(await jobs.get(req.caller, req.params.id)),
+    async (req) => view(req)(await jobs.get(req.caller, req.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -146,7 +147,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
   app.post<{ Params: { id: string } }>(
     '/v1/jobs/:id/cancel',
     { schema: { tags: ['jobs'], summary: 'Cancel a queued, paused or running job (vdna:CancelJob)', params: ID_PARAM, response: { 200: JOB, ...errors } } },
-    async (req) => view(await jobs.cancel(req.caller, req.params.id)),
+    async (req) => view(req)(await jobs.cancel(req.caller, req.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -44,7 +44,7 @@ export function mediaRoutes(app: FastifyInstance, media: MediaService): void {
       if (req.isMultipart()) {
         const { id, path } = media.newUpload();
         try {
-          const { fields, fileName } = await receiveMultipart(req, path);
+          const { fields, fileName } = await receiveMultipart(req, path, () => media.preflight(req.caller, id));
           if (fileName === undefined) throw new VdnaError('INVALID_ARGUMENT', 'no file: send the media in a part named "Media"');
           record = await media.register(req.caller, { title: fields.Title, upload: { id, name: fileName } });
         } finally {

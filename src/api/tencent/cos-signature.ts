@@ -60,6 +60,8 @@ export function cosEncode(s: string): string {
 }
 
 const invalid = (message: string) => new TencentError(400, 'InvalidArgument', message);
+const mismatch = () =>
+  new TencentError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
 
 function decode(s: string, what: string): string {
   try {
@@ -125,7 +127,7 @@ function queryByName(rawQuery: string): Map<string, string> {
 
 /**
  * 'name=cosEncode(value)' joined by '&'. The SDK orders these by the unencoded lowercase name (not by the encoded
- * name it lists in q-*-list), so do the same; a listed name absent from the request counts as ''.
+ * name it lists in q-*-list), so do the same. A listed header absent counts as '' (the SDK never signs empty ones).
  */
 function signedPairs(names: string[], value: (name: string) => string | undefined): string {
   const key = (n: string) => decode(n, 'the signed name list');
@@ -175,6 +177,8 @@ export function verifyCosSignature(
     }
   }
   const query = queryByName(req.rawQuery);
+  // A signed flag such as ?cancel= must not be strippable: require every listed parameter (`k` or `k=` both do).
+  if (auth.paramList.some((n) => !query.has(n))) throw mismatch();
   const params = signedPairs(auth.paramList, (n) => query.get(n));
   const headers = signedPairs(auth.headerList, (n) => req.headers[decode(n, 'q-header-list')]);
   const signKey = hmacHex(key, auth.keyTime);
@@ -184,5 +188,5 @@ export function verifyCosSignature(
     const stringToSign = `sha1\n${auth.signTime.join(';')}\n${createHash('sha1').update(httpString).digest('hex')}\n`;
     if (timingSafeEqual(Buffer.from(hmacHex(signKey, stringToSign)), given)) return auth;
   }
-  throw new TencentError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+  throw mismatch();
 }

@@ -118,19 +118,19 @@ export class SqliteJobQueue implements JobQueue {
     this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'Running'").run(percent, id);
   }
 
-  /** Ends a job and writes its event to the outbox; in the caller's transaction. */
-  private end(id: string, state: JobState, end: JobEnd): JobRecord {
+  /** Ends a job that is in one of the states `from` and writes its event to the outbox; in the caller's transaction. */
+  private end(id: string, state: JobState, end: JobEnd, from: string = "'Running'"): JobRecord {
     const { changes } = this.db
       .prepare(
         `UPDATE jobs SET state = ?, code = ?, message = ?, result = ?, completed_at = ?,
                          progress = CASE WHEN ? = 'Success' THEN 100 ELSE progress END
-          WHERE id = ? AND state NOT IN ('Success', 'Failed', 'Cancelled')`,
+          WHERE id = ? AND state IN (${from})`,
       )
       .run(state, end.code, end.message, end.result === undefined ? null : JSON.stringify(end.result), new Date().toISOString(), state, id);
-    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" has already ended`);
+    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is not running (it ended, or went back to the queue)`);
     const job = this.row(id)!;
     const target = job.callback ?? this.queueCallback(job.account, job.queue);
-    if (target) {
+    if (target && target.type !== 'none') {
       this.db.prepare("INSERT INTO deliveries (job_id, target, state, next_at) VALUES (?, ?, 'Pending', ?)").run(id, JSON.stringify(target), Date.now());
     }
     return job;
@@ -151,7 +151,7 @@ export class SqliteJobQueue implements JobQueue {
   async cancel(id: string): Promise<JobRecord | undefined> {
     return this.db.transaction(() => {
       const waiting = this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND ${WAITING}`).get(id);
-      return waiting ? this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }) : undefined;
+      return waiting ? this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }, "'Queued', 'Paused'") : undefined;
     })();
   }
 
@@ -195,9 +195,10 @@ export class SqliteJobQueue implements JobQueue {
     if (filter.kind !== undefined) where.push('kind = ?'), args.push(filter.kind);
     if (filter.since !== undefined) where.push('created_at >= ?'), args.push(filter.since);
     if (filter.until !== undefined) where.push('created_at < ?'), args.push(filter.until);
-    if (filter.cursor !== undefined) where.push('seq < ?'), args.push(decodeCursor(filter.cursor));
+    const asc = filter.order === 'asc';
+    if (filter.cursor !== undefined) where.push(asc ? 'seq > ?' : 'seq < ?'), args.push(decodeCursor(filter.cursor));
     const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq ${asc ? 'ASC' : 'DESC'} LIMIT ?`)
       .all(...args, filter.limit + 1) as JobRow[];
     const { page, nextCursor } = pageOf(rows, filter.limit);
     return { jobs: page.map(toJob), ...(nextCursor && { nextCursor }) };

@@ -164,7 +164,8 @@ UPDATE jobs SET kind = 'delete' WHERE mode = 'delete';
 UPDATE jobs SET input = json_object('type', json_extract(input, '$.Type'), 'source', json_extract(input, '$.Source')) WHERE input IS NOT NULL;
 UPDATE jobs SET callback = ${CALLBACK_RECORD('callback')};
 UPDATE jobs SET result = json_object('saved', json(CASE WHEN json_extract(result, '$.Saved') THEN 'true' ELSE 'false' END),
-                                     'deleted', json_extract(result, '$.Deleted'),
+                                     'deleted', json(CASE WHEN json_type(result, '$.Deleted') IS NULL THEN 'null'
+                                                          WHEN json_extract(result, '$.Deleted') THEN 'true' ELSE 'false' END),
                                      'mediaDuration', json_extract(result, '$.MediaDuration'),
                                      'matches', json(coalesce(json_extract(result, '$.Matches'), '[]')))
  WHERE result IS NOT NULL AND result <> 'null';
@@ -215,7 +216,8 @@ export const MIGRATIONS: Migration[] = [
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */
 export function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const applied = version();
   if (applied > MIGRATIONS.length) {
     throw new Error(`this database has schema version ${applied}, newer than this vdna knows (${MIGRATIONS.length}): upgrade vdna`);
   }
@@ -223,12 +225,15 @@ export function migrate(db: Database.Database): void {
   db.pragma('foreign_keys = OFF');
   try {
     for (let v = applied; v < MIGRATIONS.length; v++) {
+      // IMMEDIATE takes the write lock first; the version is read again under it, so two processes
+      // opening one database at once apply each migration once.
       db.transaction(() => {
+        if (version() !== v) return;
         MIGRATIONS[v](db);
         const broken = db.pragma('foreign_key_check') as unknown[];
         if (broken.length) throw new Error(`migration ${v + 1} broke ${broken.length} references`);
         db.pragma(`user_version = ${v + 1}`);
-      })();
+      }).immediate();
     }
   } finally {
     db.pragma('foreign_keys = ON');

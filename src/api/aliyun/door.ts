@@ -1,0 +1,114 @@
+/**
+ * The Alibaba Cloud door: RPC requests at / and /aliyun/ (GET or POST, parameters in the query and a
+ * form body), the action from `Action` or `x-acs-action`, the product from the version (2020-11-09
+ * IMS, 2017-03-21 VOD). Requests are signed as the official SDKs sign them (RPC v1 or ACS3, checked
+ * against the key's AccessKeySecret; a reused nonce is refused), answered in the SDKs' JSON, and
+ * errors as {RequestId, HostId, Code, Message} with a 4xx/5xx status — a success body never carries a
+ * top-level Code (pop-core would take it for an error).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { VdnaError, type ErrorCode } from '../../errors.js';
+import type { Services } from '../../services/index.js';
+import type { ActionHandler } from './actions.js';
+import { IMS_ACTIONS } from './ims.js';
+import { videoMatchInfo } from './render.js';
+import { AliyunError, readAccessKeyId, verifyAliyunSignature, type AliyunRequest } from './signature.js';
+import { VOD_ACTIONS } from './vod.js';
+import type { JobResult } from '../../jobs/types.js';
+
+const PRODUCTS: Record<string, Record<string, ActionHandler>> = { '2020-11-09': IMS_ACTIONS, '2017-03-21': VOD_ACTIONS };
+export const ALIYUN_PATHS = ['/', '/aliyun', '/aliyun/'];
+const RESULTS = '/aliyun/dna-results';
+
+/** vdna's errors as the cloud's codes. */
+const CODES: Partial<Record<ErrorCode, [number, string]>> = {
+  INVALID_ARGUMENT: [400, 'InvalidParameter'],
+  MALFORMED_REQUEST: [400, 'InvalidParameter'],
+  UNKNOWN_LIBRARY: [400, 'InvalidParameter.DBNotExist'],
+  UNKNOWN_JOB: [404, 'InvalidParameter.ResourceNotFound'],
+  UNKNOWN_MEDIA: [404, 'InvalidParameter.ResourceNotFound'],
+  UNKNOWN_KEY: [404, 'InvalidParameter.ResourceNotFound'],
+  DUPLICATE_LIBRARY: [400, 'InvalidParameter.DuplicateName'],
+  DUPLICATE_KEY: [400, 'InvalidParameter.DuplicatePrimaryKey'],
+  JOB_NOT_CANCELLABLE: [400, 'InvalidParameter.JobStatus'],
+  ACCESS_DENIED: [403, 'Forbidden.RAM'],
+  Throttling: [400, 'Throttling.User'],
+  UNAUTHENTICATED: [400, 'InvalidAccessKeyId.Inactive'],
+  URL_NOT_ALLOWED: [403, 'Forbidden.InputNotAllowed'],
+  PATH_NOT_ALLOWED: [403, 'Forbidden.InputNotAllowed'],
+  NOT_MEDIA: [400, 'InvalidParameter.MediaFormat'],
+  NO_VIDEO_STREAM: [400, 'InvalidParameter.MediaFormat'],
+  NO_AUDIO_STREAM: [400, 'InvalidParameter.MediaFormat'],
+  WRONG_MEDIA_TYPE: [400, 'InvalidParameter.MediaFormat'],
+  CORRUPT_MEDIA: [400, 'InvalidParameter.MediaFormat'],
+  TRUNCATED_MEDIA: [400, 'InvalidParameter.MediaFormat'],
+};
+
+function toAliyun(err: unknown): AliyunError {
+  if (err instanceof AliyunError) return err;
+  if (err instanceof VdnaError) {
+    const [status, code] = CODES[err.code] ?? [500, 'InternalError'];
+    return new AliyunError(status, code, err.message);
+  }
+  return new AliyunError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+}
+
+function requestOf(req: FastifyRequest): AliyunRequest {
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')
+    ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+    : {};
+  const query = Object.fromEntries(new URL(req.url, 'http://door').searchParams);
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+  return { method: req.method, path: req.url.split('?')[0], query, form, headers, body };
+}
+
+export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: () => string): void {
+  const { access } = services;
+  const dnaResultUrl = (jobId: string) => `${baseUrl()}${access.presignPath(`${RESULTS}/${jobId}`)}`;
+  // Bodies are read raw: ACS3 signs their hash, RPC v1 signs the form's parameters.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1 << 20 }, (_req, body, done) => done(null, body));
+
+  async function handle(req: FastifyRequest, reply: FastifyReply) {
+    const requestId = randomUUID().toUpperCase();
+    try {
+      const r = requestOf(req);
+      const params = { ...r.query, ...r.form };
+      const action = params.Action ?? r.headers['x-acs-action'];
+      const version = params.Version ?? r.headers['x-acs-version'];
+      if (!action) throw new AliyunError(400, 'MissingAction', 'Action is mandatory for this action.');
+      const handler = PRODUCTS[version ?? '']?.[action];
+      if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
+      const found = await access.signingKey(readAccessKeyId(r));
+      if (!found) throw new AliyunError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+      const check = verifyAliyunSignature(r, found.secret);
+      if (!access.useNonce(found.key.id, check.nonce)) throw new AliyunError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+      const caller = access.callerOf(found.key, requestId);
+      access.throttle(caller);
+      const body = await handler({ caller, params, services, dnaResultUrl });
+      return reply.header('x-acs-request-id', requestId).send({ RequestId: requestId, ...body });
+    } catch (err) {
+      const e = toAliyun(err);
+      if (e.status >= 500) req.log.error({ err }, 'aliyun request failed');
+      return reply
+        .status(e.status)
+        .header('x-acs-request-id', requestId)
+        .send({ RequestId: requestId, HostId: req.headers.host ?? 'vdna', Code: e.code, Message: e.message });
+    }
+  }
+
+  for (const url of ALIYUN_PATHS) app.route({ method: ['GET', 'POST'], url, schema: { hide: true }, handler: handle });
+
+  // DNAResult: the VideoMatchInfo array of a job, at a presigned URL (like the OSS object IMS hands out).
+  app.get<{ Params: { id: string } }>(`${RESULTS}/:id`, { schema: { hide: true } }, async (req, reply) => {
+    const path = req.url.split('?')[0];
+    const verdict = access.checkPresigned(path, req.query as Record<string, unknown>);
+    if (verdict !== 'valid') {
+      return reply.status(403).type('application/xml').send('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired or its signature does not match.</Message></Error>');
+    }
+    const { result } = await services.jobs.resultById(req.params.id);
+    return ((result as JobResult | undefined)?.matches ?? []).map(videoMatchInfo);
+  });
+}
