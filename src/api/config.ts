@@ -33,6 +33,8 @@ export interface ServiceConfig {
   /** Requests per second per key (unless the key has its own); 0: unlimited. */
   rateLimit: number;
   resultUrlTtlSeconds: number;
+  /** The Tencent door: the bucket its Input.Object keys are read from (in the S3-compatible store) and the region it reports. */
+  tencent: { bucket?: string; region: string };
 }
 
 export interface ServeOptions {
@@ -49,6 +51,7 @@ export interface ServeOptions {
   logLevel?: string;
   auth?: boolean;
   rateLimit?: string;
+  tencentBucket?: string;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -98,5 +101,6 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     accessKeys: env.VDNA_ACCESS_KEYS || undefined,
     rateLimit: int(opts.rateLimit ?? env.VDNA_RATE_LIMIT, 50, 'rate limit'),
     resultUrlTtlSeconds: int(env.VDNA_RESULT_URL_TTL_S, 3600, 'result URL lifetime'),
+    tencent: { bucket: opts.tencentBucket ?? env.VDNA_TENCENT_BUCKET, region: env.VDNA_TENCENT_REGION ?? 'ap-guangzhou' },
   };
 }

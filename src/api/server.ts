@@ -24,6 +24,8 @@ import { nativeEvents } from '../views/native-events.js';
 import { aliyunDoor } from './aliyun/door.js';
 import { aliyunEvents } from './aliyun/events.js';
 import { installAuth, isLoopbackHost } from './auth.js';
+import { tencentDoor } from './tencent/door.js';
+import { tencentEvents } from './tencent/events.js';
 import type { ServiceConfig } from './config.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { Metrics } from './metrics.js';
@@ -97,7 +99,11 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     {
       jobs: stores.jobs,
       outbox: stores.outbox,
-      formatters: { native: nativeEvents((job) => resultUrl(job.id)), aliyun: aliyunEvents() },
+      formatters: {
+        native: nativeEvents((job) => resultUrl(job.id)),
+        aliyun: aliyunEvents(),
+        tencent: tencentEvents(cfg.tencent, (account, name) => services.libraries.store.library(account, name)),
+      },
       secretOf: (account) => access.callbackSecret(account),
       onAttempt: (type, ok) => metrics?.callbackAttempt(type, ok),
     },
@@ -180,6 +186,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   });
   // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
   void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl));
+  void app.register(async (tencent) => tencentDoor(tencent, services, cfg.tencent));
 
   return {
     app,
