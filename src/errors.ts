@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'UNKNOWN_ACCOUNT'
   | 'UNKNOWN_KEY_ID'
   | 'DUPLICATE_ACCOUNT'
-  | 'UNKNOWN_MEDIA';
+  | 'UNKNOWN_MEDIA'
+  | 'DATA_DIR_LOCKED'
+  | 'HOST_NOT_ALLOWED';
 
 export class VdnaError extends Error {
   constructor(

@@ -145,6 +145,29 @@ describe('accounts, keys and policies over HTTP', () => {
     assert.equal((await g('GET', '/v1/accounts/globex')).body.CallbackSecret.length > 20, true);
   });
 
+  test('Host and Origin: unknown host names and other sites are refused', async () => {
+    const port = new URL(server.url).port;
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        import('node:http').then(({ request }) => {
+          const req = request({ host: '127.0.0.1', port, path: '/v1/libraries', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers } }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      });
+    let r = await raw({ host: `rebind.attacker.example:${port}` });
+    assert.equal(r.status, 421);
+    assert.equal(JSON.parse(r.body).Code, 'HOST_NOT_ALLOWED');
+    r = await raw({ host: `localhost:${port}`, origin: 'https://evil.example.com' });
+    assert.equal(r.status, 421);
+    r = await raw({ host: `localhost:${port}`, origin: `http://localhost:${port}` });
+    assert.equal(r.status, 200);
+  });
+
   test('JSON bodies are parsed safely: prototype poisoning is refused', async () => {
     const r = await server.api('POST', '/v1/libraries', '{"Name": "x", "__proto__": {"polluted": true}}');
     assert.deepEqual([r.status, r.body.Code], [400, 'MALFORMED_REQUEST']);
@@ -292,7 +315,7 @@ describe('--no-auth', () => {
           req.end();
         });
       });
-      assert.equal(rebinding, 401);
+      assert.equal(rebinding, 421, 'a DNS-rebinding host name is refused');
     } finally {
       await server.stop();
       dir.cleanup();

@@ -109,7 +109,8 @@ describe('HTTP API', () => {
     checkSignature(jsonCall.headers['x-vdna-signature'], jsonCall.body);
     checkSignature(xmlCall.headers['x-vdna-signature'], xmlCall.body);
     const event = JSON.parse(jsonCall.body);
-    for (const field of ['EventType', 'EventTime', 'JobId', 'MediaId', 'Status', 'Code', 'Message', 'Data', 'CompleteTime']) {
+    assert.equal(event.EventId, jsonCall.headers['x-vdna-event-id'], 'the event id is in the body and the header');
+    for (const field of ['EventId', 'EventType', 'EventTime', 'JobId', 'MediaId', 'Status', 'Code', 'Message', 'Data', 'CompleteTime']) {
       assert.ok(field in event, `event field ${field}`);
     }
     assert.deepEqual([event.EventType, event.JobId, event.MediaId, event.Status, event.Code], ['AIMediaDNAComplete', saveId, 'sintel', 'Success', 'OK']);
@@ -209,6 +210,11 @@ describe('HTTP API', () => {
     assert.equal(jobs - before, corruptQueued ? 2 : 1, 'only the well-formed jobs were queued');
     assert.deepEqual(readdirSync(join(dir.path, 'data', 'staging')).filter((f) => !f.startsWith('.')), [], 'no staged file left');
     assert.equal((await server.api('GET', '/v1/jobs/nosuch')).body.Code, 'UNKNOWN_JOB');
+    // Refused before routing, or by the HTTP parser: still vdna's error shape.
+    assert.deepEqual(Object.values(await server.api('GET', `/v1/libraries/${'a'.repeat(200)}`)).slice(0, 1)[0], 414);
+    assert.equal((await server.api('GET', `/v1/libraries/${'a'.repeat(200)}`)).body.Code, 'URI_TOO_LONG');
+    const huge = await server.api('GET', `/v1/libraries?x=${'a'.repeat(90_000)}`);
+    assert.deepEqual([huge.status, huge.body.Code], [431, 'REQUEST_TOO_LARGE']);
     assert.equal((await server.api('GET', '/v1/nothing')).status, 404);
   });
 

@@ -82,6 +82,9 @@ describe('job queue', () => {
       const gaps = d.Log.slice(1).map((a: any, i: number) => Date.parse(a.Time) - Date.parse(d.Log[i].Time));
       assert.ok(gaps[0] >= 150 && gaps[1] >= 350, `backoff doubles: ${gaps}`);
       assert.equal(receiver.received.length, 3);
+      const ids = new Set(receiver.received.map((r) => r.headers['x-vdna-event-id']));
+      assert.equal(ids.size, 1, 'every attempt carries the same event id');
+      assert.equal(JSON.parse(receiver.received[2].body).EventId, [...ids][0]);
     } finally {
       await server.stop();
       await receiver.close();
@@ -109,6 +112,8 @@ describe('job queue', () => {
       await server.stop('SIGKILL');
 
       server = await startServer(data, args);
+      // One server per data directory: a second one refuses to start.
+      await assert.rejects(startServer(data, args), /another vdna serve \(pid \d+\) serves/);
       const job = await waitForJob(server, long.body.JobId);
       assert.deepEqual([job.State, job.Attempts], ['Success', 2], JSON.stringify(job));
       assert.equal((await waitForJob(server, waiting.body.JobId)).State, 'Success');

@@ -33,6 +33,8 @@ export interface ServiceConfig {
   /** Requests per second per key (unless the key has its own); 0: unlimited. */
   rateLimit: number;
   resultUrlTtlSeconds: number;
+  /** Host names (or addresses) clients may name in Host and Origin, beyond loopback names and the public URL's host. */
+  allowedHosts: string[];
   /** The Tencent door: the bucket its Input.Object keys are read from (in the S3-compatible store) and the region it reports. */
   tencent: { bucket?: string; region: string };
 }
@@ -52,6 +54,7 @@ export interface ServeOptions {
   auth?: boolean;
   rateLimit?: string;
   tencentBucket?: string;
+  allowedHost?: string[];
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -101,6 +104,7 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     accessKeys: env.VDNA_ACCESS_KEYS || undefined,
     rateLimit: int(opts.rateLimit ?? env.VDNA_RATE_LIMIT, 50, 'rate limit'),
     resultUrlTtlSeconds: int(env.VDNA_RESULT_URL_TTL_S, 3600, 'result URL lifetime'),
+    allowedHosts: opts.allowedHost?.length ? opts.allowedHost : (env.VDNA_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean) ?? []),
     tencent: { bucket: opts.tencentBucket ?? env.VDNA_TENCENT_BUCKET, region: env.VDNA_TENCENT_REGION ?? 'ap-guangzhou' },
   };
 }

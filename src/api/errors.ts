@@ -35,6 +35,8 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_KEY_ID: 404,
   DUPLICATE_ACCOUNT: 409,
   UNKNOWN_MEDIA: 404,
+  DATA_DIR_LOCKED: 409,
+  HOST_NOT_ALLOWED: 421,
 };
 
 export const ERROR_BODY_SCHEMA = {
@@ -55,6 +57,10 @@ function fromFastify(err: FastifyError): { status: number; code: string; message
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
       return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: err.message };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, code: 'URI_TOO_LONG', message: 'a path parameter is too long' };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, code: 'MALFORMED_REQUEST', message: 'the URL is malformed' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return { status: 415, code: 'MALFORMED_REQUEST', message: err.message };
@@ -77,4 +83,16 @@ export function errorHandler(err: FastifyError | VdnaError, req: FastifyRequest,
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send({ Code: 'NOT_FOUND', Message: `no route ${req.method} ${req.url.split('?')[0]}`, RequestId: req.id });
+}
+
+/** What the HTTP parser refuses before any request exists (headers too large, a broken request line), in vdna's shape. */
+export function clientError(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'REQUEST_TOO_LARGE', 'Request Header Fields Too Large'] : [400, 'MALFORMED_REQUEST', 'Bad Request'];
+  const body = JSON.stringify({ Code: code, Message: status === 431 ? 'the request line or headers are too large' : 'malformed HTTP request' });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

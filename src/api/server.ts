@@ -24,10 +24,12 @@ import { nativeEvents } from '../views/native-events.js';
 import { aliyunDoor } from './aliyun/door.js';
 import { aliyunEvents } from './aliyun/events.js';
 import { installAuth, isLoopbackHost } from './auth.js';
+import { lockDataDir } from './data-lock.js';
+import { installHostCheck } from './host-check.js';
 import { tencentDoor } from './tencent/door.js';
 import { tencentEvents } from './tencent/events.js';
 import type { ServiceConfig } from './config.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { clientError, errorHandler, notFoundHandler } from './errors.js';
 import { Metrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -68,6 +70,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   if (cfg.noAuth && !isLoopbackHost(cfg.host)) {
     throw new VdnaError('INVALID_ARGUMENT', `--no-auth is only possible on a loopback address, not ${cfg.host}`);
   }
+  const unlock = lockDataDir(cfg.dataDir);
   let baseUrl = cfg.publicUrl ?? `http://${cfg.host}:${cfg.port}`;
   const inputs: InputConfig = {
     stagingDir: join(cfg.dataDir, 'staging'),
@@ -137,9 +140,14 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     },
     bodyLimit: 1 << 20,
     genReqId: () => Math.random().toString(36).slice(2, 12),
+    // Errors met before routing (a path parameter too long, a malformed URL) and by the HTTP parser
+    // (headers too large) answer in vdna's shape too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
+    clientErrorHandler: clientError,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  installHostCheck(app, [cfg.host, ...(cfg.publicUrl ? [new URL(cfg.publicUrl).host] : []), ...cfg.allowedHosts]);
   app.addHook('onResponse', async (req, reply) => {
     metrics!.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -207,6 +215,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       await runner.stop();
       await dispatcher.stop();
       services.close();
+      unlock();
     },
   };
 }

@@ -32,6 +32,7 @@ export function serveCommand(program: Command): Command {
     .option('--public-url <url>', 'base URL handed out in results and events')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info)')
     .option('--rate-limit <n>', 'requests per second per key, unless the key has its own (default 50, or $VDNA_RATE_LIMIT; 0: none)')
+    .option('--allowed-host <name>', 'a host name clients may use (Host and Origin headers; repeatable; loopback names always)', collect)
     .option('--tencent-bucket <name>', 'the Tencent door reads Input.Object keys from this bucket of the S3 endpoint (or $VDNA_TENCENT_BUCKET)')
     .option('--no-auth', 'no keys needed: every caller is the operator (only on a loopback address)')
     .option('--demo [dir]', 'once listening, run the demo through the API (clips from DIR, default ../shared/media/video)')

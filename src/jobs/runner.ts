@@ -109,6 +109,8 @@ export class JobRunner {
   private async run(job: JobRecord, signal: AbortSignal): Promise<void> {
     const started = Date.now();
     let lastProgress = 0;
+    /** Where the media was staged: never shown to clients, who know it by the name they gave. */
+    let stagedAt: string | undefined;
     const ctx: JobContext = {
       signal,
       progress: (fraction) => {
@@ -119,7 +121,8 @@ export class JobRunner {
       },
       stage: async () => {
         if (!job.input) throw new VdnaError('INVALID_ARGUMENT', 'this job has no media');
-        return stageInput(this.inputs, job, job.input, signal);
+        stagedAt = await stageInput(this.inputs, job, job.input, signal);
+        return stagedAt;
       },
     };
     let ended: JobRecord | undefined;
@@ -139,12 +142,13 @@ export class JobRunner {
       if (signal.aborted && signal.reason === ('shutdown' satisfies StopReason)) return;
       const cancelled = signal.aborted;
       const e = err instanceof VdnaError ? err : undefined;
+      const shown = (message: string) => (stagedAt && job.input ? message.split(stagedAt).join(job.input.source) : message);
       ended = await this.jobs
         .fail(
           job.id,
           {
             code: cancelled ? 'CANCELLED' : (e?.code ?? 'INTERNAL_ERROR'),
-            message: cancelled ? 'cancelled while running' : (e?.message ?? `unexpected error: ${(err as Error).message ?? String(err)}`),
+            message: cancelled ? 'cancelled while running' : shown(e?.message ?? `unexpected error: ${(err as Error).message ?? String(err)}`),
           },
           cancelled ? 'Cancelled' : 'Failed',
         )

@@ -29,6 +29,8 @@ export interface CallbackConfig extends CallbackChecks {
 
 /** Where an event goes, for a formatter that signs it. */
 export interface EventDelivery {
+  /** The same on every attempt of one delivery, so receivers can drop the repeats at-least-once brings. */
+  eventId: string;
   format: 'json' | 'xml';
   /** The HTTP callback's URL (absent for a stream entry). */
   url?: string;
@@ -119,8 +121,9 @@ export class CallbackDispatcher {
       if (!formatter) throw new Error(`no event format for door ${job.door}`);
       const result = await this.deps.jobs.result(job.id);
       const secret = await this.deps.secretOf(job.account);
+      const eventId = `${job.id}-${delivery.id}`;
       if (target.type === 'http') {
-        const { body, contentType, headers } = await formatter.render(job, result, { format: target.format, url: target.url, secret });
+        const { body, contentType, headers } = await formatter.render(job, result, { eventId, format: target.format, url: target.url, secret });
         status = await post(target.url, {
           body,
           timeoutMs: this.cfg.timeoutMs,
@@ -128,16 +131,17 @@ export class CallbackDispatcher {
           headers: {
             'content-type': contentType,
             ...headers,
+            'x-vdna-event-id': eventId,
             'x-vdna-delivery': `${delivery.id}`,
             'x-vdna-attempt': `${attempt}`,
           },
         });
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } else if (target.type === 'redis') {
-        const { body } = await formatter.render(job, result, { format: 'json', secret });
+        const { body } = await formatter.render(job, result, { eventId, format: 'json', secret });
         // Streams are per account (one broker serves them all), and entries signed like HTTP events.
         const stream = `${job.account}:${target.stream}`;
-        await this.redisClient().xadd(stream, 'MAXLEN', '~', '100000', '*', 'JobId', job.id, 'Event', body, 'Signature', sign(secret, body));
+        await this.redisClient().xadd(stream, 'MAXLEN', '~', '100000', '*', 'EventId', eventId, 'JobId', job.id, 'Event', body, 'Signature', sign(secret, body));
       }
     } catch (err) {
       error = (err as Error).message ?? String(err);

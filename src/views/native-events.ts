@@ -6,6 +6,8 @@ import { sign } from '../notify/signature.js';
 import { resultView } from './native.js';
 
 export interface JobEvent {
+  /** Stable across retries of one delivery: receivers drop the repeats by it. */
+  EventId: string;
   /** AIMediaDNAComplete for save/search jobs (the cloud's name), DNADeleteComplete for delete jobs. */
   EventType: 'AIMediaDNAComplete' | 'DNADeleteComplete';
   EventTime: string;
@@ -27,8 +29,9 @@ export interface JobEvent {
   CompleteTime: string;
 }
 
-export function jobEvent(job: JobRecord, result: unknown, resultUrl: string): JobEvent {
+export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eventId: string): JobEvent {
   return {
+    EventId: eventId,
     EventType: job.mode === 'delete' ? 'DNADeleteComplete' : 'AIMediaDNAComplete',
     EventTime: new Date().toISOString(),
     JobId: job.id,
@@ -58,8 +61,8 @@ export function eventXml(event: JobEvent): string {
 /** The native door's events, signed (X-Vdna-Signature); `resultUrl` hands out the job's presigned result URL. */
 export function nativeEvents(resultUrl: (job: JobRecord) => string): EventFormatter {
   return {
-    async render(job, result, { format, secret }) {
-      const event = jobEvent(job, result, resultUrl(job));
+    async render(job, result, { eventId, format, secret }) {
+      const event = jobEvent(job, result, resultUrl(job), eventId);
       const body = format === 'xml' ? eventXml(event) : JSON.stringify(event);
       return {
         body,
