@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Config } from '../jobs/inputs.js';
+import { PRIVATE_NETWORKS } from '../net/safe-http.js';
 
 export interface ServiceConfig {
   host: string;
@@ -13,8 +14,8 @@ export interface ServiceConfig {
   publicUrl?: string;
   maxUploadBytes: number;
   downloadTimeoutMs: number;
-  /** Let media URLs and callbacks reach loopback and private networks. */
-  allowPrivateUrls: boolean;
+  /** Private networks (CIDRs) and host names media URLs and callbacks may reach; link-local and metadata never. */
+  allowUrls: string[];
   allowedRoots: string[];
   s3?: S3Config;
   redisUrl?: string;
@@ -46,6 +47,7 @@ export interface ServeOptions {
   publicUrl?: string;
   maxUploadMb?: string;
   allowPrivateUrls?: boolean;
+  allowUrl?: string[];
   allowPath?: string[];
   s3Endpoint?: string;
   redis?: string;
@@ -82,7 +84,10 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     publicUrl: opts.publicUrl ?? env.VDNA_PUBLIC_URL,
     maxUploadBytes: int(opts.maxUploadMb ?? env.VDNA_MAX_UPLOAD_MB, 2048, 'max upload MB') * 1024 * 1024,
     downloadTimeoutMs: int(env.VDNA_DOWNLOAD_TIMEOUT_S, 600, 'download timeout') * 1000,
-    allowPrivateUrls: opts.allowPrivateUrls ?? env.VDNA_ALLOW_PRIVATE_URLS === '1',
+    allowUrls: [
+      ...((opts.allowPrivateUrls ?? env.VDNA_ALLOW_PRIVATE_URLS === '1') ? PRIVATE_NETWORKS : []),
+      ...(opts.allowUrl?.length ? opts.allowUrl : (env.VDNA_ALLOW_URLS?.split(',').map((h) => h.trim()).filter(Boolean) ?? [])),
+    ],
     allowedRoots: roots,
     ...((s3Endpoint || env.VDNA_S3_REGION) && {
       s3: {

@@ -76,7 +76,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     stagingDir: join(cfg.dataDir, 'staging'),
     maxBytes: cfg.maxUploadBytes,
     downloadTimeoutMs: cfg.downloadTimeoutMs,
-    urlPolicy: { allowPrivate: cfg.allowPrivateUrls },
+    urlPolicy: { allow: cfg.allowUrls },
     allowedRoots: cfg.allowedRoots,
     s3: cfg.s3,
   };

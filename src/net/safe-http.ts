@@ -1,8 +1,8 @@
 /**
  * Outgoing HTTP for user-given URLs (media downloads, callbacks), guarded against server-side request
- * forgery: only http(s), no credentials in the URL, and — unless allowed — no loopback, private,
- * link-local or multicast address, checked on the address actually connected to (after DNS), on every
- * redirect.
+ * forgery: only http(s), no credentials in the URL, and no loopback, private or reserved address unless
+ * the operator allows its network or host name — checked on the address actually connected to (after
+ * DNS), on every redirect. Link-local and cloud-metadata addresses are never allowed.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createWriteStream } from 'node:fs';
@@ -13,8 +13,63 @@ import { BlockList, isIP } from 'node:net';
 import { VdnaError } from '../errors.js';
 
 export interface UrlPolicy {
-  /** Allow loopback and private networks (a receiver on this machine or the LAN). Off by default. */
-  allowPrivate: boolean;
+  /**
+   * Private destinations the operator allows: CIDRs (10.1.0.0/16, ::1/128) and host names
+   * (hooks.internal, *.corp.example). Public addresses need no allowing; none of this lifts NEVER.
+   */
+  allow: string[];
+}
+
+/** --allow-private-urls: loopback and the private networks (a receiver on this machine or the LAN). */
+export const PRIVATE_NETWORKS = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '::1/128', 'fc00::/7'];
+
+/** Never reachable: link-local (cloud metadata lives there), the clouds' metadata addresses, unspecified, multicast. */
+const NEVER = new BlockList();
+NEVER.addSubnet('169.254.0.0', 16, 'ipv4');
+NEVER.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
+NEVER.addAddress('168.63.129.16', 'ipv4'); // Azure wire server
+NEVER.addSubnet('0.0.0.0', 8, 'ipv4');
+NEVER.addSubnet('224.0.0.0', 4, 'ipv4');
+NEVER.addSubnet('fe80::', 10, 'ipv6');
+NEVER.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata
+NEVER.addSubnet('ff00::', 8, 'ipv6');
+NEVER.addAddress('::', 'ipv6');
+
+interface CompiledPolicy {
+  nets: BlockList;
+  hosts: string[];
+}
+const compiled = new WeakMap<UrlPolicy, CompiledPolicy>();
+
+/** The policy's networks and host names, parsed once; a malformed entry is the operator's error. */
+function compile(policy: UrlPolicy): CompiledPolicy {
+  let c = compiled.get(policy);
+  if (c) return c;
+  c = { nets: new BlockList(), hosts: [] };
+  for (const entry of policy.allow) {
+    const cidr = /^(.+)\/(\d{1,3})$/.exec(entry);
+    const family = isIP(cidr ? cidr[1] : entry);
+    if (family) c.nets.addSubnet(cidr ? cidr[1] : entry, cidr ? Number(cidr[2]) : family === 4 ? 32 : 128, family === 4 ? 'ipv4' : 'ipv6');
+    else if (/^(\*\.)?[a-z0-9.-]+$/i.test(entry)) c.hosts.push(entry.toLowerCase());
+    else throw new Error(`not a network or host name in the URL allow-list: "${entry}"`);
+  }
+  compiled.set(policy, c);
+  return c;
+}
+
+const hostAllowed = (c: CompiledPolicy, host: string) =>
+  c.hosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h.toLowerCase()));
+
+const v4 = (address: string) => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+
+/** Whether a URL of `host` may reach `address`: never NEVER; a public address always; a private one if allowed. */
+export function addressAllowed(address: string, host: string, policy: UrlPolicy): boolean {
+  const ip = v4(address) ?? address;
+  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  if (isIP(ip) === 0 || NEVER.check(ip, family)) return false;
+  if (!isPrivateAddress(ip)) return true;
+  const c = compile(policy);
+  return c.nets.check(ip, family) || hostAllowed(c, host.toLowerCase());
 }
 
 const BLOCKED = new BlockList();
@@ -65,10 +120,10 @@ export function checkUrl(raw: string, policy: UrlPolicy): URL {
   }
   if (url.username || url.password) throw new VdnaError('URL_NOT_ALLOWED', 'credentials in a URL are not allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!policy.allowPrivate && isIP(host) && isPrivateAddress(host)) {
-    throw new VdnaError('URL_NOT_ALLOWED', `${host} is a private or loopback address`);
+  if (isIP(host) && !addressAllowed(host, host, policy)) {
+    throw new VdnaError('URL_NOT_ALLOWED', `${host} is a private, loopback, link-local or metadata address that this server may not reach`);
   }
-  if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost'))) {
+  if ((host === 'localhost' || host.endsWith('.localhost')) && !addressAllowed('127.0.0.1', host, policy)) {
     throw new VdnaError('URL_NOT_ALLOWED', `${host} is this machine`);
   }
   return url;
@@ -80,8 +135,8 @@ function guardedLookup(policy: UrlPolicy) {
     dnsLookup(hostname, options as { all: true }, (err, addresses: LookupAddress[] | string, family?: number) => {
       if (err) return callback(err);
       const list = Array.isArray(addresses) ? addresses : [{ address: addresses, family: family ?? 4 }];
-      const bad = list.find((a) => !policy.allowPrivate && isPrivateAddress(a.address));
-      if (bad) return callback(new VdnaError('URL_NOT_ALLOWED', `${hostname} resolves to a private address (${bad.address})`));
+      const bad = list.find((a) => !addressAllowed(a.address, hostname, policy));
+      if (bad) return callback(new VdnaError('URL_NOT_ALLOWED', `${hostname} resolves to an address this server may not reach (${bad.address})`));
       if (Array.isArray(addresses)) callback(null, list);
       else callback(null, addresses, family);
     });

@@ -60,9 +60,9 @@ export function openServices(dataDir: string, settings: ServiceSettings): Servic
 /** Settings for services used from this process only: the CLI and the library API (no network inputs, no callbacks). */
 export function localSettings(dataDir: string): ServiceSettings {
   return {
-    inputs: { stagingDir: `${dataDir}/staging`, maxBytes: 0, downloadTimeoutMs: 0, urlPolicy: { allowPrivate: false }, allowedRoots: [] },
+    inputs: { stagingDir: `${dataDir}/staging`, maxBytes: 0, downloadTimeoutMs: 0, urlPolicy: { allow: [] }, allowedRoots: [] },
     mediaDir: `${dataDir}/media`,
-    callbacks: { urlPolicy: { allowPrivate: false } },
+    callbacks: { urlPolicy: { allow: [] } },
     access: { rateLimit: 0, resultUrlTtlSeconds: 3600 },
   };
 }
