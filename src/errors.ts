@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'DUPLICATE_ACCOUNT'
   | 'UNKNOWN_MEDIA'
   | 'DATA_DIR_LOCKED'
-  | 'HOST_NOT_ALLOWED';
+  | 'HOST_NOT_ALLOWED'
+  | 'UNKNOWN_DELIVERY';
 
 export class VdnaError extends Error {
   constructor(

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { media, tempDir } from './helpers.js';
-import { startReceiver, startRedis, startServer, waitForJob } from './service-helpers.js';
+import { media, tempDir, vdna } from './helpers.js';
+import { ADMIN_TOKEN, startReceiver, startRedis, startServer, waitForJob } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4'); // 3 min: long enough to be caught mid-job
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm')];
@@ -45,12 +45,19 @@ describe('job queue', () => {
       assert.deepEqual([running.State, running.Code], ['Cancelled', 'CANCELLED']);
       assert.equal((await server.api('GET', '/v1/libraries/films')).body.ItemCount, 2);
 
+      // Deleting a library while a job saves into it: the job ends Cancelled and the library stays gone.
+      await server.api('POST', '/v1/libraries', { Name: 'doomed', MediaType: 'video' });
+      r = await server.api('POST', '/v1/jobs', { Library: 'doomed', Mode: 'onlysave', PrimaryKey: 'long', Input: { Type: 'Path', Source: LONG } });
+      await waitForJob(server, r.body.JobId, 60_000, ['Running']);
+      assert.equal((await server.api('DELETE', '/v1/libraries/doomed')).status, 204);
+      assert.deepEqual([(await waitForJob(server, r.body.JobId)).State, (await server.api('GET', '/v1/libraries/doomed')).status], ['Cancelled', 404]);
+
       // Filters and cursor paging over the jobs.
       r = await server.api('GET', '/v1/jobs?State=Success&Limit=1');
       assert.equal(r.body.Jobs.length, 1);
       const next = await server.api('GET', `/v1/jobs?State=Success&Limit=1&Cursor=${r.body.NextCursor}`);
       assert.notEqual(next.body.Jobs[0].JobId, r.body.Jobs[0].JobId);
-      assert.equal((await server.api('GET', '/v1/jobs?State=Cancelled')).body.Jobs.length, 2);
+      assert.equal((await server.api('GET', '/v1/jobs?State=Cancelled')).body.Jobs.length, 3);
       assert.equal((await server.api('GET', `/v1/jobs?Since=${new Date(Date.now() + 60_000).toISOString()}`)).body.Jobs.length, 0);
       assert.equal((await server.api('GET', '/v1/jobs?State=Sleeping')).status, 400);
     } finally {
@@ -85,6 +92,44 @@ describe('job queue', () => {
       const ids = new Set(receiver.received.map((r) => r.headers['x-vdna-event-id']));
       assert.equal(ids.size, 1, 'every attempt carries the same event id');
       assert.equal(JSON.parse(receiver.received[2].body).EventId, [...ids][0]);
+    } finally {
+      await server.stop();
+      await receiver.close();
+      dir.cleanup();
+    }
+  });
+
+  test('a receiver that stays down: the delivery fails, is listed as a dead letter, and is replayed (API and CLI)', async () => {
+    const dir = tempDir();
+    let up = false;
+    const receiver = await startReceiver(() => (up ? 200 : 503));
+    const server = await startServer(join(dir.path, 'data'), ['--allow-path', media('video'), '--allow-private-urls'], { VDNA_CALLBACK_BACKOFF_MS: '100', VDNA_CALLBACK_ATTEMPTS: '2' });
+    try {
+      await server.api('POST', '/v1/libraries', { Name: 'films' });
+      const r = await server.api('POST', '/v1/jobs', { Library: 'films', Input: { Type: 'Path', Source: SHORT[2] }, Callback: { Type: 'HTTP', Url: `${receiver.url}/down` } });
+      await waitForJob(server, r.body.JobId);
+      let dead: any[] = [];
+      for (let i = 0; i < 100 && dead.length === 0; i++) {
+        dead = (await server.api('GET', '/v1/deliveries/failed')).body.Deliveries;
+        if (!dead.length) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.deepEqual([dead.length, dead[0].JobId, dead[0].State, dead[0].Attempts], [1, r.body.JobId, 'Failed', 2]);
+      const env = { VDNA_SERVER: server.url, VDNA_API_KEY: ADMIN_TOKEN };
+      assert.match(vdna(['jobs', 'dead-letters'], env).stdout, new RegExp(`^\\s*${dead[0].Id}\\s+${r.body.JobId}`, 'm'));
+      up = true;
+      const replayed = vdna(['jobs', 'replay', String(dead[0].Id)], env);
+      assert.equal(replayed.status, 0, replayed.stderr);
+      await receiver.waitFor(3);
+      let d: any;
+      for (let i = 0; i < 100; i++) {
+        [d] = (await server.api('GET', `/v1/jobs/${r.body.JobId}/deliveries`)).body.Deliveries;
+        if (d.State === 'Delivered') break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(d.State, 'Delivered');
+      assert.deepEqual((await server.api('GET', '/v1/deliveries/failed')).body.Deliveries, []);
+      assert.equal((await server.api('POST', `/v1/deliveries/${d.Id}/replay`)).body.Code, 'UNKNOWN_DELIVERY', 'only a failed delivery is replayed');
+      assert.equal(new Set(receiver.received.map((x) => x.headers['x-vdna-event-id'])).size, 1, 'the replay carries the same event id');
     } finally {
       await server.stop();
       await receiver.close();

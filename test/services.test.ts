@@ -94,6 +94,15 @@ describe('services on an in-memory engine', () => {
     await assert.rejects(s.jobs.setPaused(admin, 'nosuch', true), code('INVALID_ARGUMENT'));
   });
 
+  test('deleting a library cancels its waiting jobs', async () => {
+    await s.libraries.create(admin, 'films');
+    await s.libraries.create(admin, 'news');
+    const a = await s.jobs.submit(admin, { library: 'films', mode: 'delete', primaryKey: 'k' });
+    const b = await s.jobs.submit(admin, { library: 'news', mode: 'delete', primaryKey: 'k' });
+    await s.libraries.delete(admin, 'films');
+    assert.deepEqual([(await s.jobs.get(admin, a.id)).state, (await s.jobs.get(admin, b.id)).state], ['Cancelled', 'Queued']);
+  });
+
   test('a policy limited to one library: allowed there, ACCESS_DENIED elsewhere, lists filtered, denials audited', async () => {
     await s.libraries.create(admin, 'films');
     await s.libraries.create(admin, 'news');

@@ -32,6 +32,8 @@ export const ACTIONS = {
   'vdna:ConfigureQueue': { resource: 'queue', mutating: true, description: "create a queue or set its default callback (which receives every job's event: an admin's action)" },
   'vdna:PauseQueue': { resource: 'queue', mutating: true, description: 'pause a queue' },
   'vdna:ResumeQueue': { resource: 'queue', mutating: true, description: 'resume a queue' },
+  'vdna:ListDeadLetters': { resource: 'account', mutating: false, description: "list the account's callback deliveries that failed every attempt" },
+  'vdna:ReplayDelivery': { resource: 'account', mutating: true, description: 'send a failed callback delivery again' },
   'vdna:ReadObject': { resource: 's3', mutating: false, description: 'read an input from the S3-compatible store (s3/<bucket>/<key>)' },
   'vdna:ReadPath': { resource: 'path', mutating: false, description: 'read an input from a server path under --allow-path (path/<absolute path>)' },
   'vdna:RegisterMedia': { resource: 'media', mutating: true, description: 'register a media: upload a file or name a URL, S3 object or server path (media/<new id>)' },

@@ -37,6 +37,7 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_MEDIA: 404,
   DATA_DIR_LOCKED: 409,
   HOST_NOT_ALLOWED: 421,
+  UNKNOWN_DELIVERY: 404,
 };
 
 export const ERROR_BODY_SCHEMA = {

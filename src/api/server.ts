@@ -122,7 +122,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     },
     onError: (err) => app.log.error({ err }, 'the job queue failed; retrying'),
   });
-  services.jobs.attach(runner);
+  services.jobs.attach(runner, dispatcher);
   metrics = new Metrics(stores.jobs, () => runner.activeCount);
 
   const app = Fastify({

@@ -231,6 +231,26 @@ export function jobsCommand(program: Command): Command {
       out(`job ${job.JobId}: ${job.State}`);
     });
 
+  jobs
+    .command('dead-letters')
+    .description('callback deliveries that failed every attempt, newest first')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const res = await client(cmd).request<{ Deliveries: Array<{ Id: number; JobId: string; Target: { Url?: string; Stream?: string }; Attempts: number; Log: Array<{ Time: string; Error?: string }> }> }>('GET', '/v1/deliveries/failed?Limit=100');
+      if (opts.json) return out(JSON.stringify(res));
+      const rows = res.Deliveries.map((d) => [d.Id, d.JobId, d.Target.Url ?? d.Target.Stream ?? '', d.Attempts, d.Log.at(-1)?.Time ?? '', d.Log.at(-1)?.Error ?? '']);
+      out(table(['delivery', 'job', 'target', 'attempts', 'last', 'error'], rows));
+    });
+
+  jobs
+    .command('replay')
+    .description('send a failed callback delivery again')
+    .argument('<delivery>')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const d = await client(cmd).request<{ Id: number; State: string }>('POST', `/v1/deliveries/${encodeURIComponent(id)}/replay`);
+      out(`delivery ${d.Id}: ${d.State}`);
+    });
+
   for (const action of ['pause', 'resume'] as const) {
     jobs
       .command(action)

@@ -33,4 +33,8 @@ export interface Outbox {
   nextDueIn(now: number): Promise<number | undefined>;
   /** Records an attempt; `retryAt` schedules the next one, else the delivery ends (Delivered or Failed). */
   recordAttempt(id: number, attempt: DeliveryAttempt, retryAt?: number): Promise<void>;
+  /** The dead letters: an account's deliveries that failed every attempt, newest first. */
+  failed(account: string, page: { limit: number; cursor?: string }): Promise<{ deliveries: Delivery[]; nextCursor?: string }>;
+  /** Sends a dead letter again (a new round of attempts, its log kept); undefined unless it is the account's and Failed. */
+  replay(account: string, id: number): Promise<Delivery | undefined>;
 }

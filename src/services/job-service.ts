@@ -74,6 +74,11 @@ export interface Workers {
   cancelRunning(id: string): boolean;
 }
 
+/** What delivers callbacks: told when a delivery is due now. */
+export interface Deliverer {
+  kick(): void;
+}
+
 export const MAX_JOBS_PER_PAGE = 100;
 
 const bad = (message: string) => new VdnaError('INVALID_ARGUMENT', message);
@@ -95,6 +100,7 @@ function isoTime(value: string | undefined, name: string): string | undefined {
 
 export class JobService {
   private workers: Workers = { kick: () => undefined, cancelRunning: () => false };
+  private deliverer: Deliverer = { kick: () => undefined };
 
   constructor(
     private readonly jobs: JobQueue,
@@ -106,9 +112,10 @@ export class JobService {
     private readonly callbacks: CallbackChecks,
   ) {}
 
-  /** Connects the runner (it is built after the services). */
-  attach(workers: Workers): void {
+  /** Connects the runner and the callback dispatcher (they are built after the services). */
+  attach(workers: Workers, deliverer?: Deliverer): void {
     this.workers = workers;
+    if (deliverer) this.deliverer = deliverer;
   }
 
   /** A new job id, and where the door streams its upload before submit() takes it. */
@@ -321,6 +328,36 @@ export class JobService {
   async deliveries(caller: Caller, id: string): Promise<Delivery[]> {
     await this.get(caller, id);
     return this.outbox.deliveries(id);
+  }
+
+  /** A library was deleted: its waiting jobs are cancelled, and its running ones asked to stop (none can store into it). */
+  async cancelForLibrary(account: string, library: string): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.jobs.list(account, { libraries: [library], states: ['Queued', 'Paused', 'Running'], limit: MAX_JOBS_PER_PAGE, cursor });
+      for (const job of page.jobs) {
+        if (!(await this.jobs.cancel(job.id))) this.workers.cancelRunning(job.id);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** The dead letters: the account's callback deliveries that failed every attempt, newest first. */
+  async deadLetters(caller: Caller, page: { limit?: number; cursor?: string }): Promise<{ deliveries: Delivery[]; nextCursor?: string }> {
+    await this.guard.check(caller, 'vdna:ListDeadLetters', `account/${caller.account}`);
+    const limit = page.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOBS_PER_PAGE) throw bad(`a page holds 1-${MAX_JOBS_PER_PAGE} deliveries`);
+    return this.outbox.failed(caller.account, { limit, cursor: page.cursor });
+  }
+
+  /** Sends a dead letter again: a new round of attempts (its log kept). */
+  replay(caller: Caller, deliveryId: number): Promise<Delivery> {
+    return this.guard.run(caller, 'vdna:ReplayDelivery', `account/${caller.account}`, async () => {
+      const delivery = Number.isSafeInteger(deliveryId) ? await this.outbox.replay(caller.account, deliveryId) : undefined;
+      if (!delivery) throw new VdnaError('UNKNOWN_DELIVERY', `no failed delivery ${deliveryId}`);
+      this.deliverer.kick();
+      return delivery;
+    });
   }
 
   /** The queues the caller may see. */

@@ -24,6 +24,9 @@ export interface ItemsPage {
 const resource = (name: string) => `library/${name}`;
 
 export class LibraryService {
+  /** Told when a library is deleted (the job service cancels the jobs that were to run on it). */
+  onDeleted: (account: string, name: string) => Promise<void> = async () => undefined;
+
   constructor(
     readonly store: LibraryStore,
     readonly indexes: LibraryIndexes,
@@ -75,6 +78,7 @@ export class LibraryService {
       const library = await this.require(caller.account, name);
       await this.store.deleteLibrary(library.id);
       this.indexes.forget(library.id);
+      await this.onDeleted(caller.account, name);
     });
   }
 

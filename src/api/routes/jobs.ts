@@ -150,6 +150,35 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
     async (req) => view(req)(await jobs.cancel(req.caller, req.params.id)),
   );
 
+  app.get<{ Querystring: { Limit?: number; Cursor?: string } }>(
+    '/v1/deliveries/failed',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "The dead letters: the account's callback deliveries that failed every attempt, newest first (vdna:ListDeadLetters)",
+        querystring: { type: 'object', additionalProperties: false, properties: { Limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, Cursor: { type: 'string', maxLength: 64 } } },
+        response: { 200: { type: 'object', properties: { Deliveries: { type: 'array', items: { type: 'object', additionalProperties: true } }, NextCursor: { type: 'string' } } }, ...errors },
+      },
+    },
+    async (req) => {
+      const page = await jobs.deadLetters(req.caller, { limit: req.query.Limit, cursor: req.query.Cursor });
+      return { Deliveries: page.deliveries.map(deliveryView), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/deliveries/:id/replay',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Send a failed callback delivery again: a new round of attempts (vdna:ReplayDelivery)',
+        params: ID_PARAM,
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req) => deliveryView(await jobs.replay(req.caller, Number(req.params.id))),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/deliveries',
     {

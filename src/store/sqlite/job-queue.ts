@@ -304,6 +304,29 @@ export class SqliteOutbox implements Outbox {
     return row.at === null ? undefined : Math.max(0, row.at - now);
   }
 
+  async failed(account: string, page: { limit: number; cursor?: string }): Promise<{ deliveries: Delivery[]; nextCursor?: string }> {
+    const rows = this.db
+      .prepare(
+        `SELECT d.*, d.id AS seq FROM deliveries d JOIN jobs j ON j.id = d.job_id
+          WHERE j.account = ? AND d.state = 'Failed' ${page.cursor !== undefined ? 'AND d.id < ?' : ''}
+          ORDER BY d.id DESC LIMIT ?`,
+      )
+      .all(account, ...(page.cursor !== undefined ? [decodeCursor(page.cursor)] : []), page.limit + 1) as Array<DeliveryRow & { seq: number }>;
+    const { page: shown, nextCursor } = pageOf(rows, page.limit);
+    return { deliveries: shown.map(toDelivery), ...(nextCursor && { nextCursor }) };
+  }
+
+  async replay(account: string, id: number): Promise<Delivery | undefined> {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'Pending', attempts = 0, next_at = ?
+          WHERE id = ? AND state = 'Failed' AND job_id IN (SELECT id FROM jobs WHERE account = ?)`,
+      )
+      .run(Date.now(), id, account);
+    if (!changes) return undefined;
+    return toDelivery(this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow);
+  }
+
   async recordAttempt(id: number, attempt: DeliveryAttempt, retryAt?: number): Promise<void> {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT log FROM deliveries WHERE id = ?').get(id) as { log: string };
