@@ -98,14 +98,13 @@ describe('Alibaba Cloud door: IMS and VOD through the official SDKs', () => {
 
   test('IMS: CreateDNADB, SubmitDNAJob save from OSS, an edited copy searched (ACS3), QueryDNAJobList, DNAResult, files, cancel, delete', async () => {
     const created = (await pop().request('CreateDNADB', { Name: 'films', Model: 'Video', Description: 'feature films' }, { method: 'POST' })) as Json;
-    assert.equal(created.Code, undefined, 'a success body carries no top-level Code');
     const dbId = created.DBInfo.DBId;
     assert.deepEqual([created.DBInfo.Name, created.DBInfo.Model, created.DBInfo.Status], ['films', 'Video', 'active']);
     assert.match(created.RequestId, /^[0-9A-F-]{36}$/);
 
     const save = (await pop().request(
       'SubmitDNAJob',
-      { DBId: dbId, PrimaryKey: 'sintel', Input: JSON.stringify({ Type: 'OSS', Media: 'oss://vdna-oss/films/sintel.mp4' }), Config: JSON.stringify({ SaveType: 'onlysave', MediaType: 'video' }), UserData: 'u1' },
+      { DBId: dbId, PrimaryKey: 'sintel', Input: JSON.stringify({ Type: 'OSS', Media: 'oss://vdna-oss/films/sintel.mp4' }), Config: JSON.stringify({ SaveType: 'save', MediaType: 'video' }), UserData: 'u1' },
       { method: 'GET' },
     )) as Json;
     const saved = await until(async () => {
@@ -115,7 +114,7 @@ describe('Alibaba Cloud door: IMS and VOD through the official SDKs', () => {
     assert.equal(saved.Status, 'Success', JSON.stringify(saved));
     assert.deepEqual([saved.Id, saved.DBId, saved.PrimaryKey, saved.UserData], [save.JobId, dbId, 'sintel', 'u1']);
     assert.deepEqual(saved.Input, { Type: 'OSS', Media: 'oss://vdna-oss/films/sintel.mp4' });
-    assert.deepEqual(JSON.parse(saved.Config), { SaveType: 'onlysave', MediaType: 'video' });
+    assert.deepEqual(JSON.parse(saved.Config), { SaveType: 'save', MediaType: 'video' });
     assert.match(saved.CreationTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     // The edited copy, named by its https OSS address, searched with the generated SDK's ACS3 request.
@@ -143,6 +142,16 @@ describe('Alibaba Cloud door: IMS and VOD through the official SDKs', () => {
     const tampered = new URL(searched.DNAResult);
     tampered.searchParams.set('Expires', String(Number(tampered.searchParams.get('Expires')) + 1));
     assert.equal((await fetch(tampered)).status, 403);
+
+    // A key that may read jobs but not results gets no DNAResult URL.
+    const reader = (await server.api('POST', '/v1/keys', { Account: 'default', Policy: { Statement: [{ Effect: 'Allow', Action: ['vdna:GetJob', 'vdna:ListLibraries'], Resource: '*' }] } })).body;
+    const readerJob = ((await pop(IMS, '', reader.AccessKeySecret, reader.AccessKeyId).request('QueryDNAJobList', { JobIds: search.JobId }, {})) as Json).JobList[0];
+    assert.deepEqual([readerJob.Status, readerJob.DNAResult], ['Success', undefined]);
+    // An OSS key that climbs out of itself is refused, whatever the policy allows.
+    await assert.rejects(
+      pop().request('SubmitDNAJob', { DBId: dbId, PrimaryKey: 'x', Input: JSON.stringify({ Type: 'OSS', Media: 'oss://vdna-oss/uploads/../films/sintel.mp4' }) }, {}),
+      (e: Json) => e.code === 'InvalidParameter',
+    );
 
     // ListDNADB, ListDNAFiles (paged), DeleteDNAFiles.
     const dbs = (await pop().request('ListDNADB', { DBIds: `${dbId},0000` }, { method: 'GET' })) as Json;
@@ -235,6 +244,15 @@ describe('Alibaba Cloud door: IMS and VOD through the official SDKs', () => {
       return true;
     };
     await assert.rejects(pop(IMS, '', 'wrong-secret').request('ListDNADB', {}, {}), code('SignatureDoesNotMatch'));
+    const acs3WrongSecret = new OpenApi.default(new OpenApi.$OpenApiUtil.Config({ accessKeyId: AK, accessKeySecret: 'wrong', endpoint: new URL(server.url).host, protocol: 'http', regionId: 'cn-shanghai' }));
+    await assert.rejects(
+      acs3WrongSecret.callApi(
+        new OpenApi.$OpenApiUtil.Params({ action: 'ListDNADB', version: IMS, protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' }),
+        new OpenApi.$OpenApiUtil.OpenApiRequest({ query: {} }),
+        new dara.RuntimeOptions({}),
+      ),
+      code('SignatureDoesNotMatch'),
+    );
     await assert.rejects(pop(IMS, '', SECRET, 'LTAInobody').request('ListDNADB', {}, {}), code('InvalidAccessKeyId.NotFound'));
     await assert.rejects(pop().request('FlyToTheMoon', {}, {}), code('InvalidApi.NotFound'));
     await assert.rejects(pop().request('SubmitDNAJob', { PrimaryKey: 'x' }, {}), code('MissingDBId'));
@@ -255,6 +273,11 @@ describe('Alibaba Cloud door: IMS and VOD through the official SDKs', () => {
     assert.equal(ok.status, 200, await ok.text());
     const replayed = await fetch(url);
     assert.deepEqual([replayed.status, ((await replayed.json()) as Json).Code], [400, 'SignatureNonceUsed']);
+    // RPC v1 signs parameters, not headers: an action named only in x-acs-action is not taken.
+    const noAction = new URL(signed(now, randomUUID()));
+    const headerOnly = await fetch(noAction, { headers: { 'x-acs-action': 'DeleteDNADB' } });
+    assert.equal(headerOnly.status, 200, 'the signed Action (ListDNADB) is the one run');
+    assert.ok(Array.isArray(((await headerOnly.json()) as Json).DBList));
     const old = await fetch(signed(new Date(Date.now() - 20 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), randomUUID()));
     const body = (await old.json()) as Json;
     assert.deepEqual([old.status, body.Code], [400, 'InvalidTimeStamp.Expired']);

@@ -108,7 +108,9 @@ describe('Tencent Cloud door: DNA jobs through cos-nodejs-sdk-v5', () => {
     assert.equal(detection.VideoId, videoId);
     assert.ok(Number(detection.Similar) >= 50 && Number(detection.Similar) <= 100, detection.Similar);
     assert.match(detection.Similar, /^\d+$/, 'Similar is an integer percentage');
-    assert.ok(Math.abs(Number(detection.MatchDetail.SrcStartTime) - 3) <= 1 && Math.abs(Number(detection.MatchDetail.SrcEndTime) - 8) <= 1, JSON.stringify(detection));
+    // Match*: the similar (library) video's times; Src*: the source (the query)'s.
+    assert.ok(Math.abs(Number(detection.MatchDetail.MatchStartTime) - 3) <= 1 && Math.abs(Number(detection.MatchDetail.MatchEndTime) - 8) <= 1, JSON.stringify(detection));
+    assert.ok(Number(detection.MatchDetail.SrcStartTime) <= 1 && Number(detection.MatchDetail.SrcEndTime) >= 4, JSON.stringify(detection));
 
     // The callback: XML by default, <Response><EventName>TaskFinish</EventName><JobsDetail>.
     const [event] = (await receiver.waitFor(1)).filter((r) => r.body.includes(found.JobId));
@@ -194,6 +196,18 @@ describe('Tencent Cloud door: DNA jobs through cos-nodejs-sdk-v5', () => {
     });
     assert.equal(dtd.status, 400);
     assert.match(await dtd.text(), /<Error><Code>InvalidArgument<\/Code><Message>XML with a DTD/);
+    await assert.rejects(submit({ ...request, Input: { Object: 'input/../private/secret.mp4' } }), code('InvalidArgument', 400));
+    // A signature valid for ten years is refused: with no nonce, its window is what bounds a leaked one.
+    const now = Math.floor(Date.now() / 1000);
+    const forever = await fetch(`${server.url}/tencent/jobs?size=1`, {
+      headers: {
+        authorization: COS.getAuthorization({ SecretId: SECRET_ID, SecretKey: SECRET_KEY, Method: 'GET', Key: 'jobs', KeyTime: `${now - 1};${now + 10 * 365 * 86400}`, Headers: { host: new URL(server.url).host } } as never),
+      },
+    });
+    assert.equal(forever.status, 400);
+    const missing = await fetch(`${server.url}/tencent/nothing`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /<Error><Code>NoSuchResource<\/Code>/);
     const k = (await server.api('POST', '/v1/keys', { Account: 'default', Policy: { Statement: [{ Effect: 'Allow', Action: 'vdna:GetJob', Resource: '*' }] } })).body;
     const reader = new COS({ SecretId: k.AccessKeyId, SecretKey: k.AccessKeySecret });
     await assert.rejects(submit(request, reader), code('AccessDenied', 403));

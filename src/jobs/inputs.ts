@@ -69,6 +69,11 @@ export function allowedPath(cfg: InputConfig, path: string): string {
 export function parseS3Url(raw: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(raw);
   if (!m) throw new VdnaError('INVALID_ARGUMENT', `not an S3 object URL (s3://bucket/key): "${raw.slice(0, 200)}"`);
+  // A key is named as is: no segment may climb out of it (a server or proxy normalising the path would
+  // read another object than the one the policy allowed).
+  if (m[2].split('/').some((seg) => seg === '' || seg === '.' || seg === '..') || m[2].includes('\\')) {
+    throw new VdnaError('INVALID_ARGUMENT', `an S3 key may not hold empty, "." or ".." segments or backslashes: "${m[2].slice(0, 200)}"`);
+  }
   return { bucket: m[1], key: m[2] };
 }
 

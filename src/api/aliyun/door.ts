@@ -6,7 +6,7 @@
  * errors as {RequestId, HostId, Code, Message} with a 4xx/5xx status — a success body never carries a
  * top-level Code (pop-core would take it for an error).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { VdnaError, type ErrorCode } from '../../errors.js';
 import type { Services } from '../../services/index.js';
@@ -43,6 +43,14 @@ const CODES: Partial<Record<ErrorCode, [number, string]>> = {
   WRONG_MEDIA_TYPE: [400, 'InvalidParameter.MediaFormat'],
   CORRUPT_MEDIA: [400, 'InvalidParameter.MediaFormat'],
   TRUNCATED_MEDIA: [400, 'InvalidParameter.MediaFormat'],
+  TOO_SHORT: [400, 'InvalidParameter.MediaFormat'],
+  TOO_LARGE: [400, 'InvalidParameter.MediaTooLarge'],
+  PAYLOAD_TOO_LARGE: [400, 'InvalidParameter.MediaTooLarge'],
+  FILE_NOT_FOUND: [404, 'InvalidParameter.ResourceNotFound'],
+  UNKNOWN_ACCOUNT: [404, 'InvalidParameter.ResourceNotFound'],
+  DOWNLOAD_FAILED: [400, 'InvalidParameter.InputNotReadable'],
+  RESULT_NOT_READY: [400, 'InvalidParameter.JobNotFinished'],
+  HOST_NOT_ALLOWED: [400, 'InvalidParameter.Host'],
 };
 
 function toAliyun(err: unknown): AliyunError {
@@ -75,16 +83,18 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
     const requestId = randomUUID().toUpperCase();
     try {
       const r = requestOf(req);
-      const params = { ...r.query, ...r.form };
-      const action = params.Action ?? r.headers['x-acs-action'];
-      const version = params.Version ?? r.headers['x-acs-version'];
-      if (!action) throw new AliyunError(400, 'MissingAction', 'Action is mandatory for this action.');
-      const handler = PRODUCTS[version ?? '']?.[action];
-      if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
       const found = await access.signingKey(readAccessKeyId(r));
       if (!found) throw new AliyunError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
       const check = verifyAliyunSignature(r, found.secret);
       if (!access.useNonce(found.key.id, check.nonce)) throw new AliyunError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+      const params = { ...r.query, ...r.form };
+      // ACS3 signs the x-acs-* headers; RPC v1 signs only the parameters, so it must name its action in them.
+      const signedHeader = (name: string) => (check.scheme === 'ACS3-HMAC-SHA256' ? r.headers[name] : undefined);
+      const action = params.Action ?? signedHeader('x-acs-action');
+      const version = params.Version ?? signedHeader('x-acs-version');
+      if (!action) throw new AliyunError(400, 'MissingAction', 'Action is mandatory for this action.');
+      const handler = PRODUCTS[version ?? '']?.[action];
+      if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
       const caller = access.callerOf(found.key, requestId);
       access.throttle(caller);
       const body = await handler({ caller, params, services, dnaResultUrl });
@@ -100,6 +110,12 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
   }
 
   for (const url of ALIYUN_PATHS) app.route({ method: ['GET', 'POST'], url, schema: { hide: true }, handler: handle });
+  // What fails before an action runs (the Host check, a body over the limit) answers in the cloud's shape too.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = err instanceof VdnaError || err instanceof AliyunError ? toAliyun(err) : new AliyunError(err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.statusCode === 413 ? 'InvalidParameter.BodyTooLarge' : 'InternalError', err.message);
+    const requestId = randomUUID().toUpperCase();
+    void reply.status(e.status).header('x-acs-request-id', requestId).send({ RequestId: requestId, HostId: req.headers.host ?? 'vdna', Code: e.code, Message: e.message });
+  });
 
   // DNAResult: the VideoMatchInfo array of a job, at a presigned URL (like the OSS object IMS hands out).
   app.get<{ Params: { id: string } }>(`${RESULTS}/:id`, { schema: { hide: true } }, async (req, reply) => {

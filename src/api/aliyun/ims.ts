@@ -26,7 +26,7 @@ async function jobEntry(ctx: ActionContext, job: JobRecord) {
     Input: imsInput(job.input),
     CreationTime: aliyunTime(job.createdAt),
     ...(job.completedAt && { FinishTime: aliyunTime(job.completedAt) }),
-    ...(job.state === 'Success' && { DNAResult: ctx.dnaResultUrl(job.id) }),
+    ...(job.state === 'Success' && ctx.services.jobs.mayReadResult(ctx.caller, job) && { DNAResult: ctx.dnaResultUrl(job.id) }),
   };
 }
 

@@ -4,6 +4,7 @@
  * Config.AIMediaDNA.DNADBId (else the account's library "vod", made on first use) and stores the
  * media if it duplicates nothing; UserData's MessageCallback.CallbackURL receives the event.
  */
+import type { VdnaError } from '../../errors.js';
 import type { JobRecord } from '../../jobs/types.js';
 import { jsonParam, listParam, required, type ActionContext, type ActionHandler } from './actions.js';
 import { aliyunTime, videoDna, vodStatus } from './render.js';
@@ -16,7 +17,12 @@ async function dnaLibrary(ctx: ActionContext): Promise<string> {
   const id = config?.AIMediaDNA?.DNADBId;
   if (id) return (await ctx.services.libraries.requireById(ctx.caller.account, id)).name;
   const existing = await ctx.services.libraries.store.library(ctx.caller.account, DEFAULT_LIBRARY);
-  if (!existing) await ctx.services.libraries.create(ctx.caller, DEFAULT_LIBRARY, 'video', 'VOD media fingerprints');
+  if (!existing) {
+    // Two first calls at once: the second finds it made.
+    await ctx.services.libraries.create(ctx.caller, DEFAULT_LIBRARY, 'video', 'VOD media fingerprints').catch((err: VdnaError) => {
+      if (err.code !== 'DUPLICATE_LIBRARY') throw err;
+    });
+  }
   return DEFAULT_LIBRARY;
 }
 
@@ -33,15 +39,16 @@ function callbackOf(userData?: string) {
   return typeof url === 'string' && url ? { type: 'http' as const, url, format: 'json' as const } : undefined;
 }
 
-/** The newest media-fingerprint job of a media. */
-async function latestJob(ctx: ActionContext, mediaId: string): Promise<JobRecord> {
-  const { jobs } = await ctx.services.jobs.list(ctx.caller, { primaryKey: mediaId, kind: 'dna', limit: 1 });
-  if (!jobs[0]) throw new AliyunError(404, 'InvalidParameter.ResourceNotFound', `no media fingerprint job for media ${mediaId}.`);
+/** The newest media-fingerprint job of a media (that ended well, with `succeeded`). */
+async function latestJob(ctx: ActionContext, mediaId: string, succeeded = false): Promise<JobRecord> {
+  const { jobs } = await ctx.services.jobs.list(ctx.caller, { primaryKey: mediaId, kind: 'dna', limit: 1, ...(succeeded && { states: ['Success'] }) });
+  if (!jobs[0]) throw new AliyunError(404, 'InvalidParameter.ResourceNotFound', `no ${succeeded ? 'finished ' : ''}media fingerprint job for media ${mediaId}.`);
   return jobs[0];
 }
 
 async function aiJob(ctx: ActionContext, job: JobRecord) {
-  const result = job.state === 'Success' && job.mode !== 'delete' ? (await ctx.services.jobs.result(ctx.caller, job.id)).result : undefined;
+  const readable = job.state === 'Success' && job.mode !== 'delete' && ctx.services.jobs.mayReadResult(ctx.caller, job);
+  const result = readable ? (await ctx.services.jobs.result(ctx.caller, job.id)).result : undefined;
   return {
     JobId: job.id,
     MediaId: job.primaryKey ?? '',
@@ -63,11 +70,15 @@ export const VOD_ACTIONS: Record<string, ActionHandler> = {
     const unknown = types.find((t) => t !== 'AIMediaDNA');
     if (unknown) throw new AliyunError(400, 'InvalidParameter', `Types ${unknown} is not supported here; AIMediaDNA is.`);
     await ctx.services.media.get(ctx.caller, mediaId);
+    const library = await dnaLibrary(ctx);
+    // A media already in the library is searched again (its match with itself left out), not stored twice.
+    const lib = await ctx.services.libraries.require(ctx.caller.account, library);
+    const stored = await ctx.services.libraries.store.hasItem(lib.id, mediaId);
     const job = await ctx.services.jobs.submit(
       ctx.caller,
       {
-        library: await dnaLibrary(ctx),
-        mode: 'save',
+        library,
+        mode: stored ? 'nosave' : 'save',
         primaryKey: mediaId,
         input: { type: 'Media', source: mediaId },
         userData: ctx.params.UserData,
@@ -87,9 +98,8 @@ export const VOD_ACTIONS: Record<string, ActionHandler> = {
   },
 
   async GetMediaDNAResult(ctx) {
-    const job = await latestJob(ctx, required(ctx.params, 'MediaId'));
+    const job = await latestJob(ctx, required(ctx.params, 'MediaId'), true);
     const { result } = await ctx.services.jobs.result(ctx.caller, job.id);
-    if (job.state !== 'Success') throw new AliyunError(400, 'InvalidParameter.JobFailed', `the media fingerprint job ${job.id} ended ${job.state}: ${job.message ?? ''}`);
     return { DNAResult: videoDna(result) };
   },
 

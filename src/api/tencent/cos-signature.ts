@@ -51,6 +51,9 @@ export interface VerifyOptions {
  */
 export const CLOCK_TOLERANCE_S = 300;
 
+/** The longest q-sign-time/q-key-time window accepted (the SDK signs 900 s by default). */
+export const MAX_WINDOW_S = 3600;
+
 /**
  * The one percent-encoding of COS signing: the SDK's camSafeUrlEncode, i.e. encodeURIComponent plus !'()*.
  * Used for parameter/header names (then lowercased) and values.
@@ -170,6 +173,8 @@ export function verifyCosSignature(
   }
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   for (const [start, end] of [auth.signTime, parseTime(auth.keyTime, 'q-key-time')]) {
+    // A signature names no nonce and need not sign the body: its window is what bounds a leaked one.
+    if (end - start > MAX_WINDOW_S) throw new TencentError(400, 'InvalidArgument', `a signature may be valid for at most ${MAX_WINDOW_S} s`);
     if (now > end) throw new TencentError(400, 'ExpiredToken', 'Request has expired');
     if (now < start - CLOCK_TOLERANCE_S) {
       // This code makes the SDK (CorrectClockSkew, on by default) adopt our Date header and retry once.

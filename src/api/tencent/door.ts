@@ -7,7 +7,7 @@
  * The COS SDK retries any 5xx answer with the same body (marked x-cos-sdk-retry): a retried POST /jobs
  * answers the job the first attempt made instead of making a second one.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Caller } from '../../access/caller.js';
 import { VdnaError, type ErrorCode } from '../../errors.js';
@@ -63,16 +63,21 @@ function text(value: unknown, name: string): string | undefined {
   return value;
 }
 
-/** Which job a retried POST /jobs made: the first attempt's body hash per key, kept 15 minutes. */
+/**
+ * Which job a POST /jobs made, by key and body hash, kept 15 minutes: a retry (the SDK resends after a
+ * 5xx, a timeout or a reset connection) waits for the first attempt's submission, even one still running.
+ */
 class RetryMemory {
-  private readonly made = new Map<string, { jobId: string; at: number }>();
+  private readonly made = new Map<string, { job: Promise<string>; at: number }>();
   key = (keyId: string, body: Buffer) => `${keyId}:${createHash('sha256').update(body).digest('hex')}`;
-  get(key: string): string | undefined {
+  get(key: string): Promise<string> | undefined {
     const hit = this.made.get(key);
-    return hit && Date.now() - hit.at < 15 * 60_000 ? hit.jobId : undefined;
+    return hit && Date.now() - hit.at < 15 * 60_000 ? hit.job : undefined;
   }
-  set(key: string, jobId: string): void {
-    this.made.set(key, { jobId, at: Date.now() });
+  /** Remembers a submission under way; a failed one is forgotten (its retry submits again). */
+  set(key: string, job: Promise<string>): void {
+    this.made.set(key, { job, at: Date.now() });
+    job.catch(() => this.made.delete(key));
     if (this.made.size > 10_000) for (const [k, v] of this.made) if (Date.now() - v.at >= 15 * 60_000) this.made.delete(k);
   }
 }
@@ -92,7 +97,15 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const auth = await (async () => {
       // The verifier asks for the secret of the key it finds in the header: fetch it first.
       const id = /q-ak=([^&]+)/.exec(headers.authorization ?? '')?.[1];
-      if (id) secrets.set(id, await access.signingKey(decodeURIComponent(id)));
+      if (id) {
+        let keyId: string;
+        try {
+          keyId = decodeURIComponent(id);
+        } catch {
+          throw new TencentError(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+        }
+        secrets.set(id, await access.signingKey(keyId));
+      }
       return verifyCosSignature(cos, (keyId) => secrets.get(keyId)?.secret, { prefixes: [TENCENT_PREFIX] });
     })();
     const caller = access.callerOf(secrets.get(auth.accessKeyId)!.key, requestId);
@@ -115,13 +128,14 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
       } catch (err) {
         const e = toTencent(err);
         if (e.status >= 500) req.log.error({ err }, 'tencent request failed');
-        return send(reply, requestId, e.status, { Error: { Code: e.code, Message: e.message, RequestId: requestId, TraceId: requestId } });
+        return send(reply, requestId, e.status, { Error: { Code: e.code, Message: e.message, Resource: req.url.split('?')[0], RequestId: requestId, TraceId: requestId } });
       }
     };
   }
 
   const detail = async (job: JobRecord, caller: Caller) => {
-    const result = job.state === 'Success' ? (await jobs.result(caller, job.id)).result : undefined;
+    // DNAResult only for keys that may read results.
+    const result = job.state === 'Success' && jobs.mayReadResult(caller, job) ? (await jobs.result(caller, job.id)).result : undefined;
     return jobsDetail(job, result, await libraries.store.library(job.account, job.library), cfg);
   };
 
@@ -129,8 +143,14 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const body = req.body as Buffer;
     const retryKey = retries.key(caller.keyId ?? caller.account, body);
     const earlier = req.headers['x-cos-sdk-retry'] === 'true' ? retries.get(retryKey) : undefined;
-    if (earlier) return { Response: { JobsDetail: await detail(await jobs.get(caller, earlier), caller) } };
+    if (earlier) return { Response: { JobsDetail: await detail(await jobs.get(caller, await earlier), caller) } };
+    const submission = submitJob(req, caller, body);
+    retries.set(retryKey, submission.then((j) => j.id));
+    const job = await submission;
+    return { Response: { JobsDetail: await detail(job, caller) } };
+  }));
 
+  async function submitJob(req: FastifyRequest, caller: Caller, body: Buffer): Promise<JobRecord> {
     const r = parseRequestBody(body, req.headers['content-type']);
     if (text(r.Tag, 'Tag') !== 'DNA') throw new TencentError(400, 'InvalidArgument', 'Tag must be DNA');
     const input = (r.Input ?? {}) as Record<string, unknown>;
@@ -148,7 +168,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const object = text(input.Object, 'Input.Object');
     if (mode !== 'delete' && !object) throw new TencentError(400, 'InvalidArgument', 'Input.Object is required');
     if (mode !== 'delete' && !cfg.bucket) throw new TencentError(400, 'InvalidArgument', 'this server reads no bucket: start it with --tencent-bucket NAME (and an S3 endpoint)');
-    const job = await jobs.submit(
+    return jobs.submit(
       caller,
       {
         library: library.name,
@@ -162,9 +182,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
       undefined,
       'tencent',
     );
-    retries.set(retryKey, job.id);
-    return { Response: { JobsDetail: await detail(job, caller) } };
-  }));
+  }
 
   const getJobs = route(async (req, caller) => {
     const ids = (req.params as { id: string }).id.split(',').map((s) => s.trim()).filter(Boolean);
@@ -172,7 +190,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     return {
       Response: {
         JobsDetail: await Promise.all(found.map((j) => detail(j, caller))),
-        ...(unknown.length && { NonExistJobIds: unknown.map((id) => `j${id}`) }),
+        ...(unknown.length && { NonExistJobIds: ids.filter((id) => unknown.includes(jobIdOf(id))) }),
       },
     };
   });
@@ -202,7 +220,24 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     return undefined;
   }));
 
-  app.get(`${TENCENT_PREFIX}/dnadb`, { schema: { hide: true } }, route(async (req, caller) => {
+  // What fails before a route runs (the Host check, a body over the limit, an unknown path) answers in CI's shape too.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = err instanceof VdnaError || err instanceof TencentError ? toTencent(err) : new TencentError(err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.statusCode === 413 ? 'EntityTooLarge' : 'InternalError', err.message);
+    const requestId = randomBytes(12).toString('base64url');
+    void send(reply, requestId, e.status, { Error: { Code: e.code, Message: e.message, Resource: req.url.split('?')[0], RequestId: requestId, TraceId: requestId } });
+  });
+  // Any other path under the door's prefix: CI's not-found.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'],
+    url: `${TENCENT_PREFIX}/*`,
+    schema: { hide: true },
+    handler: async (req, reply) => {
+      const requestId = randomBytes(12).toString('base64url');
+      return send(reply, requestId, 404, { Error: { Code: 'NoSuchResource', Message: `no ${req.method} ${req.url.split('?')[0]}`, Resource: req.url.split('?')[0], RequestId: requestId, TraceId: requestId } });
+    },
+  });
+
+  app.get(`${TENCENT_PREFIX}/dnadb`, { schema: { hide: true } }, route(async (req, caller, requestId) => {
     const q = req.query as Record<string, string | undefined>;
     const { number, size } = pageParams(q);
     const all = await libraries.list(caller);
@@ -210,7 +245,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const chosen = ids.length ? all.filter((l) => ids.includes(dbId(l))) : all;
     return {
       Response: {
-        RequestId: '',
+        RequestId: requestId,
         TotalCount: chosen.length,
         PageNumber: number,
         PageSize: size,
@@ -229,7 +264,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     };
   }));
 
-  app.get(`${TENCENT_PREFIX}/dnadb_files`, { schema: { hide: true } }, route(async (req, caller) => {
+  app.get(`${TENCENT_PREFIX}/dnadb_files`, { schema: { hide: true } }, route(async (req, caller, requestId) => {
     const q = req.query as Record<string, string | undefined>;
     if (!q.dnaDbId) throw new TencentError(400, 'InvalidArgument', 'dnaDbId is required');
     const { number, size } = pageParams(q);
@@ -239,7 +274,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     if (q.object) items = items.filter((i) => i.source === `${prefix}${q.object}`);
     return {
       Response: {
-        RequestId: '',
+        RequestId: requestId,
         TotalCount: items.length,
         PageNumber: number,
         PageSize: size,

@@ -26,7 +26,8 @@ export const tencentTime = (iso?: string) => (iso ? `${iso.slice(0, 19)}+0000` :
 /** Tencent's time filters (2001-01-01T00:00:00+0800) as ISO times. */
 export function fromTencentTime(value: string | undefined, name: string): string | undefined {
   if (!value) return undefined;
-  const t = new Date(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  // A '+' written unescaped into a URL arrives as a space.
+  const t = new Date(value.replace(/ (\d{4})$/, '+$1').replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
   if (Number.isNaN(t.getTime())) throw new TencentError(400, 'InvalidArgument', `${name} must be like 2001-01-01T00:00:00+0800`);
   return t.toISOString();
 }
@@ -64,11 +65,12 @@ function dnaResult(job: JobRecord, result: JobResult) {
         Similar: int(m.GlobalSimilarity * 100),
         SimilarDuration: int(spans.reduce((a, s) => a + s.EndTime - s.StartTime, 0)),
         Duration: int(Math.max(0, ...spans.map((s) => s.MasterEndTime))),
+        // Match*: the similar video's (the library item's) times; Src*: the source's (the input's).
         MatchDetail: spans.map((s) => ({
-          MatchStartTime: int(s.StartTime),
-          MatchEndTime: int(s.EndTime),
-          SrcStartTime: int(s.MasterStartTime),
-          SrcEndTime: int(s.MasterEndTime),
+          MatchStartTime: int(s.MasterStartTime),
+          MatchEndTime: int(s.MasterEndTime),
+          SrcStartTime: int(s.StartTime),
+          SrcEndTime: int(s.EndTime),
         })),
         Audio: { Similar: int(audio * 100) },
       };

@@ -24,7 +24,8 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
         onProgress: (seconds, total) => total > 0 && ctx.progress(0.05 + (0.9 * seconds) / total),
       });
       ctx.signal.throwIfAborted();
-      const matches = job.mode === 'onlysave' ? [] : await indexes.search(library, fp);
+      // An item does not duplicate itself (a media searched again under the key it is stored by).
+      const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
       const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
       const item = save ? itemOf(key!, `${job.input!.type.toLowerCase()}:${job.input!.source}`, fp) : undefined;
       const result: JobResult = { saved: save, mediaDuration: fp.duration, matches };
