@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import OpenApi from '@alicloud/openapi-core';
-import dara from '@darabonba/typescript';
 import {
   AliyunError,
   percentEncode,
@@ -19,6 +18,7 @@ import {
   type AliyunRequest,
   type SignatureCheck,
 } from '../src/api/aliyun/signature.js';
+import { callRpc, openApiClient as sdkClient } from './aliyun-sdk.js';
 
 const AK = 'LTAIvdnaAliyunDoor01';
 const SECRET = 'aliyun-door-secret-0123456789';
@@ -99,18 +99,8 @@ function popClient(prefix = '', secret = SECRET) {
   return new RPCClient({ accessKeyId: AK, accessKeySecret: secret, endpoint: `http://127.0.0.1:${port}${prefix}`, apiVersion: VERSION });
 }
 
-// openapi-core: what a generated SDK (ice20201109) builds; endpoint is 'host:port[/prefix]' with protocol 'http'.
 function openApiClient(prefix = '', opts: { secret?: string; signatureAlgorithm?: string } = {}) {
-  return new OpenApi.default(
-    new OpenApi.$OpenApiUtil.Config({
-      accessKeyId: AK,
-      accessKeySecret: opts.secret ?? SECRET,
-      endpoint: `127.0.0.1:${port}${prefix}`,
-      protocol: 'http',
-      regionId: 'cn-shanghai',
-      ...(opts.signatureAlgorithm && { signatureAlgorithm: opts.signatureAlgorithm }),
-    }),
-  );
+  return sdkClient(`127.0.0.1:${port}${prefix}`, AK, opts.secret ?? SECRET, opts.signatureAlgorithm);
 }
 
 const SUBMIT_QUERY = {
@@ -123,19 +113,7 @@ const SUBMIT_QUERY = {
 
 /** SubmitDNAJob exactly as the generated IMS SDK calls it: everything in the query, no body. */
 function submitDnaJob(client: InstanceType<typeof OpenApi.default>, body?: Record<string, string>) {
-  const params = new OpenApi.$OpenApiUtil.Params({
-    action: 'SubmitDNAJob',
-    version: VERSION,
-    protocol: 'HTTPS', // as generated; Config.protocol 'http' wins
-    pathname: '/',
-    method: 'POST',
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
-  const request = new OpenApi.$OpenApiUtil.OpenApiRequest({ query: OpenApi.OpenApiUtil.query(SUBMIT_QUERY), ...(body && { body }) });
-  return client.callApi(params, request, new dara.RuntimeOptions({}));
+  return callRpc(client, 'SubmitDNAJob', VERSION, SUBMIT_QUERY, body);
 }
 
 type SdkError = Error & { code?: string; data?: Record<string, string> };

@@ -245,11 +245,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const chosen = ids.length ? all.filter((l) => ids.includes(dbId(l))) : all;
     return {
       Response: {
-        RequestId: requestId,
-        TotalCount: chosen.length,
-        PageNumber: number,
-        PageSize: size,
-        DNADbConfig: chosen.slice((number - 1) * size, number * size).map((l) => ({
+        ...ciPage(requestId, chosen, { number, size }, 'DNADbConfig', (l) => ({
           BucketId: cfg.bucket ?? '',
           Region: cfg.region,
           DNADbId: dbId(l),
@@ -273,12 +269,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     let items = await libraries.allItems(caller, library.name);
     if (q.object) items = items.filter((i) => i.source === `${prefix}${q.object}`);
     return {
-      Response: {
-        RequestId: requestId,
-        TotalCount: items.length,
-        PageNumber: number,
-        PageSize: size,
-        DNADbFiles: items.slice((number - 1) * size, number * size).map((i) => ({
+      Response: ciPage(requestId, items, { number, size }, 'DNADbFiles', (i) => ({
           BucketId: cfg.bucket ?? '',
           Region: cfg.region,
           DNADbId: dbId(library),
@@ -288,9 +279,19 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
           CreateTime: tencentTime(i.addedAt),
           UpdateTime: tencentTime(i.addedAt),
         })),
-      },
     };
   }));
+}
+
+/** A CI page: the total, the page asked for, and its entries under `name`. */
+function ciPage<T>(requestId: string, all: T[], page: { number: number; size: number }, name: string, render: (t: T) => object) {
+  return {
+    RequestId: requestId,
+    TotalCount: all.length,
+    PageNumber: page.number,
+    PageSize: page.size,
+    [name]: all.slice((page.number - 1) * page.size, page.number * page.size).map(render),
+  };
 }
 
 function pageParams(q: Record<string, string | undefined>): { number: number; size: number } {
