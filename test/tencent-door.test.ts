@@ -108,6 +108,7 @@ describe('Tencent Cloud door: DNA jobs through cos-nodejs-sdk-v5', () => {
     assert.equal(detection.VideoId, videoId);
     assert.ok(Number(detection.Similar) >= 50 && Number(detection.Similar) <= 100, detection.Similar);
     assert.match(detection.Similar, /^\d+$/, 'Similar is an integer percentage');
+    assert.equal(detection.Duration, '10', "Duration is the similar video's");
     // Match*: the similar (library) video's times; Src*: the source (the query)'s.
     assert.ok(Math.abs(Number(detection.MatchDetail.MatchStartTime) - 3) <= 1 && Math.abs(Number(detection.MatchDetail.MatchEndTime) - 8) <= 1, JSON.stringify(detection));
     assert.ok(Number(detection.MatchDetail.SrcStartTime) <= 1 && Number(detection.MatchDetail.SrcEndTime) >= 4, JSON.stringify(detection));

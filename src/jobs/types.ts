@@ -71,6 +71,8 @@ export interface JobResult {
   /** Seconds of media fingerprinted. */
   mediaDuration?: number;
   matches: import('../match/search.js').Match[];
+  /** The duration of each matched item, by its key (doors that report it: Tencent's Detection.Duration). */
+  matchedDurations?: Record<string, number>;
 }
 
 export const PRIORITY_MAX = 2;

@@ -114,6 +114,12 @@ export class LibraryIndex {
     this.maybeRebuild();
   }
 
+  /** An item's duration in seconds (undefined for a key not in the index). */
+  duration(key: string): number | undefined {
+    const item = this.recent.get(key) ?? (this.removed.has(key) ? undefined : this.baseItems.get(key));
+    return item?.duration;
+  }
+
   get itemCount(): number {
     return this.baseItems.size - this.removed.size + this.recent.size;
   }

@@ -49,6 +49,12 @@ export class LibraryIndexes {
     return (await this.index(library)).search(fp, opts);
   }
 
+  /** The durations of a library's items, by key (for the keys given). */
+  async durations(library: LibraryInfo, keys: string[]): Promise<Record<string, number>> {
+    const index = await this.index(library);
+    return Object.fromEntries(keys.map((k) => [k, index.duration(k) ?? 0]));
+  }
+
   /** After an item of the library was stored (committed). */
   put(libraryId: string, item: StoredItem): void {
     void this.loaded.get(libraryId)?.then((index) => index.put(item), () => undefined);

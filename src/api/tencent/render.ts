@@ -64,7 +64,7 @@ function dnaResult(job: JobRecord, result: JobResult) {
         VideoId: m.PrimaryKey,
         Similar: int(m.GlobalSimilarity * 100),
         SimilarDuration: int(spans.reduce((a, s) => a + s.EndTime - s.StartTime, 0)),
-        Duration: int(Math.max(0, ...spans.map((s) => s.MasterEndTime))),
+        Duration: int(result.matchedDurations?.[m.PrimaryKey] ?? Math.max(0, ...spans.map((s) => s.MasterEndTime))),
         // Match*: the similar video's (the library item's) times; Src*: the source's (the input's).
         MatchDetail: spans.map((s) => ({
           MatchStartTime: int(s.MasterStartTime),

@@ -28,7 +28,12 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
       const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
       const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
       const item = save ? itemOf(key!, `${job.input!.type.toLowerCase()}:${job.input!.source}`, fp) : undefined;
-      const result: JobResult = { saved: save, mediaDuration: fp.duration, matches };
+      const result: JobResult = {
+        saved: save,
+        mediaDuration: fp.duration,
+        matches,
+        ...(matches.length && { matchedDurations: await indexes.durations(library, matches.map((m) => m.PrimaryKey)) }),
+      };
       return {
         message: save ? 'stored' : job.mode === 'save' ? 'not stored: the media duplicates library content' : 'searched',
         result,
