@@ -177,14 +177,18 @@ describe('HTTP API', () => {
       assert.equal(r.body.Code, code, JSON.stringify(body));
       assert.ok(r.body.Message.length > 0);
     }
-    // Uploads that are not video: refused before queueing, staged file removed.
+    // Uploads that are not video: the submission answers at once; the job probes them and fails with the code.
     const notMedia = join(dir.path, 'notes.mp4');
     writeFileSync(notMedia, 'this is not a video');
     let r = await upload(server, { Library: 'bad' }, notMedia);
-    assert.deepEqual([r.status, r.body.Code], [415, 'NOT_MEDIA']);
-    assert.ok(!r.body.Message.includes(dir.path), 'the message names the upload, not the staging path');
+    assert.equal(r.status, 201);
+    let refused = await waitForJob(server, r.body.JobId);
+    assert.deepEqual([refused.State, refused.Code], ['Failed', 'NOT_MEDIA']);
+    assert.match(refused.Message, /notes\.mp4/);
+    assert.ok(!refused.Message.includes(join(dir.path, 'data')), `the message names the upload, not the staging path: ${refused.Message}`);
     r = await upload(server, { Library: 'bad', Mode: 'onlysave', PrimaryKey: 'speech' }, media('audio/codec2_david4_8k.wav'));
-    assert.deepEqual([r.status, r.body.Code], [415, 'NO_VIDEO_STREAM'], 'a video library stores pictures');
+    refused = await waitForJob(server, r.body.JobId);
+    assert.deepEqual([refused.State, refused.Code], ['Failed', 'NO_VIDEO_STREAM'], 'a video library stores pictures');
     // Corrupt media that probes: the job fails with a code; nothing stored.
     const corrupt = join(dir.path, 'corrupt.mp4');
     ffmpeg(['-i', SINTEL, '-t', '4', '-c', 'copy', corrupt]);
@@ -192,14 +196,9 @@ describe('HTTP API', () => {
     for (let i = 4096; i < bytes.length; i += 97) bytes[i] ^= 0xff;
     writeFileSync(corrupt, bytes);
     r = await server.api('POST', '/v1/jobs', { Library: 'bad', Mode: 'onlysave', PrimaryKey: 'c', Input: { Type: 'Path', Source: corrupt } });
-    const corruptQueued = r.status === 201;
-    if (corruptQueued) {
-      const job = await waitForJob(server, r.body.JobId);
-      assert.equal(job.State, 'Failed');
-      assert.match(job.Code, /CORRUPT_MEDIA|TRUNCATED_MEDIA|NOT_MEDIA/);
-    } else {
-      assert.match(r.body.Code, /CORRUPT_MEDIA|NOT_MEDIA/);
-    }
+    const job = await waitForJob(server, r.body.JobId);
+    assert.equal(job.State, 'Failed');
+    assert.match(job.Code, /CORRUPT_MEDIA|TRUNCATED_MEDIA|NOT_MEDIA/);
     // An unreachable URL: the job fails with DOWNLOAD_FAILED.
     r = await server.api('POST', '/v1/jobs', { Library: 'bad', Input: { Type: 'URL', Source: 'http://127.0.0.1:9/none.mp4' } });
     const failed = await waitForJob(server, r.body.JobId);
@@ -207,7 +206,7 @@ describe('HTTP API', () => {
     assert.equal((await server.api('GET', `/v1/jobs/${failed.JobId}/result`)).body.Code, 'DOWNLOAD_FAILED');
     assert.equal((await server.api('GET', '/v1/libraries/bad')).body.ItemCount, 0);
     const jobs = (await server.api('GET', '/v1/jobs?Library=bad')).body.Jobs.length;
-    assert.equal(jobs - before, corruptQueued ? 2 : 1, 'only the well-formed jobs were queued');
+    assert.equal(jobs - before, 4, 'only the well-formed requests were queued');
     assert.deepEqual(readdirSync(join(dir.path, 'data', 'staging')).filter((f) => !f.startsWith('.')), [], 'no staged file left');
     assert.equal((await server.api('GET', '/v1/jobs/nosuch')).body.Code, 'UNKNOWN_JOB');
     // Refused before routing, or by the HTTP parser: still vdna's error shape.

@@ -6,10 +6,8 @@
  */
 import { rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
-import { admitMedia } from '../fingerprint/media.js';
 import { checkInput, stagedPath, type InputConfig } from '../jobs/inputs.js';
 import { checkInputAccess } from './input-access.js';
 import type { JobFilter, JobQueue, QueueRecord } from '../jobs/queue.js';
@@ -183,19 +181,14 @@ export class JobService {
         }
         if (req.callback) checkCallback(this.callbacks, req.callback);
 
-        const storing = mode !== 'nosave';
         if (upload && input) {
-          // Staged under its own extension, which tells subtitles and text from media.
+          // Staged under its own extension, which tells subtitles and text from media. The media itself is
+          // probed by the job, under the workers' bound, so that a submission answers at once.
           const final = stagedPath(this.inputs, upload.id, input);
           await rename(staged!, final);
           staged = final;
-          await this.checkMedia(final, upload.name, lib.mediaType, storing);
-        } else if (input?.type === 'Path') {
-          await this.checkMedia(input.source, input.source, lib.mediaType, storing);
         } else if (input?.type === 'Media') {
-          const media = await this.media.get(caller, input.source);
-          if (media.file) await this.checkMedia(join(this.media.dir, media.file), media.input.source, lib.mediaType, storing);
-          else if (media.input.type === 'Path') await this.checkMedia(media.input.source, media.input.source, lib.mediaType, storing);
+          await this.media.get(caller, input.source);
         }
         const job = await this.jobs.send(
           {
@@ -220,20 +213,6 @@ export class JobService {
       });
     } finally {
       if (staged) await unlink(staged).catch(() => undefined);
-    }
-  }
-
-  /**
-   * Media the job's library can take (admitMedia), checked before the job queues; messages name the
-   * upload as the client knows it. A query to a text library is checked when the job reads its text.
-   */
-  private async checkMedia(path: string, shownAs: string, mediaType: Parameters<typeof admitMedia>[1], storing: boolean): Promise<void> {
-    if (mediaType === 'text' && !storing) return;
-    try {
-      await admitMedia(path, mediaType, !storing);
-    } catch (err) {
-      if (err instanceof VdnaError) throw new VdnaError(err.code, err.message.split(path).join(shownAs));
-      throw err;
     }
   }
 
