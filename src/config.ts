@@ -119,4 +119,9 @@ export const AUDIO_MATCH_DEFAULTS = {
 export const LIMITS = {
   maxPixels: 8192 * 8192,
   maxDurationSeconds: 24 * 3600,
+  /** A file longer than this, holding fewer bytes per second than the next, has its packets counted before decoding... */
+  suspectAfterSeconds: 120,
+  suspectBelowBytesPerSecond: 2000,
+  /** ...and is refused (IMPLAUSIBLE_DURATION) unless it holds at least one packet per this many seconds. */
+  minPacketSeconds: 30,
 } as const;

@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'UNKNOWN_MEDIA'
   | 'DATA_DIR_LOCKED'
   | 'HOST_NOT_ALLOWED'
-  | 'UNKNOWN_DELIVERY';
+  | 'UNKNOWN_DELIVERY'
+  | 'IMPLAUSIBLE_DURATION';
 
 export class VdnaError extends Error {
   constructor(

@@ -119,6 +119,14 @@ describe('vdna CLI on real media', () => {
     for (let k = 0; k < 40; k++) writeSync(fd, Buffer.alloc(2000, (k * 37) & 0xff), 0, 2000, Math.floor(size * 0.1) + k * Math.floor(size * 0.02));
     closeSync(fd);
 
+    // Duration bombs: 1.5 KB claiming 10 hours of picture (two frames 10 h apart), 4 KB claiming 7 hours of sound.
+    const bomb = join(tmp.path, 'bomb.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=64x64:r=1:d=2', '-vf', 'setpts=N*36000/TB', '-vsync', 'passthrough', '-c:v', 'libx264', '-g', '1', bomb]);
+    const soundBomb = join(tmp.path, 'sound-bomb.mka');
+    ffmpeg(['-f', 'lavfi', '-i', 'sine=d=0.1', '-af', 'asetpts=N*8/TB', '-c:a', 'libvorbis', soundBomb]);
+
+    assertRefused(run('add', 'films', bomb, '--key', 'x'), 'IMPLAUSIBLE_DURATION', before);
+    assertRefused(run('search', 'films', soundBomb), 'IMPLAUSIBLE_DURATION', before);
     assertRefused(run('add', 'films', join(tmp.path, 'missing.mp4'), '--key', 'x'), 'FILE_NOT_FOUND', before);
     assertRefused(run('add', 'films', text, '--key', 'x'), 'NOT_MEDIA', before);
     assertRefused(run('add', 'films', empty, '--key', 'x'), 'NOT_MEDIA', before);

@@ -38,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   DATA_DIR_LOCKED: 409,
   HOST_NOT_ALLOWED: 421,
   UNKNOWN_DELIVERY: 404,
+  IMPLAUSIBLE_DURATION: 422,
 };
 
 export const ERROR_BODY_SCHEMA = {

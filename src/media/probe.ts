@@ -131,5 +131,33 @@ export async function probe(path: string): Promise<MediaInfo> {
   if (duration > LIMITS.maxDurationSeconds) {
     throw new VdnaError('TOO_LARGE', `duration ${duration.toFixed(0)} s exceeds the ${LIMITS.maxDurationSeconds} s limit: ${path}`);
   }
+  if (!info.still && duration > LIMITS.suspectAfterSeconds && stat.size / duration < LIMITS.suspectBelowBytesPerSecond) {
+    await checkPlausible(info, stat.size);
+  }
   return info;
+}
+
+/**
+ * A file far too small for the duration it claims (a few KB claiming hours) would make the decoder
+ * produce hours of frames from almost nothing. Its packets are counted first (read, not decoded: cheap
+ * for a small file): the stream to fingerprint must hold at least one packet per `minPacketSeconds`.
+ */
+async function checkPlausible(info: MediaInfo, size: number): Promise<void> {
+  let packets: number;
+  try {
+    const { stdout } = await execFileAsync(
+      tools().ffprobe.path,
+      ['-v', 'error', '-select_streams', info.video ? 'v:0' : 'a:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', info.path],
+      { maxBuffer: 1 << 16, timeout: 60_000 },
+    );
+    packets = Number(stdout.trim().split('\n')[0]) || 0;
+  } catch {
+    throw new VdnaError('CORRUPT_MEDIA', `cannot read the packets of ${info.path}`);
+  }
+  if (packets * LIMITS.minPacketSeconds < info.duration) {
+    throw new VdnaError(
+      'IMPLAUSIBLE_DURATION',
+      `${info.path} claims ${info.duration.toFixed(0)} s in ${size} bytes but holds ${packets} ${info.video ? 'frames' : 'audio packets'}: refused before decoding`,
+    );
+  }
 }
