@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'HOST_NOT_ALLOWED'
   | 'UNKNOWN_DELIVERY'
-  | 'IMPLAUSIBLE_DURATION';
+  | 'IMPLAUSIBLE_DURATION'
+  | 'MEDIA_TIMEOUT';
 
 export class VdnaError extends Error {
   constructor(

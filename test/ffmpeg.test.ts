@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { hamming } from '../src/fingerprint/hamming.js';
 import { fingerprintFile } from '../src/fingerprint/video/fingerprint.js';
 import { capabilities, tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
+import { decodeTimeoutMs, runDecoder } from '../src/media/decode.js';
 import { VdnaError } from '../src/errors.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
 
@@ -53,3 +55,22 @@ describe('the ffmpeg vdna runs', () => {
     await assert.rejects(probe(big), (err: unknown) => err instanceof VdnaError && err.code === 'TOO_LARGE');
   });
 });
+
+describe('decoder time limit', () => {
+  it('stops a decode that takes longer than its limit (ffmpeg waiting on a FIFO nobody writes)', async () => {
+    const dir = tempDir();
+    try {
+      const fifo = join(dir.path, 'never.mp4');
+      execFileSync('mkfifo', [fifo]);
+      const info = { path: fifo, format: 'mp4', duration: 1, hasAudio: false, still: false };
+      await assert.rejects(
+        runDecoder(info, ['-i', fifo, '-f', 'rawvideo', 'pipe:1'], { what: 'video frames', unitBytes: 1, unitsPerSecond: 1, expectedSeconds: 1, timeoutMs: 300 }, () => undefined),
+        (err: VdnaError) => err.code === 'MEDIA_TIMEOUT',
+      );
+      assert.equal(decodeTimeoutMs(3600), (120 + 3600) * 1000, 'two minutes plus the announced duration');
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+

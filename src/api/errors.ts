@@ -39,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   HOST_NOT_ALLOWED: 421,
   UNKNOWN_DELIVERY: 404,
   IMPLAUSIBLE_DURATION: 422,
+  MEDIA_TIMEOUT: 422,
 };
 
 export const ERROR_BODY_SCHEMA = {

@@ -60,6 +60,11 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
   }, (bytes, index) => sink(new Uint8Array(bytes), index)).then((count) => ({ fps: opts.fps, size: opts.size, count }));
 }
 
+/** The time a decode may take: two minutes, plus the media's announced duration (decoding runs ~8-16x realtime here). */
+export function decodeTimeoutMs(expectedSeconds: number): number {
+  return (120 + Math.max(0, expectedSeconds)) * 1000;
+}
+
 export interface DecoderRun {
   /** What the units are, for messages ("video frames"). */
   what: string;
@@ -68,6 +73,8 @@ export interface DecoderRun {
   unitsPerSecond: number;
   /** Seconds the container announces (0: unknown), to tell a truncated file. */
   expectedSeconds: number;
+  /** The decode is stopped past this many milliseconds (default: decodeTimeoutMs of the announced duration). */
+  timeoutMs?: number;
   onProgress?: (seconds: number) => void;
   signal?: AbortSignal;
 }
@@ -82,6 +89,14 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: run.signal,
     });
+    // A decode that takes far longer than the media could need is stopped: hostile files cost bounded time.
+    const timeoutMs = run.timeoutMs ?? decodeTimeoutMs(run.expectedSeconds);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    timer.unref();
     let pending: Buffer = Buffer.alloc(0);
     let count = 0;
     let lastReport = -1;
@@ -108,6 +123,11 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
       else reject(new VdnaError('FFMPEG_MISSING', `cannot run ffmpeg (${tools().ffmpeg.path}): ${err.message}`));
     });
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(new VdnaError('MEDIA_TIMEOUT', `decoding ${info.path} took over ${(timeoutMs / 1000).toFixed(0)} s: stopped`));
+        return;
+      }
       const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
       const lastError = errorLines[errorLines.length - 1] ?? '';
       if (code !== 0 && count === 0) {

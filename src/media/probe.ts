@@ -80,10 +80,12 @@ export async function probe(path: string): Promise<MediaInfo> {
     const { stdout } = await execFileAsync(
       tools().ffprobe.path,
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
-      { maxBuffer: 16 << 20 },
+      // A probe reads headers: a minute is far more than any real file needs.
+      { maxBuffer: 16 << 20, timeout: 60_000, killSignal: 'SIGKILL' },
     );
     json = JSON.parse(stdout) as FfprobeJson;
   } catch (err) {
+    if ((err as { killed?: boolean }).killed) throw new VdnaError('MEDIA_TIMEOUT', `probing ${path} took over 60 s: stopped`);
     const detail = String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop() ?? '';
     throw new VdnaError('NOT_MEDIA', `not a readable media file: ${path}${detail ? ` (${detail.replace(/^.*?: /, '')})` : ''}`);
   }
