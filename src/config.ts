@@ -116,9 +116,22 @@ export const AUDIO_MATCH_DEFAULTS = {
   maxSegmentsPerItem: 10,
 };
 
+/** A limit from the environment (a documented setting), else its default. */
+const setting = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+/** What a media file may be, each over its limit refused with TOO_LARGE before decoding. */
 export const LIMITS = {
-  maxPixels: 8192 * 8192,
-  maxDurationSeconds: 24 * 3600,
+  /** VDNA_MAX_PIXELS: width x height of a picture. */
+  maxPixels: setting('VDNA_MAX_PIXELS', 8192 * 8192),
+  /** VDNA_MAX_DURATION_S. */
+  maxDurationSeconds: setting('VDNA_MAX_DURATION_S', 24 * 3600),
+  /** VDNA_MAX_STREAMS: streams in one container. */
+  maxStreams: setting('VDNA_MAX_STREAMS', 32),
+  /** VDNA_MAX_FPS: the picture's frame rate. */
+  maxFrameRate: setting('VDNA_MAX_FPS', 240),
   /** A file longer than this, holding fewer bytes per second than the next, has its packets counted before decoding... */
   suspectAfterSeconds: 120,
   suspectBelowBytesPerSecond: 2000,

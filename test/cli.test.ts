@@ -125,6 +125,15 @@ describe('vdna CLI on real media', () => {
     const soundBomb = join(tmp.path, 'sound-bomb.mka');
     ffmpeg(['-f', 'lavfi', '-i', 'sine=d=0.1', '-af', 'asetpts=N*8/TB', '-c:a', 'libvorbis', soundBomb]);
 
+    // A frame-rate bomb (1000 fps) and a stream bomb (41 streams).
+    const fast = join(tmp.path, 'fast.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=64x64:r=1000:d=1', '-c:v', 'libx264', fast]);
+    const many = join(tmp.path, 'many.mkv');
+    const sines = Array.from({ length: 40 }, () => ['-f', 'lavfi', '-i', 'sine=d=1']).flat();
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=64x64:d=1', ...sines, ...Array.from({ length: 41 }, (_, i) => ['-map', String(i)]).flat(), '-c:v', 'libx264', '-c:a', 'aac', many]);
+
+    assertRefused(run('add', 'films', fast, '--key', 'x'), 'TOO_LARGE', before);
+    assertRefused(run('add', 'films', many, '--key', 'x'), 'TOO_LARGE', before);
     assertRefused(run('add', 'films', bomb, '--key', 'x'), 'IMPLAUSIBLE_DURATION', before);
     assertRefused(run('search', 'films', soundBomb), 'IMPLAUSIBLE_DURATION', before);
     assertRefused(run('add', 'films', join(tmp.path, 'missing.mp4'), '--key', 'x'), 'FILE_NOT_FOUND', before);

@@ -74,3 +74,30 @@ describe('decoder time limit', () => {
   });
 });
 
+
+describe('probe pool', () => {
+  it('a semaphore holds at most its size at once, the others in order', async () => {
+    const { Semaphore } = await import('../src/media/semaphore.js');
+    const pool = new Semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const releases: Array<() => void> = [];
+    const runs = [0, 1, 2, 3, 4].map((i) =>
+      pool.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(i);
+        await new Promise<void>((r) => releases.push(r));
+        active--;
+      }),
+    );
+    for (let k = 0; k < 5; k++) {
+      await new Promise((r) => setImmediate(r));
+      assert.ok(active <= 2, `at most 2 at once, not ${active}`);
+      releases.shift()?.();
+    }
+    await Promise.all(runs);
+    assert.deepEqual([peak, order], [2, [0, 1, 2, 3, 4]]);
+  });
+});

@@ -4,8 +4,15 @@ import { promisify } from 'node:util';
 import { LIMITS } from '../config.js';
 import { VdnaError } from '../errors.js';
 import { tools } from './ffmpeg.js';
+import { Semaphore } from './semaphore.js';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * Probes at once in this process (VDNA_PROBE_CONCURRENCY, default 4): a burst of uploads claiming huge
+ * pictures must not start one ffprobe each (each can take gigabytes).
+ */
+const probes = new Semaphore(Number(process.env.VDNA_PROBE_CONCURRENCY) || 4);
 
 export interface VideoStreamInfo {
   index: number;
@@ -77,11 +84,13 @@ export async function probe(path: string): Promise<MediaInfo> {
 
   let json: FfprobeJson;
   try {
-    const { stdout } = await execFileAsync(
-      tools().ffprobe.path,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
-      // A probe reads headers: a minute is far more than any real file needs.
-      { maxBuffer: 16 << 20, timeout: 60_000, killSignal: 'SIGKILL' },
+    const { stdout } = await probes.run(() =>
+      execFileAsync(
+        tools().ffprobe.path,
+        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+        // A probe reads headers: a minute is far more than any real file needs.
+        { maxBuffer: 16 << 20, timeout: 60_000, killSignal: 'SIGKILL' },
+      ),
     );
     json = JSON.parse(stdout) as FfprobeJson;
   } catch (err) {
@@ -90,6 +99,9 @@ export async function probe(path: string): Promise<MediaInfo> {
     throw new VdnaError('NOT_MEDIA', `not a readable media file: ${path}${detail ? ` (${detail.replace(/^.*?: /, '')})` : ''}`);
   }
   const streams = json.streams ?? [];
+  if (streams.length > LIMITS.maxStreams) {
+    throw new VdnaError('TOO_LARGE', `${streams.length} streams exceed the limit of ${LIMITS.maxStreams}: ${path}`);
+  }
   const videoStream = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const duration = Number(json.format?.duration ?? videoStream?.duration ?? 0) || 0;
   const info: MediaInfo = {
@@ -127,6 +139,9 @@ export async function probe(path: string): Promise<MediaInfo> {
     if (width <= 0 || height <= 0) throw new VdnaError('CORRUPT_MEDIA', `video stream has no picture size: ${path}`);
     if (width * height > LIMITS.maxPixels) {
       throw new VdnaError('TOO_LARGE', `picture ${width}x${height} exceeds the ${LIMITS.maxPixels} pixel limit: ${path}`);
+    }
+    if (info.video.frameRate > LIMITS.maxFrameRate) {
+      throw new VdnaError('TOO_LARGE', `frame rate ${info.video.frameRate.toFixed(0)} exceeds the limit of ${LIMITS.maxFrameRate}: ${path}`);
     }
   }
   if (info.still && info.video) info.video.duration = info.duration = 1;
