@@ -228,3 +228,22 @@ describe('allowsEvery', () => {
     assert.equal(allowsEvery(policy(allow('*', 'library/**')), 'vdna:ListLibraries', 'library'), true);
   });
 });
+
+describe('cloud action names in policies', () => {
+  it("an ice:/vod:/ci: action stands for the vdna actions its door's operation needs; unknown cloud names are refused", () => {
+    const ram = parsePolicy({ Statement: [{ Effect: 'Allow', Action: ['ice:SubmitDNAJob', 'ice:QueryDNAJobList'], Resource: '*' }] });
+    for (const action of ['vdna:SubmitJob', 'vdna:AddItems', 'vdna:ReadObject', 'vdna:GetJob', 'vdna:GetJobResult'] as const) {
+      assert.equal(isAllowed(ram, action, action === 'vdna:ReadObject' ? 's3/b/k' : 'library/films'), true, action);
+    }
+    assert.equal(isAllowed(ram, 'vdna:CreateLibrary', 'library/films'), false);
+    assert.equal(isAllowed(ram, 'vdna:DeleteLibrary', 'library/films'), false);
+    const cam = parsePolicy({ Statement: [{ Effect: 'Allow', Action: 'ci:Describe*', Resource: 'library/films' }] });
+    assert.equal(isAllowed(cam, 'vdna:ListJobs', 'library/films'), true);
+    assert.equal(isAllowed(cam, 'vdna:SubmitJob', 'library/films'), false);
+    const denied = parsePolicy({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'ice:DeleteDNA*', Resource: '*' }] });
+    assert.equal(isAllowed(denied, 'vdna:DeleteLibrary', 'library/films'), false);
+    assert.equal(isAllowed(denied, 'vdna:DeleteItems', 'library/films'), false);
+    assert.equal(isAllowed(denied, 'vdna:CreateLibrary', 'library/films'), true);
+    assert.throws(() => parsePolicy({ Statement: [{ Effect: 'Allow', Action: 'ice:LaunchRocket', Resource: '*' }] }), /matches no vdna action/);
+  });
+});

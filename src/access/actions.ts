@@ -53,3 +53,28 @@ export const ACTIONS = {
 
 export type Action = keyof typeof ACTIONS;
 export const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
+
+/**
+ * The clouds' own action names (Alibaba RAM `ice:*`, `vod:*`; Tencent CAM `ci:*`) as a policy may write
+ * them: each stands for the vdna actions its door's operation needs.
+ */
+export const CLOUD_ACTIONS: Record<string, Action[]> = {
+  'ice:CreateDNADB': ['vdna:CreateLibrary'],
+  'ice:ListDNADB': ['vdna:ListLibraries'],
+  'ice:DeleteDNADB': ['vdna:DeleteLibrary'],
+  'ice:SubmitDNAJob': ['vdna:SubmitJob', 'vdna:AddItems', 'vdna:ReadObject', 'vdna:GetMedia'],
+  'ice:QueryDNAJobList': ['vdna:GetJob', 'vdna:GetJobResult'],
+  'ice:CancelDNAJob': ['vdna:CancelJob'],
+  'ice:ListDNAFiles': ['vdna:ListItems'],
+  'ice:DeleteDNAFiles': ['vdna:DeleteItems'],
+  'vod:SubmitAIJob': ['vdna:SubmitJob', 'vdna:AddItems', 'vdna:GetMedia', 'vdna:CreateLibrary'],
+  'vod:ListAIJob': ['vdna:GetJob', 'vdna:GetJobResult'],
+  'vod:GetMediaDNAResult': ['vdna:ListJobs', 'vdna:GetJobResult'],
+  'vod:SubmitMediaDNADeleteJob': ['vdna:SubmitJob', 'vdna:DeleteItems', 'vdna:ListJobs'],
+  'ci:CreateMediaJobs': ['vdna:SubmitJob', 'vdna:AddItems', 'vdna:DeleteItems', 'vdna:ReadObject'],
+  'ci:DescribeMediaJob': ['vdna:GetJob', 'vdna:GetJobResult'],
+  'ci:DescribeMediaJobs': ['vdna:ListJobs', 'vdna:GetJobResult'],
+  'ci:CancelMediaJob': ['vdna:CancelJob'],
+  'ci:DescribeMediaDnaDbs': ['vdna:ListLibraries'],
+  'ci:DescribeMediaDnaDbFiles': ['vdna:ListItems'],
+};

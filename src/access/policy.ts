@@ -12,7 +12,7 @@
  * policies are frozen so the cache cannot go stale): action patterns are resolved against the finite
  * action table up front, leaving per action only the resource patterns to test.
  */
-import { ACTION_NAMES, RESOURCE_KINDS, type Action, type ResourceKind } from './actions.js';
+import { ACTION_NAMES, CLOUD_ACTIONS, RESOURCE_KINDS, type Action, type ResourceKind } from './actions.js';
 import { VdnaError } from '../errors.js';
 
 export interface Statement {
@@ -86,9 +86,8 @@ function parseStatement(s: unknown, where: string): Statement {
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') invalid(`${where}: Effect must be "Allow" or "Deny"`);
   const actions = patternList(s.Action, 'Action', where);
   for (const a of actions) {
-    const glob = compileGlob(a.toLowerCase());
-    if (!ACTION_NAMES.some((name) => matchGlob(glob, name.toLowerCase()))) {
-      invalid(`${where}: Action "${a}" matches no vdna action (e.g. "vdna:GetLibrary", "vdna:Get*" or "*")`);
+    if (actionsOf(a).length === 0) {
+      invalid(`${where}: Action "${a}" matches no vdna action (e.g. "vdna:GetLibrary", "vdna:Get*" or "*") nor a cloud action (e.g. "ice:SubmitDNAJob")`);
     }
   }
   const resources = patternList(s.Resource, 'Resource', where);
@@ -167,15 +166,24 @@ function compiledOf(policy: Policy): Compiled {
   return c;
 }
 
+/** The vdna actions an action pattern names: vdna actions it matches, and those the cloud actions it matches stand for. */
+function actionsOf(pattern: string): Action[] {
+  const glob = compileGlob(pattern.toLowerCase());
+  const named = new Set(ACTION_NAMES.filter((name) => matchGlob(glob, name.toLowerCase())));
+  for (const [cloud, actions] of Object.entries(CLOUD_ACTIONS)) {
+    if (matchGlob(glob, cloud.toLowerCase())) actions.forEach((a) => named.add(a));
+  }
+  return [...named];
+}
+
 function compile(policy: Policy): Compiled {
   const byAction = new Map<Action, { allow: Set<string>; deny: Set<string> }>();
   for (const s of policy.Statement) {
-    const globs = s.Action.map((a) => compileGlob(a.toLowerCase()));
+    const named = new Set(s.Action.flatMap(actionsOf));
     // Collapsing runs of stars changes nothing in meaning and keeps allowsEvery's test simple.
     const resources = s.Resource.map((r) => r.replace(/\*+/g, '*'));
     for (const name of ACTION_NAMES) {
-      const lower = name.toLowerCase();
-      if (!globs.some((g) => matchGlob(g, lower))) continue;
+      if (!named.has(name)) continue;
       let entry = byAction.get(name);
       if (!entry) byAction.set(name, (entry = { allow: new Set(), deny: new Set() }));
       for (const r of resources) (s.Effect === 'Deny' ? entry.deny : entry.allow).add(r);
