@@ -15,6 +15,7 @@ import type { AccessStore, AccountRecord, AuditEntry, KeyRecord } from '../acces
 import { VdnaError } from '../errors.js';
 import type { Guard } from './guard.js';
 import { checkName } from './names.js';
+import { pageLimit } from './paging.js';
 
 export interface AccessConfig {
   /** Requests per second per key, unless the key sets its own; 0: unlimited. */
@@ -284,21 +285,23 @@ export class AccessService {
   }
 
   async listKeys(caller: Caller, account?: string): Promise<KeyRecord[]> {
-    const names = account !== undefined ? [(await this.reachable(caller, account)).name] : caller.root ? undefined : [caller.account];
-    const keys = await this.store.keys(names?.[0]);
+    // One account (the one asked for, else the caller's), or every account for a root key that names none.
+    const scope = account !== undefined ? (await this.reachable(caller, account)).name : caller.root ? undefined : caller.account;
+    const keys = await this.store.keys(scope);
     return keys.filter((k) => this.guard.allowed(caller, 'vdna:ListKeys', `account/${k.account}`));
   }
 
   async revokeKey(caller: Caller, id: string): Promise<KeyRecord> {
-    const owner = (await this.store.key(id))?.account;
+    // Another account's key is a missing one, unless the caller is root; its revocation is that account's to audit.
+    const found = await this.store.key(id);
+    const key = found && (caller.root || found.account === caller.account) ? found : undefined;
     return this.guard.run(caller, 'vdna:RevokeKey', `key/${id}`, async () => {
-      const key = await this.store.key(id);
-      if (!key || (!caller.root && key.account !== caller.account)) throw new VdnaError('UNKNOWN_KEY_ID', `no key ${id}`);
+      if (!key) throw new VdnaError('UNKNOWN_KEY_ID', `no key ${id}`);
       if (key.root && !caller.root) throw new VdnaError('ACCESS_DENIED', 'only a root key may revoke a root key');
       await this.store.revokeKey(id, new Date().toISOString());
       this.policies.delete(id);
       return (await this.store.key(id))!;
-    }, owner && (caller.root || owner === caller.account) ? owner : caller.account);
+    }, key?.account ?? caller.account);
   }
 
   /** Audit entries, newest first: the caller's account, or (root) any or every account. */
@@ -306,9 +309,7 @@ export class AccessService {
     const account = q.account ?? (caller.root ? undefined : caller.account);
     if (account !== undefined) await this.reachable(caller, account);
     await this.guard.check(caller, 'vdna:ReadAuditLog', `account/${account ?? '*'}`);
-    const limit = q.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VdnaError('INVALID_ARGUMENT', 'a page holds 1-1000 entries');
-    return this.store.auditLog({ account, since: q.since, limit, cursor: q.cursor });
+    return this.store.auditLog({ account, since: q.since, limit: pageLimit(q.limit, 100, 1000, 'entries'), cursor: q.cursor });
   }
 
   /** Whether the caller may read the metrics: they are the whole server's, so root keys only. */

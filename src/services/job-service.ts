@@ -33,6 +33,7 @@ import type { Guard } from './guard.js';
 import type { LibraryService } from './library-service.js';
 import type { MediaService } from './media-service.js';
 import { checkKey, checkName } from './names.js';
+import { pageLimit } from './paging.js';
 
 /** A job as a door hands it over: fields parsed from its wire format, checked here. */
 export interface JobRequest {
@@ -116,15 +117,20 @@ export class JobService {
     if (deliverer) this.deliverer = deliverer;
   }
 
+  /** Where an upload is written while it arrives, before submit() takes it. */
+  private partPath(id: string): string {
+    return `${stagedPath(this.inputs, id)}.part`;
+  }
+
   /** A new job id, and where the door streams its upload before submit() takes it. */
   newUpload(): { id: string; path: string } {
     const id = randomBytes(16).toString('hex');
-    return { id, path: `${stagedPath(this.inputs, id)}.part` };
+    return { id, path: this.partPath(id) };
   }
 
   /** Removes an upload that never became a job. */
   async discardUpload(id: string): Promise<void> {
-    await unlink(`${stagedPath(this.inputs, id)}.part`).catch(() => undefined);
+    await unlink(this.partPath(id)).catch(() => undefined);
   }
 
   /**
@@ -148,11 +154,11 @@ export class JobService {
 
   /** Checks every field, the library, the input and the media, then queues the job. */
   async submit(caller: Caller, req: JobRequest, upload?: StagedUpload, door: Door = 'native'): Promise<JobRecord> {
-    let staged = upload && `${stagedPath(this.inputs, upload.id)}.part`;
+    let staged = upload && this.partPath(upload.id);
     try {
       const { library, mode, queue } = await this.preflight(caller, req);
       return await this.guard.run(caller, 'vdna:SubmitJob', libraryResource(library), async () => {
-        const lib = await this.libraries.require(caller.account, library);
+        await this.libraries.require(caller.account, library);
         const key = optionalString(req.primaryKey, 'PrimaryKey');
         if (mode !== 'nosave') {
           if (key === undefined) throw bad(`PrimaryKey is required in mode ${mode}`);
@@ -247,8 +253,7 @@ export class JobService {
   async list(caller: Caller, q: JobListQuery): Promise<{ jobs: JobRecord[]; nextCursor?: string }> {
     const unknownState = q.states?.find((s) => !JOB_STATES.includes(s));
     if (unknownState) throw bad(`unknown state "${unknownState}" (use ${JOB_STATES.join(', ')})`);
-    const limit = q.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOBS_PER_PAGE) throw bad(`a page holds 1-${MAX_JOBS_PER_PAGE} jobs`);
+    const limit = pageLimit(q.limit, 20, MAX_JOBS_PER_PAGE, 'jobs');
     let libraries: string[] | undefined;
     if (q.library !== undefined) {
       await this.guard.check(caller, 'vdna:ListJobs', libraryResource(q.library));
@@ -324,9 +329,7 @@ export class JobService {
   /** The dead letters: the account's callback deliveries that failed every attempt, newest first. */
   async deadLetters(caller: Caller, page: { limit?: number; cursor?: string }): Promise<{ deliveries: Delivery[]; nextCursor?: string }> {
     await this.guard.check(caller, 'vdna:ListDeadLetters', `account/${caller.account}`);
-    const limit = page.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOBS_PER_PAGE) throw bad(`a page holds 1-${MAX_JOBS_PER_PAGE} deliveries`);
-    return this.outbox.failed(caller.account, { limit, cursor: page.cursor });
+    return this.outbox.failed(caller.account, { limit: pageLimit(page.limit, 20, MAX_JOBS_PER_PAGE, 'deliveries'), cursor: page.cursor });
   }
 
   /** Sends a dead letter again: a new round of attempts (its log kept). */

@@ -13,6 +13,7 @@ import { MEDIA_TYPES, type ItemSummary, type LibraryInfo, type LibraryStore, typ
 import type { Guard } from './guard.js';
 import type { LibraryIndexes } from '../match/library-indexes.js';
 import { checkKey, checkLibraryName } from './names.js';
+import { pageLimit } from './paging.js';
 
 export const MAX_ITEMS_PER_PAGE = 1000;
 
@@ -86,10 +87,7 @@ export class LibraryService {
   async items(caller: Caller, name: string, page: { limit?: number; cursor?: string } = {}): Promise<ItemsPage> {
     await this.guard.check(caller, 'vdna:ListItems', resource(name));
     const library = await this.require(caller.account, name);
-    const limit = page.limit ?? MAX_ITEMS_PER_PAGE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ITEMS_PER_PAGE) {
-      throw new VdnaError('INVALID_ARGUMENT', `a page holds 1-${MAX_ITEMS_PER_PAGE} items`);
-    }
+    const limit = pageLimit(page.limit, MAX_ITEMS_PER_PAGE, MAX_ITEMS_PER_PAGE, 'items');
     const after = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString();
     const items = await this.store.listItems(library.id, { limit: limit + 1, after });
     const shown = items.slice(0, limit);

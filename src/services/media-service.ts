@@ -14,6 +14,7 @@ import { probe } from '../media/probe.js';
 import type { MediaRecord, MediaStore } from '../store/media.js';
 import type { Guard } from './guard.js';
 import { checkInputAccess } from './input-access.js';
+import { pageLimit } from './paging.js';
 
 export const MAX_MEDIA_PER_PAGE = 100;
 const resource = (id: string) => `media/${id}`;
@@ -27,14 +28,19 @@ export class MediaService {
     readonly dir: string,
   ) {}
 
+  /** Where an upload is written while it arrives, before register() takes it. */
+  private partPath(id: string): string {
+    return join(this.dir, `${id}.part`);
+  }
+
   /** A new MediaId, and where the door streams its upload before register() takes it. */
   newUpload(): { id: string; path: string } {
     const id = randomBytes(16).toString('hex');
-    return { id, path: join(this.dir, `${id}.part`) };
+    return { id, path: this.partPath(id) };
   }
 
   async discardUpload(id: string): Promise<void> {
-    await unlink(join(this.dir, `${id}.part`)).catch(() => undefined);
+    await unlink(this.partPath(id)).catch(() => undefined);
   }
 
   /** Checked before an upload is written. */
@@ -45,7 +51,7 @@ export class MediaService {
   /** Registers an uploaded file (refused unless it is media or text) or a reference to one. */
   async register(caller: Caller, req: { title?: unknown; input?: { type?: unknown; source?: unknown }; upload?: { id: string; name: string } }): Promise<MediaRecord> {
     const id = req.upload?.id ?? randomBytes(16).toString('hex');
-    let kept: string | undefined = req.upload && join(this.dir, `${id}.part`);
+    let kept: string | undefined = req.upload && this.partPath(id);
     try {
       return await this.guard.run(caller, 'vdna:RegisterMedia', resource(id), async () => {
         const title = req.title === undefined || req.title === null ? '' : req.title;
@@ -90,9 +96,7 @@ export class MediaService {
 
   /** Newest first, the media the caller may list. */
   async list(caller: Caller, page: { limit?: number; cursor?: string }): Promise<{ media: MediaRecord[]; nextCursor?: string }> {
-    const limit = page.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEDIA_PER_PAGE) throw new VdnaError('INVALID_ARGUMENT', `a page holds 1-${MAX_MEDIA_PER_PAGE} media`);
-    const found = await this.store.list(caller.account, { limit, cursor: page.cursor });
+    const found = await this.store.list(caller.account, { limit: pageLimit(page.limit, 20, MAX_MEDIA_PER_PAGE, 'media'), cursor: page.cursor });
     return { ...found, media: found.media.filter((m) => this.guard.allowed(caller, 'vdna:ListMedia', resource(m.id))) };
   }
 
