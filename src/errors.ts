@@ -36,7 +36,8 @@ export type ErrorCode =
   | 'HOST_NOT_ALLOWED'
   | 'UNKNOWN_DELIVERY'
   | 'IMPLAUSIBLE_DURATION'
-  | 'MEDIA_TIMEOUT';
+  | 'MEDIA_TIMEOUT'
+  | 'ANALYSER_UNAVAILABLE';
 
 export class VdnaError extends Error {
   constructor(
