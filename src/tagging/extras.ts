@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { VdnaError } from '../errors.js';
 
-/** extras/tagging beside dist/ (compiled) or src/ (this file's folder is <root>/{dist/,}src/tagging). */
-export const TAGGING_DIR = (() => {
+/** extras/tagging of this checkout (this file is <root>/{dist/,}src/tagging/extras), or VDNA_TAGGING_DIR. */
+export const TAGGING_DIR = process.env.VDNA_TAGGING_DIR ?? (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++, dir = dirname(dir)) {
     if (existsSync(join(dir, 'extras', 'tagging', 'package.json'))) return join(dir, 'extras', 'tagging');
