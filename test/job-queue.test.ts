@@ -30,8 +30,12 @@ const item = (key: string): StoredItem => ({
   addedAt: new Date().toISOString(),
 });
 
+const WORKER = 'host:1';
+const lease = (id: string, worker = WORKER) => ({ id, worker });
+
 describe('job queue verbs (SQLite, in memory)', () => {
   let s: Stores;
+  const take = (worker = WORKER, leaseMs = 60_000) => s.jobs.fetch(worker, leaseMs);
   beforeEach(() => {
     s = openSqliteStores(':memory:');
   });
@@ -50,32 +54,52 @@ describe('job queue verbs (SQLite, in memory)', () => {
     const low = await s.jobs.send(job({ priority: 0 }));
     const high1 = await s.jobs.send(job({ priority: 2 }));
     const high2 = await s.jobs.send(job({ priority: 2 }));
-    const order = [(await s.jobs.fetch())!, (await s.jobs.fetch())!, (await s.jobs.fetch())!];
+    const order = [(await take())!, (await take())!, (await take())!];
     assert.deepEqual(order.map((j) => j.id), [high1.id, high2.id, low.id]);
     assert.deepEqual([order[0].state, order[0].attempts, typeof order[0].startedAt], ['Running', 1, 'string']);
-    assert.equal(await s.jobs.fetch(), undefined);
+    assert.equal(await take(), undefined);
   });
 
-  test('progress moves only a running job', async () => {
+  test('a heartbeat renews only the holder’s lease, and records progress', async () => {
     const a = await s.jobs.send(job());
-    await s.jobs.progress(a.id, 40);
-    assert.equal((await s.jobs.byId(a.id))!.progress, 0);
-    await s.jobs.fetch();
-    await s.jobs.progress(a.id, 40);
+    assert.deepEqual(await s.jobs.heartbeat(lease(a.id), 60_000, 40), { held: false, cancelRequested: false }, 'not running yet');
+    await take();
+    assert.deepEqual(await s.jobs.heartbeat(lease(a.id), 60_000, 40), { held: true, cancelRequested: false });
     assert.equal((await s.jobs.byId(a.id))!.progress, 40);
+    assert.deepEqual(await s.jobs.heartbeat(lease(a.id, 'host:2'), 60_000, 90), { held: false, cancelRequested: false }, 'another worker');
+    assert.equal((await s.jobs.byId(a.id))!.progress, 40);
+  });
+
+  test('a lease that runs out sends the job back; its old worker can then neither renew nor end it', async () => {
+    const a = await s.jobs.send(job());
+    await take(WORKER, -1);
+    assert.deepEqual(await s.jobs.requeueRunning(3, { expiredOnly: true }), { requeued: 1, failed: 0 });
+    assert.equal((await take('host:2'))!.id, a.id);
+    assert.equal((await s.jobs.heartbeat(lease(a.id), 60_000)).held, false);
+    await assert.rejects(s.jobs.complete(lease(a.id), { code: 'OK', message: 'late' }), /not running here/);
+    const done = await s.jobs.complete(lease(a.id, 'host:2'), { code: 'OK', message: 'done' });
+    assert.deepEqual([done.state, done.attempts], ['Success', 2]);
+    // A live lease is left alone by the reaper; a dead worker's jobs are taken back by name.
+    const b = await s.jobs.send(job());
+    const c = await s.jobs.send(job());
+    await take(WORKER);
+    await take('host:3');
+    assert.deepEqual(await s.jobs.requeueRunning(3, { expiredOnly: true }), { requeued: 0, failed: 0 });
+    assert.deepEqual(await s.jobs.requeueRunning(3, { worker: 'host:3' }), { requeued: 1, failed: 0 });
+    assert.deepEqual([(await s.jobs.byId(b.id))!.state, (await s.jobs.byId(c.id))!.state], ['Running', 'Queued']);
   });
 
   test('complete stores the result, the item and the event in one transaction; a second end is refused', async () => {
     const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
     const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: 'k', callback: { type: 'http', url: 'https://hooks.example.com/x', format: 'json' } }));
-    await s.jobs.fetch();
-    const done = await s.jobs.complete(a.id, { code: 'OK', message: 'stored', result: { saved: true, matches: [] } }, { put: { libraryId: lib.id, item: item('k'), replace: false } });
+    await take();
+    const done = await s.jobs.complete(lease(a.id), { code: 'OK', message: 'stored', result: { saved: true, matches: [] } }, { put: { libraryId: lib.id, item: item('k'), replace: false } });
     assert.deepEqual([done.state, done.code, done.progress], ['Success', 'OK', 100]);
     assert.deepEqual(await s.jobs.result(a.id), { saved: true, matches: [] });
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), true);
     const [d] = await s.outbox.deliveries(a.id);
     assert.deepEqual([d.state, d.target], ['Pending', { type: 'http', url: 'https://hooks.example.com/x', format: 'json' }]);
-    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'again' }), /not running/);
+    await assert.rejects(s.jobs.complete(lease(a.id), { code: 'OK', message: 'again' }), /not running here/);
     assert.equal((await s.outbox.deliveries(a.id)).length, 1, 'one event per job');
   });
 
@@ -84,15 +108,15 @@ describe('job queue verbs (SQLite, in memory)', () => {
     await s.libraries.putItem(lib.id, item('k'), false);
     await s.jobs.configureQueue('acme', 'default', { type: 'redis', stream: 'events' });
     const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: 'k' }));
-    await s.jobs.fetch();
+    await take();
     await assert.rejects(
-      s.jobs.complete(a.id, { code: 'OK', message: 'stored' }, { put: { libraryId: lib.id, item: item('k'), replace: false } }),
+      s.jobs.complete(lease(a.id), { code: 'OK', message: 'stored' }, { put: { libraryId: lib.id, item: item('k'), replace: false } }),
       (err: { code?: string }) => err.code === 'DUPLICATE_KEY',
     );
     assert.equal((await s.jobs.byId(a.id))!.state, 'Running');
     assert.deepEqual(await s.outbox.deliveries(a.id), []);
     // The queue's default callback is the event's target when the job names none.
-    await s.jobs.fail(a.id, { code: 'DUPLICATE_KEY', message: 'exists' });
+    await s.jobs.fail(lease(a.id), { code: 'DUPLICATE_KEY', message: 'exists' });
     assert.deepEqual((await s.outbox.deliveries(a.id))[0].target, { type: 'redis', stream: 'events' });
   });
 
@@ -100,52 +124,54 @@ describe('job queue verbs (SQLite, in memory)', () => {
     const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
     await s.libraries.putItem(lib.id, item('k'), false);
     const a = await s.jobs.send(job({ kind: 'delete', mode: 'delete', primaryKey: 'k', input: undefined }));
-    await s.jobs.fetch();
-    await s.jobs.complete(a.id, { code: 'OK', message: 'deleted', result: { saved: false, deleted: true, matches: [] } }, { remove: { libraryId: lib.id, keys: ['k'] } });
+    await take();
+    await s.jobs.complete(lease(a.id), { code: 'OK', message: 'deleted', result: { saved: false, deleted: true, matches: [] } }, { remove: { libraryId: lib.id, keys: ['k'] } });
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), false);
   });
 
   test('only a running job completes or fails: a job put back in the queue cannot be ended by its old run', async () => {
     const a = await s.jobs.send(job());
-    await assert.rejects(s.jobs.complete(a.id, { code: 'OK', message: 'x' }), /not running/);
-    await s.jobs.fetch();
+    await assert.rejects(s.jobs.complete(lease(a.id), { code: 'OK', message: 'x' }), /not running/);
+    await take();
     await s.jobs.requeueRunning(3);
-    await assert.rejects(s.jobs.fail(a.id, { code: 'X', message: 'late' }), /not running/);
+    await assert.rejects(s.jobs.fail(lease(a.id), { code: 'X', message: 'late' }), /not running/);
     assert.equal((await s.jobs.byId(a.id))!.state, 'Queued');
   });
 
   test('fail ends a job Failed or Cancelled, with its code', async () => {
     const a = await s.jobs.send(job());
-    await s.jobs.fetch();
-    const failed = await s.jobs.fail(a.id, { code: 'CORRUPT_MEDIA', message: 'bad' });
+    await take();
+    const failed = await s.jobs.fail(lease(a.id), { code: 'CORRUPT_MEDIA', message: 'bad' });
     assert.deepEqual([failed.state, failed.code, failed.message], ['Failed', 'CORRUPT_MEDIA', 'bad']);
     const b = await s.jobs.send(job());
-    await s.jobs.fetch();
-    assert.equal((await s.jobs.fail(b.id, { code: 'CANCELLED', message: 'stop' }, 'Cancelled')).state, 'Cancelled');
+    await take();
+    assert.equal((await s.jobs.fail(lease(b.id), { code: 'CANCELLED', message: 'stop' }, 'Cancelled')).state, 'Cancelled');
   });
 
-  test('cancel ends a waiting job only', async () => {
+  test('cancel ends a waiting job at once and flags a running one for its worker', async () => {
     const a = await s.jobs.send(job());
     const cancelled = await s.jobs.cancel(a.id);
     assert.deepEqual([cancelled?.state, cancelled?.code], ['Cancelled', 'CANCELLED']);
-    assert.equal(await s.jobs.cancel(a.id), undefined, 'an ended job is not waiting');
+    assert.equal(await s.jobs.cancel(a.id), undefined, 'an ended job cannot be cancelled');
     const b = await s.jobs.send(job());
-    await s.jobs.fetch();
-    assert.equal(await s.jobs.cancel(b.id), undefined, 'a running job is the runner’s to stop');
+    await take();
+    assert.equal((await s.jobs.cancel(b.id))?.state, 'Running', 'its worker stops it');
+    assert.deepEqual(await s.jobs.heartbeat(lease(b.id), 60_000), { held: true, cancelRequested: true });
+    assert.equal((await s.jobs.fail(lease(b.id), { code: 'CANCELLED', message: 'stopped' }, 'Cancelled')).state, 'Cancelled');
   });
 
   test('requeueRunning puts running jobs back (Paused in a paused queue) and fails those started too often', async () => {
     const a = await s.jobs.send(job());
     const b = await s.jobs.send(job({ queue: 'held' }));
-    await s.jobs.fetch();
-    await s.jobs.fetch();
+    await take();
+    await take();
     await s.jobs.setPaused('acme', 'held', true);
     assert.deepEqual(await s.jobs.requeueRunning(3), { requeued: 2, failed: 0 });
     assert.equal((await s.jobs.byId(a.id))!.state, 'Queued');
     assert.equal((await s.jobs.byId(b.id))!.state, 'Paused');
-    await s.jobs.fetch();
+    await take();
     await s.jobs.requeueRunning(3);
-    await s.jobs.fetch();
+    await take();
     assert.deepEqual(await s.jobs.requeueRunning(3), { requeued: 0, failed: 1 });
     const spent = (await s.jobs.byId(a.id))!;
     assert.deepEqual([spent.state, spent.code, spent.attempts], ['Failed', 'INTERRUPTED', 3]);
@@ -163,7 +189,7 @@ describe('job queue verbs (SQLite, in memory)', () => {
     assert.deepEqual(page2.jobs.map((j) => j.id), [mine[2].id, mine[1].id]);
     assert.equal((await s.jobs.list('acme', { limit: 10, libraries: ['news'] })).jobs.length, 2);
     assert.equal((await s.jobs.list('acme', { limit: 10, libraries: [] })).jobs.length, 0, 'no library allowed: nothing');
-    await s.jobs.fetch();
+    await take();
     assert.equal((await s.jobs.list('acme', { limit: 10, states: ['Running'] })).jobs.length, 1);
     assert.equal((await s.jobs.list('acme', { limit: 10, since: new Date(Date.now() + 60_000).toISOString() })).jobs.length, 0);
     await assert.rejects(s.jobs.list('acme', { limit: 1, cursor: '!!' }), /invalid cursor/);
@@ -182,15 +208,15 @@ describe('job queue verbs (SQLite, in memory)', () => {
     const a = await s.jobs.send(job({ queue: 'q' }));
     await s.jobs.setPaused('acme', 'q', true);
     assert.equal((await s.jobs.byId(a.id))!.state, 'Paused');
-    assert.equal(await s.jobs.fetch(), undefined, 'a paused job is not fetched');
+    assert.equal(await take(), undefined, 'a paused job is not fetched');
     await s.jobs.setPaused('acme', 'q', false);
-    assert.equal((await s.jobs.fetch())!.id, a.id);
+    assert.equal((await take())!.id, a.id);
   });
 
   test('the outbox: due deliveries, attempts logged, retries scheduled, the last one ends it', async () => {
     const a = await s.jobs.send(job({ callback: { type: 'redis', stream: 's' } }));
-    await s.jobs.fetch();
-    await s.jobs.complete(a.id, { code: 'OK', message: 'searched' });
+    await take();
+    await s.jobs.complete(lease(a.id), { code: 'OK', message: 'searched' });
     const now = Date.now();
     const [d] = await s.outbox.due(now + 1, 10);
     assert.equal(d.jobId, a.id);

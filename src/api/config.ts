@@ -1,15 +1,19 @@
 /** The server's settings: command-line flags over VDNA_* environment variables over defaults. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { S3Config } from '../jobs/inputs.js';
+import type { InputConfig, S3Config } from '../jobs/inputs.js';
 import { PRIVATE_NETWORKS } from '../net/safe-http.js';
 
 export interface ServiceConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** Jobs run at once. */
+  /** Worker processes, each running one job at a time (0: an API-only server). */
   workers: number;
+  /** How long a stopping server lets running jobs finish before they go back to the queue. */
+  graceMs: number;
+  /** V8 heap limit of each worker process, in MB. */
+  workerMemoryMb: number;
   /** Base of the URLs the server hands out (result documents); defaults to the listening address. */
   publicUrl?: string;
   maxUploadBytes: number;
@@ -80,7 +84,9 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     host: opts.host ?? env.VDNA_HOST ?? '127.0.0.1',
     port: int(opts.port ?? env.VDNA_PORT, 8080, 'port'),
     dataDir,
-    workers: Math.max(1, int(opts.workers ?? env.VDNA_WORKERS, 1, 'workers')),
+    workers: int(opts.workers ?? env.VDNA_WORKERS, 1, 'workers'),
+    graceMs: int(env.VDNA_SHUTDOWN_GRACE_S, 30, 'shutdown grace') * 1000,
+    workerMemoryMb: int(env.VDNA_WORKER_MEMORY_MB, 4096, 'worker memory'),
     publicUrl: opts.publicUrl ?? env.VDNA_PUBLIC_URL,
     maxUploadBytes: int(opts.maxUploadMb ?? env.VDNA_MAX_UPLOAD_MB, 2048, 'max upload MB') * 1024 * 1024,
     downloadTimeoutMs: int(env.VDNA_DOWNLOAD_TIMEOUT_S, 600, 'download timeout') * 1000,
@@ -111,5 +117,17 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     resultUrlTtlSeconds: int(env.VDNA_RESULT_URL_TTL_S, 3600, 'result URL lifetime'),
     allowedHosts: opts.allowedHost?.length ? opts.allowedHost : (env.VDNA_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean) ?? []),
     tencent: { bucket: opts.tencentBucket ?? env.VDNA_TENCENT_BUCKET, region: env.VDNA_TENCENT_REGION ?? 'ap-guangzhou' },
+  };
+}
+
+/** Where jobs' media come from, as the settings say (the media registry is added by the services). */
+export function inputConfig(cfg: ServiceConfig): Omit<InputConfig, 'media'> {
+  return {
+    stagingDir: join(cfg.dataDir, 'staging'),
+    maxBytes: cfg.maxUploadBytes,
+    downloadTimeoutMs: cfg.downloadTimeoutMs,
+    urlPolicy: { allow: cfg.allowUrls },
+    allowedRoots: cfg.allowedRoots,
+    s3: cfg.s3,
   };
 }

@@ -9,7 +9,7 @@ export class Metrics {
   private readonly jobDuration: client.Histogram<'mode' | 'state'>;
   private readonly callbackAttempts: client.Counter<'type' | 'ok'>;
 
-  constructor(jobs: JobQueue, busyWorkers: () => number) {
+  constructor(jobs: JobQueue) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry, prefix: 'vdna_' });
     this.httpDuration = new client.Histogram({
@@ -44,10 +44,10 @@ export class Metrics {
     });
     new client.Gauge({
       name: 'vdna_workers_busy',
-      help: 'Jobs running now',
+      help: 'Jobs running now (in every worker process)',
       registers,
-      collect() {
-        this.set(busyWorkers());
+      async collect() {
+        this.set((await jobs.stateCounts()).Running ?? 0);
       },
     });
   }

@@ -10,16 +10,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMasterKey } from '../access/secrets.js';
 import { VdnaError } from '../errors.js';
-import type { InputConfig } from '../jobs/inputs.js';
-import { JobKinds } from '../jobs/kinds.js';
-import { deleteKind } from '../jobs/kinds/delete.js';
-import { dnaKind } from '../jobs/kinds/dna.js';
-import { JobRunner } from '../jobs/runner.js';
+import { MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { FINAL_STATES } from '../jobs/types.js';
 import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
 import type { NewKey } from '../services/access-service.js';
 import { createServices, type Services } from '../services/index.js';
 import { openSqliteStores } from '../store/sqlite/index.js';
+import { WorkerPool } from '../worker/pool.js';
 import { nativeEvents } from '../views/native-events.js';
 import { aliyunDoor } from './aliyun/door.js';
 import { aliyunEvents } from './aliyun/events.js';
@@ -28,7 +25,7 @@ import { lockDataDir } from './data-lock.js';
 import { installHostCheck } from './host-check.js';
 import { tencentDoor } from './tencent/door.js';
 import { tencentEvents } from './tencent/events.js';
-import type { ServiceConfig } from './config.js';
+import { inputConfig, type ServiceConfig } from './config.js';
 import { clientError, errorHandler, notFoundHandler } from './errors.js';
 import { Metrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
@@ -43,12 +40,12 @@ export const API_VERSION = '1.1.0';
 export interface Service {
   app: FastifyInstance;
   services: Services;
-  runner: JobRunner;
+  workers: WorkerPool;
   /** Listens, then starts the workers and the callback dispatcher. Resolves with the base URL. */
   start(): Promise<string>;
   /** The root admin key made on the first start (shown once), if this start made one. */
   firstKey?: NewKey;
-  /** Stops taking requests and jobs; running jobs go back to the queue. */
+  /** Stops taking requests and jobs, lets running jobs finish (or go back to the queue), flushes callbacks. */
   close(): Promise<void>;
 }
 
@@ -66,20 +63,16 @@ async function removeOrphanStaging(dir: string, services: Services): Promise<voi
   }
 }
 
+/** The executable a worker process runs (bin/vdna.js beside dist/). */
+const VDNA_BIN = new URL('../../../bin/vdna.js', import.meta.url).pathname;
+
 export async function createService(cfg: ServiceConfig): Promise<Service> {
   if (cfg.noAuth && !isLoopbackHost(cfg.host)) {
     throw new VdnaError('INVALID_ARGUMENT', `--no-auth is only possible on a loopback address, not ${cfg.host}`);
   }
   const unlock = lockDataDir(cfg.dataDir);
   let baseUrl = cfg.publicUrl ?? `http://${cfg.host}:${cfg.port}`;
-  const inputs: InputConfig = {
-    stagingDir: join(cfg.dataDir, 'staging'),
-    maxBytes: cfg.maxUploadBytes,
-    downloadTimeoutMs: cfg.downloadTimeoutMs,
-    urlPolicy: { allow: cfg.allowUrls },
-    allowedRoots: cfg.allowedRoots,
-    s3: cfg.s3,
-  };
+  const inputs = inputConfig(cfg);
   const callbacks: CallbackConfig = {
     maxAttempts: cfg.callbackMaxAttempts,
     backoffMs: cfg.callbackBackoffMs,
@@ -97,7 +90,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   const firstKey = await access.bootstrap({ adminToken: cfg.adminToken, accessKeys: cfg.accessKeys, defaultCallbackSecret: cfg.callbackSecret });
   const resultUrl = (jobId: string) => `${baseUrl}${access.presignPath(`/v1/jobs/${jobId}/result`)}`;
 
-  let metrics: Metrics | undefined;
+  const metrics = new Metrics(stores.jobs);
   const dispatcher = new CallbackDispatcher(
     {
       jobs: stores.jobs,
@@ -108,22 +101,24 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
         tencent: tencentEvents(cfg.tencent, (account, name) => services.libraries.store.library(account, name)),
       },
       secretOf: (account) => access.callbackSecret(account),
-      onAttempt: (type, ok) => metrics?.callbackAttempt(type, ok),
+      onAttempt: (type, ok) => metrics.callbackAttempt(type, ok),
     },
     callbacks,
   );
-  const { store, indexes } = services.libraries;
-  const kinds = new JobKinds().register('dna', dnaKind(store, indexes)).register('delete', deleteKind(store, indexes));
-  const runner = new JobRunner(stores.jobs, kinds, services.inputs, cfg.workers, {
+  const workers = new WorkerPool(stores.jobs, {
+    count: cfg.workers,
+    config: { dataDir: cfg.dataDir, inputs, concurrency: 1, graceMs: cfg.graceMs },
+    entry: VDNA_BIN,
+    args: ['worker', '--pooled'],
+    memoryMb: cfg.workerMemoryMb,
     onJobEnd: (job, seconds) => {
-      metrics?.jobEnded(job, seconds);
+      metrics.jobEnded(job, seconds);
       dispatcher.kick();
       app.log.info({ jobId: job.id, state: job.state, code: job.code, seconds }, 'job ended');
     },
-    onError: (err) => app.log.error({ err }, 'the job queue failed; retrying'),
+    onEvent: (level, message, detail) => app.log[level](detail ?? {}, message),
   });
-  services.jobs.attach(runner, dispatcher);
-  metrics = new Metrics(stores.jobs, () => runner.activeCount);
+  services.jobs.attach(workers, dispatcher);
 
   const app = Fastify({
     logger: {
@@ -149,7 +144,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   app.setNotFoundHandler(notFoundHandler);
   installHostCheck(app, [cfg.host, ...(cfg.publicUrl ? [new URL(cfg.publicUrl).host] : []), ...cfg.allowedHosts]);
   app.addHook('onResponse', async (req, reply) => {
-    metrics!.httpDuration.observe(
+    metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
@@ -190,7 +185,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     mediaRoutes(native, services.media);
     queueRoutes(native, services.jobs);
     adminRoutes(native, access);
-    systemRoutes(native, { jobs: stores.jobs, runner, metrics: metrics!, access });
+    systemRoutes(native, { jobs: stores.jobs, workers, metrics, access });
   });
   // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
   void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl));
@@ -199,20 +194,22 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   return {
     app,
     services,
-    runner,
+    workers,
     firstKey,
     async start() {
       const address = await app.listen({ host: cfg.host, port: cfg.port });
       if (!cfg.publicUrl) baseUrl = address;
       await removeOrphanStaging(inputs.stagingDir, services);
-      const recovered = await runner.start();
+      // This server holds the data directory: every job still Running was cut off by the last stop.
+      const recovered = await stores.jobs.requeueRunning(MAX_JOB_ATTEMPTS);
       if (recovered.requeued || recovered.failed) app.log.warn(recovered, 'jobs interrupted by the last stop');
+      workers.start();
       dispatcher.start();
       return baseUrl;
     },
     async close() {
       await app.close();
-      await runner.stop();
+      await workers.stop();
       await dispatcher.stop();
       services.close();
       unlock();

@@ -1,13 +1,14 @@
-/** `vdna serve` and `vdna jobs …`: run the service, and talk to a running one. */
+/** `vdna serve`, `vdna worker` and `vdna jobs …`: run the service or its workers, and talk to a running one. */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { serviceConfig, type ServeOptions } from '../api/config.js';
+import { inputConfig, serviceConfig, type ServeOptions } from '../api/config.js';
 import { createService } from '../api/server.js';
 import { localCaller } from '../access/caller.js';
 import { FINAL_STATES, JOB_MODES } from '../jobs/types.js';
 import type { Match } from '../match/search.js';
 import { defaultDataDir } from '../data-dir.js';
 import type { JobView } from '../views/native.js';
+import { runPooledWorker, runWorker } from '../worker/process.js';
 import { defaultCredentials, defaultServer, ServiceClient, ServiceError, type Credentials } from './client.js';
 import { defaultDemoMedia, runServiceDemo } from './demo.js';
 import { jobProgress } from './progress.js';
@@ -22,7 +23,7 @@ export function serveCommand(program: Command): Command {
     .description('run the DNA service: HTTP API, job workers and callbacks on the embedded store')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or $VDNA_HOST)')
     .option('--port <port>', 'port (default 8080, or $VDNA_PORT; 0 picks a free one)')
-    .option('--workers <n>', 'jobs run at once (default 1, or $VDNA_WORKERS)')
+    .option('--workers <n>', 'worker processes, one job at a time each (default 1, or $VDNA_WORKERS; 0: API only)')
     .option('--allow-path <dir>', 'let jobs read local files under DIR (repeatable)', collect)
     .option('--allow-private-urls', 'let media URLs and callbacks reach loopback and private networks (never link-local or cloud metadata)')
     .option('--allow-url <cidr|host>', 'a private network (10.1.0.0/16) or host name (hooks.internal, *.corp.example) URLs may reach (repeatable)', collect)
@@ -67,6 +68,26 @@ export function serveCommand(program: Command): Command {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+    });
+}
+
+/** `vdna worker`: runs jobs of the data directory beside a server (which also runs its own, see serve --workers). */
+export function workerCommand(program: Command): Command {
+  return program
+    .command('worker')
+    .description('run queued jobs of the data directory, without an API (a server starts its own workers: serve --workers)')
+    .option('--concurrency <n>', 'jobs run at once (default 1)')
+    .option('--allow-path <dir>', 'let jobs read local files under DIR (repeatable)', collect)
+    .option('--allow-url <cidr|host>', 'a private network or host name media URLs may reach (repeatable)', collect)
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// inputs')
+    .addOption(new Option('--pooled', 'started by a server: settings come over IPC').hideHelp())
+    .action(async (opts: ServeOptions & { concurrency?: string; pooled?: boolean }, cmd: Command) => {
+      if (opts.pooled) return runPooledWorker();
+      const dataDir = cmd.optsWithGlobals<{ data?: string }>().data ?? defaultDataDir();
+      const cfg = serviceConfig(dataDir, opts);
+      const concurrency = Math.max(1, Number(opts.concurrency ?? 1) || 1);
+      process.stderr.write(`vdna worker running jobs of ${dataDir} (${concurrency} at a time; Ctrl-C stops it)\n`);
+      await runWorker({ dataDir, inputs: inputConfig(cfg), concurrency, graceMs: cfg.graceMs });
     });
 }
 

@@ -8,7 +8,7 @@ import { accessCommands } from './access.js';
 import { action } from './local.js';
 import { ServiceError } from './client.js';
 import { defaultDemoMedia, runDemo } from './demo.js';
-import { jobsCommand, serveCommand } from './jobs.js';
+import { jobsCommand, serveCommand, workerCommand } from './jobs.js';
 import { mediaProgress } from './progress.js';
 import { matchTable, table } from './table.js';
 
@@ -163,6 +163,7 @@ export function buildProgram(): Command {
     });
 
   serveCommand(program);
+  workerCommand(program);
   jobsCommand(program);
   accessCommands(program);
   return program;

@@ -13,12 +13,11 @@ export interface JobContext {
   stage(): Promise<string>;
 }
 
-/** How a job ended well: its message and result, what it stores, and what to do once that committed. */
+/** How a job ended well: its message and result, and what it stores or removes. */
 export interface JobOutcome {
   message: string;
   result: unknown;
   effects?: JobEffects;
-  afterCommit?: () => void;
 }
 
 export interface JobKind {

@@ -45,23 +45,54 @@ export interface JobEnd {
   result?: unknown;
 }
 
+/** A worker's hold on a running job: only its holder may end the job or renew the hold. */
+export interface Lease {
+  id: string;
+  /** The worker that fetched the job (unique per process: host and pid). */
+  worker: string;
+}
+
+/** What a worker learns when it renews its lease. */
+export interface Heartbeat {
+  /** False once the job is no longer this worker's (its lease expired and it went back to the queue, or it ended). */
+  held: boolean;
+  /** Someone asked to cancel the job (or its library was deleted): the worker stops it. */
+  cancelRequested: boolean;
+}
+
+/** Which running jobs go back to the queue. */
+export interface RequeueScope {
+  /** Only the jobs of this worker (it stopped, or died). */
+  worker?: string;
+  /** Only jobs whose lease ran out (their worker stopped renewing: dead, hung, or cut off). */
+  expiredOnly?: boolean;
+}
+
 export interface JobQueue {
   /** Queues a job (Paused if its queue is paused) under a new unguessable id. */
   send(job: NewJob, id?: string): Promise<JobRecord>;
-  /** Takes the next queued job (highest priority, then oldest) and marks it Running. */
-  fetch(): Promise<JobRecord | undefined>;
-  progress(id: string, percent: number): Promise<void>;
+  /** Takes the next queued job (highest priority, then oldest), marks it Running and leases it to `worker` for `leaseMs`. */
+  fetch(worker: string, leaseMs: number): Promise<JobRecord | undefined>;
+  /** Renews a lease for `leaseMs` and records progress (0..100) if given. */
+  heartbeat(lease: Lease, leaseMs: number, percent?: number): Promise<Heartbeat>;
   /**
-   * Ends a running job in Success: its result, `effects` (the item it stores or removes) and its
+   * Ends a leased job in Success: its result, `effects` (the item it stores or removes) and its
    * completion event (to the job's callback, else its queue's) in one transaction — all or none.
+   * Refused (JOB_NOT_CANCELLABLE) unless the lease is still held: a job ends once.
    */
-  complete(id: string, end: JobEnd, effects?: JobEffects): Promise<JobRecord>;
-  /** Ends a job in Failed (or Cancelled), with its event. */
-  fail(id: string, end: JobEnd, state?: 'Failed' | 'Cancelled'): Promise<JobRecord>;
-  /** Cancels a waiting (Queued or Paused) job; undefined if it was not waiting. */
+  complete(lease: Lease, end: JobEnd, effects?: JobEffects): Promise<JobRecord>;
+  /** Ends a leased job in Failed (or Cancelled), with its event; refused unless the lease is held. */
+  fail(lease: Lease, end: JobEnd, state?: 'Failed' | 'Cancelled'): Promise<JobRecord>;
+  /**
+   * Cancels a job: a waiting one (Queued, Paused) ends Cancelled at once; a running one is flagged and
+   * its worker stops it (it ends Cancelled then). Undefined if the job had already ended.
+   */
   cancel(id: string): Promise<JobRecord | undefined>;
-  /** After a stop: running jobs go back to the queue, or fail once they were started `maxAttempts` times. */
-  requeueRunning(maxAttempts: number): Promise<{ requeued: number; failed: number }>;
+  /**
+   * Puts running jobs back in the queue (Paused in a paused queue); those started `maxAttempts` times
+   * fail instead (INTERRUPTED) — so a job that kills its worker is not retried forever.
+   */
+  requeueRunning(maxAttempts: number, scope?: RequeueScope): Promise<{ requeued: number; failed: number }>;
 
   get(account: string, id: string): Promise<JobRecord | undefined>;
   /** A job by id whatever its account (the engine's own use: runner, callbacks). */

@@ -1,12 +1,15 @@
 /**
- * Runs queued jobs, a configurable number at a time: fetches one, looks its kind up in the registry,
- * runs it, and ends it through the queue's verbs (complete with its effects, or fail) in one durable
- * transaction. Knows nothing of what a kind does.
+ * Works the queue as one worker: fetches a job under a lease, looks its kind up in the registry, runs
+ * it while a heartbeat renews the lease (and reports progress, and notices a cancel), and ends it
+ * through the queue's verbs — complete with its effects, or fail — which refuse a worker that lost its
+ * lease, so a job ends once. Knows nothing of what a kind does. A server runs it inside worker
+ * processes (jobs/worker-pool.ts); tests and the library API may run it in process.
  */
+import { hostname } from 'node:os';
 import { VdnaError } from '../errors.js';
 import { stageInput, unstage, type InputConfig } from './inputs.js';
 import type { JobContext, JobKinds } from './kinds.js';
-import type { JobQueue } from './queue.js';
+import type { JobQueue, Lease } from './queue.js';
 import type { JobRecord } from './types.js';
 
 export interface RunnerHooks {
@@ -16,13 +19,28 @@ export interface RunnerHooks {
   onError?: (err: unknown) => void;
 }
 
-/** Whether a job ends because the server is shutting down (it runs again on restart) or a user cancelled it. */
-type StopReason = 'shutdown' | 'cancel';
+export interface RunnerOptions {
+  /** Jobs run at once. */
+  concurrency: number;
+  /** This worker's name in leases (default: host and pid). */
+  worker?: string;
+  /** How long a lease lasts without renewal; a worker that stops renewing loses its jobs after it. */
+  leaseMs?: number;
+  /** How long stop() lets running jobs finish before it interrupts them (they go back to the queue). */
+  graceMs?: number;
+}
 
-const PROGRESS_INTERVAL_MS = 500;
+/** Why a running job's work stops early: shutdown (it runs again later), cancel (it ends Cancelled), lost (another worker owns it now). */
+type StopReason = 'shutdown' | 'cancel' | 'lost';
+
+const HEARTBEAT_MS = 1000;
 const POLL_MS = 1000;
-/** A job the server died during this many times is failed rather than tried again. */
+export const DEFAULT_LEASE_MS = 60_000;
+/** A job whose worker stopped during it this many times is failed rather than tried again. */
 export const MAX_JOB_ATTEMPTS = 3;
+
+/** A worker's name in leases: its host and process id. */
+export const workerName = (pid = process.pid) => `${hostname()}:${pid}`;
 
 export class JobRunner {
   private readonly active = new Map<string, AbortController>();
@@ -31,30 +49,37 @@ export class JobRunner {
   private pumping?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
+  readonly worker: string;
+  readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly graceMs: number;
 
   constructor(
     private readonly jobs: JobQueue,
     private readonly kinds: JobKinds,
     private readonly inputs: InputConfig,
-    public concurrency: number,
+    options: RunnerOptions,
     private readonly hooks: RunnerHooks = {},
-  ) {}
+  ) {
+    this.concurrency = options.concurrency;
+    this.worker = options.worker ?? workerName();
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.graceMs = options.graceMs ?? 0;
+  }
 
-  /** Takes up jobs left Running by a crash, then starts working the queue. */
-  async start(): Promise<{ requeued: number; failed: number }> {
-    const recovered = await this.jobs.requeueRunning(MAX_JOB_ATTEMPTS);
+  /** Starts working the queue (polling, and at once on each kick). */
+  start(): void {
     this.stopping = false;
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
     this.kick();
-    return recovered;
   }
 
   get activeCount(): number {
     return this.active.size;
   }
 
-  /** Starts queued jobs while there is a free worker (one pass at a time). */
+  /** Starts queued jobs while there is a free slot (one pass at a time). */
   kick(): void {
     if (this.pumping) {
       this.again = true;
@@ -73,13 +98,11 @@ export class JobRunner {
 
   private async pump(): Promise<void> {
     while (!this.stopping && this.active.size < this.concurrency) {
-      const job = await this.jobs.fetch();
+      const job = await this.jobs.fetch(this.worker, this.leaseMs);
       if (!job) return;
-      // Fetched while stop() began: it goes back to the queue with the running ones.
-      if (this.stopping) return;
       const controller = new AbortController();
       this.active.set(job.id, controller);
-      const run = this.run(job, controller.signal).finally(() => {
+      const run = this.run(job, controller).finally(() => {
         this.active.delete(job.id);
         this.running.delete(run);
         this.kick();
@@ -88,7 +111,7 @@ export class JobRunner {
     }
   }
 
-  /** Asks a running job to stop; it ends Cancelled. */
+  /** Asks a job running here to stop; it ends Cancelled. */
   cancelRunning(id: string): boolean {
     const controller = this.active.get(id);
     if (!controller) return false;
@@ -96,56 +119,77 @@ export class JobRunner {
     return true;
   }
 
-  /** Stops taking jobs and interrupts the running ones, which go back to the queue. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking jobs, lets the running ones finish within the grace period, then interrupts the rest,
+   * which go back to the queue (this worker's attempt is not held against them).
+   */
+  async stop(graceMs = this.graceMs): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
     await this.pumping;
+    const finished = Promise.allSettled([...this.running]);
+    if (graceMs > 0 && this.running.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     for (const controller of this.active.values()) controller.abort('shutdown' satisfies StopReason);
-    await Promise.allSettled([...this.running]);
-    await this.jobs.requeueRunning(Number.MAX_SAFE_INTEGER);
+    await finished;
+    await this.jobs.requeueRunning(Number.MAX_SAFE_INTEGER, { worker: this.worker });
   }
 
-  private async run(job: JobRecord, signal: AbortSignal): Promise<void> {
+  /** Renews the lease every second until the job ends; aborts the work on a cancel or a lost lease. */
+  private keepLease(lease: Lease, controller: AbortController, percent: () => number | undefined): () => void {
+    const beat = async () => {
+      try {
+        const { held, cancelRequested } = await this.jobs.heartbeat(lease, this.leaseMs, percent());
+        if (!held) controller.abort('lost' satisfies StopReason);
+        else if (cancelRequested) controller.abort('cancel' satisfies StopReason);
+      } catch (err) {
+        this.hooks.onError?.(err);
+      }
+    };
+    const timer = setInterval(() => void beat(), HEARTBEAT_MS);
+    return () => clearInterval(timer);
+  }
+
+  private async run(job: JobRecord, controller: AbortController): Promise<void> {
     const started = Date.now();
-    let lastProgress = 0;
+    const signal = controller.signal;
+    const lease: Lease = { id: job.id, worker: this.worker };
+    let percent: number | undefined;
     /** Where the media was staged: never shown to clients, who know it by the name they gave. */
     let stagedAt: string | undefined;
     const ctx: JobContext = {
       signal,
-      progress: (fraction) => {
-        const now = Date.now();
-        if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-        lastProgress = now;
-        void this.jobs.progress(job.id, Math.round(Math.min(99, fraction * 100) * 10) / 10).catch(() => undefined);
-      },
+      progress: (fraction) => (percent = Math.round(Math.min(99, fraction * 100) * 10) / 10),
       stage: async () => {
         if (!job.input) throw new VdnaError('INVALID_ARGUMENT', 'this job has no media');
         stagedAt = await stageInput(this.inputs, job, job.input, signal);
         return stagedAt;
       },
     };
+    const release = this.keepLease(lease, controller, () => {
+      const p = percent;
+      percent = undefined;
+      return p;
+    });
     let ended: JobRecord | undefined;
     try {
       const kind = this.kinds.get(job.kind);
       if (!kind) throw new VdnaError('INVALID_ARGUMENT', `no job kind "${job.kind}" is installed in this server`);
       const outcome = await kind.run(job, ctx);
       signal.throwIfAborted();
-      ended = await this.jobs.complete(job.id, { code: 'OK', message: outcome.message, result: outcome.result }, outcome.effects);
-      try {
-        outcome.afterCommit?.();
-      } catch (err) {
-        this.hooks.onError?.(err);
-      }
+      ended = await this.jobs.complete(lease, { code: 'OK', message: outcome.message, result: outcome.result }, outcome.effects);
     } catch (err) {
-      // Interrupted by shutdown: stop() puts it back in the queue.
-      if (signal.aborted && signal.reason === ('shutdown' satisfies StopReason)) return;
+      // Interrupted by shutdown (stop() puts it back in the queue), or no longer ours to end.
+      if (signal.aborted && (signal.reason === ('shutdown' satisfies StopReason) || signal.reason === ('lost' satisfies StopReason))) return;
       const cancelled = signal.aborted;
       const e = err instanceof VdnaError ? err : undefined;
       const shown = (message: string) => (stagedAt && job.input ? message.split(stagedAt).join(job.input.source) : message);
       ended = await this.jobs
         .fail(
-          job.id,
+          lease,
           {
             code: cancelled ? 'CANCELLED' : (e?.code ?? 'INTERNAL_ERROR'),
             message: cancelled ? 'cancelled while running' : shown(e?.message ?? `unexpected error: ${(err as Error).message ?? String(err)}`),
@@ -157,6 +201,7 @@ export class JobRunner {
           return undefined;
         });
     } finally {
+      release();
       if (job.input && (!this.stopping || ended)) await unstage(this.inputs, job.id, job.input);
       if (ended) this.hooks.onJobEnd?.(ended, (Date.now() - started) / 1000);
     }

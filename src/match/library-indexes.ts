@@ -1,6 +1,7 @@
 /**
- * The in-memory search index of each library, loaded on its first search and kept current as jobs
- * and deletions commit (rather than reloading the library after every save).
+ * The in-memory search index of each library, loaded on its first search and caught up with the
+ * library's revision before each use: the items other jobs, processes or machines stored or removed
+ * since are applied to it, rather than reloading the library.
  */
 import { VdnaError } from '../errors.js';
 import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION, type MediaFingerprint } from '../fingerprint/media.js';
@@ -8,8 +9,27 @@ import { LibraryIndex, type LibrarySearchOptions } from './library-index.js';
 import type { Match } from './search.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
 
+interface Synced {
+  index: LibraryIndex;
+  /** The library revision the index reflects. */
+  revision: number;
+}
+
+function checkVersions(library: LibraryInfo, items: StoredItem[]): void {
+  const stale = items.find(
+    (i) => (i.count > 0 && i.fingerprintVersion !== FINGERPRINT_VERSION) || (i.audio && i.audio.version !== AUDIO_FINGERPRINT_VERSION),
+  );
+  if (stale) {
+    throw new VdnaError(
+      'INVALID_ARGUMENT',
+      `library "${library.name}" holds fingerprints of another version (${stale.fingerprintVersion} ${stale.audio?.version ?? ''}); re-add its media`,
+    );
+  }
+}
+
 export class LibraryIndexes {
-  private readonly loaded = new Map<string, Promise<LibraryIndex>>();
+  /** Per library, the latest synced index; each use chains on it, so catch-ups never overlap. */
+  private readonly loaded = new Map<string, Promise<Synced>>();
 
   constructor(private readonly store: LibraryStore) {}
 
@@ -20,29 +40,24 @@ export class LibraryIndexes {
     return library;
   }
 
-  /** The index of a library, loaded once. */
-  index(library: LibraryInfo): Promise<LibraryIndex> {
-    let index = this.loaded.get(library.id);
-    if (!index) {
-      index = this.load(library);
-      this.loaded.set(library.id, index);
-      index.catch(() => this.loaded.delete(library.id));
-    }
-    return index;
+  /** The index of a library, at least as current as `library.revision`. */
+  async index(library: LibraryInfo): Promise<LibraryIndex> {
+    const previous = this.loaded.get(library.id);
+    const next = (previous ? previous.catch(() => undefined) : Promise.resolve(undefined)).then((synced) => this.catchUp(library, synced));
+    this.loaded.set(library.id, next);
+    next.catch(() => this.loaded.get(library.id) === next && this.loaded.delete(library.id));
+    return (await next).index;
   }
 
-  private async load(library: LibraryInfo): Promise<LibraryIndex> {
-    const items = await this.store.loadItems(library.id);
-    const stale = items.find(
-      (i) => (i.count > 0 && i.fingerprintVersion !== FINGERPRINT_VERSION) || (i.audio && i.audio.version !== AUDIO_FINGERPRINT_VERSION),
-    );
-    if (stale) {
-      throw new VdnaError(
-        'INVALID_ARGUMENT',
-        `library "${library.name}" holds fingerprints of another version (${stale.fingerprintVersion} ${stale.audio?.version ?? ''}); re-add its media`,
-      );
-    }
-    return new LibraryIndex(items, library.mediaType === 'image');
+  private async catchUp(library: LibraryInfo, synced: Synced | undefined): Promise<Synced> {
+    if (synced && synced.revision >= library.revision) return synced;
+    const changes = await this.store.changesSince(library.id, synced?.revision ?? -1);
+    if (!changes) throw new VdnaError('UNKNOWN_LIBRARY', `no library named "${library.name}"`);
+    checkVersions(library, changes.put);
+    if (!synced) return { index: new LibraryIndex(changes.put, library.mediaType === 'image'), revision: changes.revision };
+    changes.removed.forEach((key) => synced.index.remove(key));
+    changes.put.forEach((item) => synced.index.put(item));
+    return { index: synced.index, revision: changes.revision };
   }
 
   async search(library: LibraryInfo, fp: MediaFingerprint, opts: LibrarySearchOptions = {}): Promise<Match[]> {
@@ -55,17 +70,7 @@ export class LibraryIndexes {
     return Object.fromEntries(keys.map((k) => [k, index.duration(k) ?? 0]));
   }
 
-  /** After an item of the library was stored (committed). */
-  put(libraryId: string, item: StoredItem): void {
-    void this.loaded.get(libraryId)?.then((index) => index.put(item), () => undefined);
-  }
-
-  /** After keys of the library were removed (committed). */
-  remove(libraryId: string, keys: string[]): void {
-    void this.loaded.get(libraryId)?.then((index) => keys.forEach((k) => index.remove(k)), () => undefined);
-  }
-
-  /** Drops a library's index (deleted, or changed behind the index's back). */
+  /** Drops a library's index (the library was deleted). */
   forget(libraryId: string): void {
     this.loaded.delete(libraryId);
   }

@@ -173,10 +173,21 @@ export class CallbackDispatcher {
     return this.redis;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /**
+   * Delivers what is due now (for at most `flushMs`: a graceful stop's events reach their receivers),
+   * then stops; retries scheduled later wait for the next start (they are in the outbox).
+   */
+  async stop(flushMs = 10_000): Promise<void> {
     clearTimeout(this.timer);
     await this.pass;
+    this.running = true;
+    const flush = this.deliverDue().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([flush, new Promise((resolve) => (timer = setTimeout(resolve, flushMs)))]);
+    clearTimeout(timer);
+    this.stopped = true;
+    await flush;
+    clearTimeout(this.timer);
     this.redis?.disconnect();
   }
 }

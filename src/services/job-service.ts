@@ -67,10 +67,9 @@ export interface JobListQuery {
   cursor?: string;
 }
 
-/** What runs jobs: told when there is new work, and asked to stop a running job. */
+/** What runs jobs: told when there is new work (they also poll; a cancel reaches them through the queue). */
 export interface Workers {
   kick(): void;
-  cancelRunning(id: string): boolean;
 }
 
 /** What delivers callbacks: told when a delivery is due now. */
@@ -98,7 +97,7 @@ function isoTime(value: string | undefined, name: string): string | undefined {
 }
 
 export class JobService {
-  private workers: Workers = { kick: () => undefined, cancelRunning: () => false };
+  private workers: Workers = { kick: () => undefined };
   private deliverer: Deliverer = { kick: () => undefined };
 
   constructor(
@@ -111,7 +110,7 @@ export class JobService {
     private readonly callbacks: CallbackChecks,
   ) {}
 
-  /** Connects the runner and the callback dispatcher (they are built after the services). */
+  /** Connects the workers and the callback dispatcher (they are built after the services). */
   attach(workers: Workers, deliverer?: Deliverer): void {
     this.workers = workers;
     if (deliverer) this.deliverer = deliverer;
@@ -296,14 +295,12 @@ export class JobService {
     return { job, result: await this.jobs.result(job.id) };
   }
 
-  /** Cancels a waiting job at once, or asks the runner to stop a running one. */
+  /** Cancels a waiting job at once, or asks its worker to stop a running one (it ends Cancelled within a second or so). */
   async cancel(caller: Caller, id: string): Promise<JobRecord> {
     const job = await this.visible(caller, id, 'vdna:CancelJob');
     return this.guard.run(caller, 'vdna:CancelJob', libraryResource(job.library), async () => {
       const cancelled = await this.jobs.cancel(id);
       if (cancelled) return cancelled;
-      // Not waiting (any more): it may have started since it was read.
-      if (this.workers.cancelRunning(id)) return (await this.jobs.get(caller.account, id))!;
       const now = (await this.jobs.get(caller.account, id))!;
       throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is ${now.state} and cannot be cancelled`);
     });
@@ -319,9 +316,7 @@ export class JobService {
     let cursor: string | undefined;
     do {
       const page = await this.jobs.list(account, { libraries: [library], states: ['Queued', 'Paused', 'Running'], limit: MAX_JOBS_PER_PAGE, cursor });
-      for (const job of page.jobs) {
-        if (!(await this.jobs.cancel(job.id))) this.workers.cancelRunning(job.id);
-      }
+      for (const job of page.jobs) await this.jobs.cancel(job.id);
       cursor = page.nextCursor;
     } while (cursor);
   }

@@ -119,7 +119,6 @@ export class LibraryService {
       unique.forEach(checkKey);
       const library = await this.require(caller.account, name);
       const removed = await this.store.removeItems(library.id, unique);
-      this.indexes.remove(library.id, unique.filter((_, i) => removed[i]));
       return { deleted: unique.filter((_, i) => removed[i]), notFound: unique.filter((_, i) => !removed[i]) };
     });
   }
@@ -140,7 +139,6 @@ export class LibraryService {
       const fp = await fingerprintMedia(path, { forSearch: false, mediaType: library.mediaType, onProgress: opts.onProgress, signal: opts.signal });
       const item = itemOf(key, path, fp);
       await this.store.putItem(library.id, item, opts.force ?? false);
-      this.indexes.put(library.id, item);
       const { hashes: _h, flat: _f, audio, text, ...summary } = item;
       return { ...summary, hasAudio: audio !== undefined, hasText: text !== undefined };
     });

@@ -19,6 +19,15 @@ export interface LibraryInfo {
   itemCount: number;
   /** Seconds of media stored. */
   duration: number;
+  /** Counts the library's changes: an index built at an older revision catches up (changesSince). */
+  revision: number;
+}
+
+/** What changed in a library after a revision: items stored (or replaced) and keys removed since. */
+export interface LibraryChanges {
+  revision: number;
+  put: StoredItem[];
+  removed: string[];
 }
 
 export interface StoredItem {
@@ -83,4 +92,6 @@ export interface LibraryStore {
   removeItems(libraryId: string, keys: string[]): Promise<boolean[]>;
   listItems(libraryId: string, page?: ItemPage): Promise<ItemSummary[]>;
   loadItems(libraryId: string): Promise<StoredItem[]>;
+  /** The changes after `revision` (every item for -1), read at one instant; undefined for a deleted library. */
+  changesSince(libraryId: string, revision: number): Promise<LibraryChanges | undefined>;
 }

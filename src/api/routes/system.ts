@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { AccessService } from '../../services/access-service.js';
-import type { JobRunner } from '../../jobs/runner.js';
+import type { WorkerPool } from '../../worker/pool.js';
 import type { JobQueue } from '../../jobs/queue.js';
 
-export function systemRoutes(app: FastifyInstance, deps: { jobs: JobQueue; runner: JobRunner; metrics: Metrics; access: AccessService }): void {
+export function systemRoutes(app: FastifyInstance, deps: { jobs: JobQueue; workers: WorkerPool; metrics: Metrics; access: AccessService }): void {
   app.get(
     '/healthz',
     {
@@ -15,8 +15,8 @@ export function systemRoutes(app: FastifyInstance, deps: { jobs: JobQueue; runne
       },
     },
     async () => {
-      await deps.jobs.stateCounts();
-      return { Status: 'ok', Workers: deps.runner.concurrency, Busy: deps.runner.activeCount };
+      const counts = await deps.jobs.stateCounts();
+      return { Status: 'ok', Workers: deps.workers.size, Busy: counts.Running ?? 0 };
     },
   );
 

@@ -15,7 +15,6 @@ export function deleteKind(store: LibraryStore, indexes: LibraryIndexes): JobKin
         message: exists ? 'deleted' : 'no such key; nothing to delete',
         result,
         effects: { remove: { libraryId: library.id, keys: [key] } },
-        afterCommit: () => indexes.remove(library.id, [key]),
       };
     },
   };

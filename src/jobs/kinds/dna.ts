@@ -37,10 +37,7 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
       return {
         message: save ? 'stored' : job.mode === 'save' ? 'not stored: the media duplicates library content' : 'searched',
         result,
-        ...(item && {
-          effects: { put: { libraryId: library.id, item, replace: false } },
-          afterCommit: () => indexes.put(library.id, item),
-        }),
+        ...(item && { effects: { put: { libraryId: library.id, item, replace: false } } }),
       };
     },
   };

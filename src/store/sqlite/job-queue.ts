@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { VdnaError } from '../../errors.js';
-import type { JobEffects, JobEnd, JobFilter, JobQueue, QueueRecord } from '../../jobs/queue.js';
+import type { Heartbeat, JobEffects, JobEnd, JobFilter, JobQueue, Lease, QueueRecord, RequeueScope } from '../../jobs/queue.js';
 import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type NewJob } from '../../jobs/types.js';
 import type { Delivery, DeliveryAttempt, Outbox } from '../../notify/outbox.js';
 import { putItem, removeItems } from './library-store.js';
@@ -103,31 +103,50 @@ export class SqliteJobQueue implements JobQueue {
     })();
   }
 
-  async fetch(): Promise<JobRecord | undefined> {
+  async fetch(worker: string, leaseMs: number): Promise<JobRecord | undefined> {
     return this.db.transaction(() => {
       const row = this.db.prepare("SELECT id FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT 1").get() as { id: string } | undefined;
       if (!row) return undefined;
       this.db
-        .prepare("UPDATE jobs SET state = 'Running', attempts = attempts + 1, started_at = ?, progress = 0 WHERE id = ?")
-        .run(new Date().toISOString(), row.id);
+        .prepare(
+          `UPDATE jobs SET state = 'Running', attempts = attempts + 1, started_at = ?, progress = 0,
+                           lease_owner = ?, lease_until = ?, cancel_requested = 0
+            WHERE id = ?`,
+        )
+        .run(new Date().toISOString(), worker, Date.now() + leaseMs, row.id);
       return this.row(row.id);
-    })();
+    }).immediate();
   }
 
-  async progress(id: string, percent: number): Promise<void> {
-    this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'Running'").run(percent, id);
+  async heartbeat(lease: Lease, leaseMs: number, percent?: number): Promise<Heartbeat> {
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET lease_until = ?, progress = COALESCE(?, progress)
+          WHERE id = ? AND state = 'Running' AND lease_owner = ? RETURNING cancel_requested`,
+      )
+      .get(Date.now() + leaseMs, percent ?? null, lease.id, lease.worker) as { cancel_requested: number } | undefined;
+    return { held: row !== undefined, cancelRequested: row?.cancel_requested === 1 };
   }
 
   /** Ends a job that is in one of the states `from` and writes its event to the outbox; in the caller's transaction. */
-  private end(id: string, state: JobState, end: JobEnd, from: string = "'Running'"): JobRecord {
+  private end(id: string, state: JobState, end: JobEnd, from: string, worker?: string): JobRecord {
     const { changes } = this.db
       .prepare(
-        `UPDATE jobs SET state = ?, code = ?, message = ?, result = ?, completed_at = ?,
+        `UPDATE jobs SET state = ?, code = ?, message = ?, result = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL,
                          progress = CASE WHEN ? = 'Success' THEN 100 ELSE progress END
-          WHERE id = ? AND state IN (${from})`,
+          WHERE id = ? AND state IN (${from}) ${worker === undefined ? '' : 'AND lease_owner = ?'}`,
       )
-      .run(state, end.code, end.message, end.result === undefined ? null : JSON.stringify(end.result), new Date().toISOString(), state, id);
-    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is not running (it ended, or went back to the queue)`);
+      .run(
+        state,
+        end.code,
+        end.message,
+        end.result === undefined ? null : JSON.stringify(end.result),
+        new Date().toISOString(),
+        state,
+        id,
+        ...(worker === undefined ? [] : [worker]),
+      );
+    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is not running here (it ended, or its lease passed to another worker)`);
     const job = this.row(id)!;
     const target = job.callback ?? this.queueCallback(job.account, job.queue);
     if (target && target.type !== 'none') {
@@ -136,40 +155,52 @@ export class SqliteJobQueue implements JobQueue {
     return job;
   }
 
-  async complete(id: string, end: JobEnd, effects: JobEffects = {}): Promise<JobRecord> {
+  async complete(lease: Lease, end: JobEnd, effects: JobEffects = {}): Promise<JobRecord> {
     return this.db.transaction(() => {
+      // The lease is checked first: a worker that lost its job stores nothing.
+      const job = this.end(lease.id, 'Success', end, "'Running'", lease.worker);
       if (effects.put) putItem(this.db, effects.put.libraryId, effects.put.item, effects.put.replace);
       if (effects.remove) removeItems(this.db, effects.remove.libraryId, effects.remove.keys);
-      return this.end(id, 'Success', end);
-    })();
+      return job;
+    }).immediate();
   }
 
-  async fail(id: string, end: JobEnd, state: 'Failed' | 'Cancelled' = 'Failed'): Promise<JobRecord> {
-    return this.db.transaction(() => this.end(id, state, end))();
+  async fail(lease: Lease, end: JobEnd, state: 'Failed' | 'Cancelled' = 'Failed'): Promise<JobRecord> {
+    return this.db.transaction(() => this.end(lease.id, state, end, "'Running'", lease.worker)).immediate();
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {
     return this.db.transaction(() => {
-      const waiting = this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND ${WAITING}`).get(id);
-      return waiting ? this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }, "'Queued', 'Paused'") : undefined;
-    })();
+      const job = this.row(id);
+      if (job?.state === 'Queued' || job?.state === 'Paused') {
+        return this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }, "'Queued', 'Paused'");
+      }
+      if (job?.state !== 'Running') return undefined;
+      this.db.prepare('UPDATE jobs SET cancel_requested = 1 WHERE id = ?').run(id);
+      return job;
+    }).immediate();
   }
 
-  async requeueRunning(maxAttempts: number): Promise<{ requeued: number; failed: number }> {
+  async requeueRunning(maxAttempts: number, scope: RequeueScope = {}): Promise<{ requeued: number; failed: number }> {
+    const where = [`state = 'Running'`];
+    const args: unknown[] = [];
+    if (scope.worker !== undefined) where.push('lease_owner = ?'), args.push(scope.worker);
+    if (scope.expiredOnly) where.push('lease_until < ?'), args.push(Date.now());
+    const clause = where.join(' AND ');
     return this.db.transaction(() => {
-      const spent = this.db.prepare("SELECT id FROM jobs WHERE state = 'Running' AND attempts >= ?").all(maxAttempts) as Array<{ id: string }>;
+      const spent = this.db.prepare(`SELECT id FROM jobs WHERE ${clause} AND attempts >= ?`).all(...args, maxAttempts) as Array<{ id: string }>;
       for (const { id } of spent) {
-        this.end(id, 'Failed', { code: 'INTERRUPTED', message: `the server stopped during this job ${maxAttempts} times; it is not retried again` });
+        this.end(id, 'Failed', { code: 'INTERRUPTED', message: `its worker stopped during this job ${maxAttempts} times; it is not tried again` }, "'Running'");
       }
       const requeued = this.db
         .prepare(
-          `UPDATE jobs SET progress = 0,
+          `UPDATE jobs SET progress = 0, lease_owner = NULL, lease_until = NULL,
                   state = CASE WHEN (SELECT paused FROM queues q WHERE q.account = jobs.account AND q.name = jobs.queue) = 1 THEN 'Paused' ELSE 'Queued' END
-            WHERE state = 'Running'`,
+            WHERE ${clause}`,
         )
-        .run().changes;
+        .run(...args).changes;
       return { requeued, failed: spent.length };
-    })();
+    }).immediate();
   }
 
   async get(account: string, id: string): Promise<JobRecord | undefined> {

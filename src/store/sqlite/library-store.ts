@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { VdnaError } from '../../errors.js';
-import type { ItemPage, ItemSummary, LibraryInfo, LibraryStore, MediaType, StoredItem } from '../store.js';
+import type { ItemPage, ItemSummary, LibraryChanges, LibraryInfo, LibraryStore, MediaType, StoredItem } from '../store.js';
 
 function packBits(flags: Uint8Array): Buffer {
   const out = Buffer.alloc(Math.ceil(flags.length / 8));
@@ -63,14 +63,23 @@ function toItem(row: ItemRow): StoredItem {
   };
 }
 
-/** Stores an item (in the caller's transaction, if any). */
+/** Counts a change of the library; its new revision. */
+function nextRevision(db: Database.Database, library: string): number {
+  const row = db.prepare('UPDATE libraries SET revision = revision + 1 WHERE id = ? RETURNING revision').get(library) as { revision: number } | undefined;
+  if (!row) throw new VdnaError('UNKNOWN_LIBRARY', 'the library was deleted');
+  return row.revision;
+}
+
+/** Stores an item; call it inside a transaction (it bumps the library's revision too). */
 export function putItem(db: Database.Database, library: string, item: StoredItem, replace: boolean): void {
   const insert = db.prepare(
     `INSERT ${replace ? 'OR REPLACE' : ''} INTO items
-       (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text, revision)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   try {
+    const revision = nextRevision(db, library);
+    db.prepare('DELETE FROM item_removals WHERE library = ? AND key = ?').run(library, item.key);
     insert.run(
       library,
       item.key,
@@ -86,6 +95,7 @@ export function putItem(db: Database.Database, library: string, item: StoredItem
       item.audio?.frameRate ?? null,
       item.audio?.version ?? null,
       item.text ? JSON.stringify(item.text) : null,
+      revision,
     );
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -95,10 +105,16 @@ export function putItem(db: Database.Database, library: string, item: StoredItem
   }
 }
 
-/** Removes keys (in the caller's transaction, if any); true for each key that existed. */
+/** Removes keys; true for each key that existed. Call it inside a transaction. */
 export function removeItems(db: Database.Database, library: string, keys: string[]): boolean[] {
   const remove = db.prepare('DELETE FROM items WHERE library = ? AND key = ?');
-  return keys.map((key) => remove.run(library, key).changes > 0);
+  const removed = keys.map((key) => remove.run(library, key).changes > 0);
+  if (removed.some(Boolean)) {
+    const revision = nextRevision(db, library);
+    const record = db.prepare('INSERT OR REPLACE INTO item_removals (library, key, revision) VALUES (?, ?, ?)');
+    keys.forEach((key, i) => removed[i] && record.run(library, key, revision));
+  }
+  return removed;
 }
 
 /** Libraries and their items in the embedded engine's database. */
@@ -109,7 +125,7 @@ export class SqliteLibraryStore implements LibraryStore {
   private summaries(where: string, ...args: unknown[]): LibraryInfo[] {
     const rows = this.db
       .prepare(
-        `SELECT l.id, l.account, l.name, l.media_type, l.description, l.created_at,
+        `SELECT l.id, l.account, l.name, l.media_type, l.description, l.created_at, l.revision,
                 COUNT(i.key) AS item_count, COALESCE(SUM(i.duration), 0) AS duration
            FROM libraries l LEFT JOIN items i ON i.library = l.id
           WHERE ${where}
@@ -125,6 +141,7 @@ export class SqliteLibraryStore implements LibraryStore {
       createdAt: row.created_at as string,
       itemCount: Number(row.item_count),
       duration: Number(row.duration),
+      revision: Number(row.revision),
     }));
   }
 
@@ -157,7 +174,7 @@ export class SqliteLibraryStore implements LibraryStore {
   }
 
   async putItem(library: string, item: StoredItem, replace: boolean): Promise<void> {
-    putItem(this.db, library, item, replace);
+    this.db.transaction(() => putItem(this.db, library, item, replace))();
   }
 
   async removeItems(library: string, keys: string[]): Promise<boolean[]> {
@@ -180,5 +197,15 @@ export class SqliteLibraryStore implements LibraryStore {
   async loadItems(library: string): Promise<StoredItem[]> {
     const rows = this.db.prepare('SELECT * FROM items WHERE library = ? ORDER BY key').all(library) as ItemRow[];
     return rows.map(toItem);
+  }
+
+  async changesSince(library: string, revision: number): Promise<LibraryChanges | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT revision FROM libraries WHERE id = ?').get(library) as { revision: number } | undefined;
+      if (!row) return undefined;
+      const put = this.db.prepare('SELECT * FROM items WHERE library = ? AND revision > ? ORDER BY key').all(library, revision) as ItemRow[];
+      const removed = this.db.prepare('SELECT key FROM item_removals WHERE library = ? AND revision > ?').all(library, revision) as Array<{ key: string }>;
+      return { revision: row.revision, put: put.map(toItem), removed: removed.map((r) => r.key) };
+    })();
   }
 }

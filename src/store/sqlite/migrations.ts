@@ -200,6 +200,27 @@ ALTER TABLE jobs ADD COLUMN door TEXT NOT NULL DEFAULT 'native';
 CREATE INDEX jobs_by_key ON jobs (account, primary_key, seq);
 `;
 
+/**
+ * Worker processes: a running job is leased by one worker until a time (renewed by its heartbeat), and
+ * a cancel of a running job is a flag its worker reads. Each library counts its changes (revision), and
+ * items and removals carry the revision that wrote them, so a worker's in-memory index catches up on
+ * what other processes stored without reloading the library.
+ */
+const V4 = `
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE libraries ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX items_by_revision ON items (library, revision);
+CREATE TABLE item_removals (
+  library  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  key      TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  PRIMARY KEY (library, key)
+);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -212,6 +233,7 @@ export const MIGRATIONS: Migration[] = [
   },
   (db) => db.exec(V2),
   (db) => db.exec(V3),
+  (db) => db.exec(V4),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */

@@ -1,0 +1,64 @@
+/**
+ * A worker process: its own connection to the stores, its own library indexes, one JobRunner taking
+ * jobs under leases. Started by a server's WorkerPool (settings over IPC); every core of a machine can
+ * run one, and a worker that dies takes only its own jobs down (they go back to the queue).
+ */
+import { join } from 'node:path';
+import { JobRunner } from '../jobs/runner.js';
+import { localSettings, openServices } from '../services/index.js';
+import { jobKinds } from './job-kinds.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+
+const send = (message: FromWorker) => process.send?.(message);
+
+/** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  const services = openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, mediaDir: join(config.dataDir, 'media') });
+  const runner = new JobRunner(
+    services.stores.jobs,
+    jobKinds(services),
+    services.inputs,
+    { concurrency: config.concurrency, leaseMs: config.leaseMs, graceMs: config.graceMs },
+    {
+      onJobEnd: (job, seconds) => send({ type: 'ended', job, seconds }),
+      onError: (err) => send({ type: 'error', message: (err as Error).message ?? String(err) }),
+    },
+  );
+  runner.start();
+  send({ type: 'ready', worker: runner.worker });
+  // Told to stop, jobs get their grace period; orphaned (the server died), they go back at once.
+  const graceMs = await new Promise<number>((resolve) => {
+    const stop = (orphaned = false) => {
+      process.off('SIGTERM', graceful);
+      process.off('SIGINT', graceful);
+      process.off('message', onMessage);
+      process.off('disconnect', orphan);
+      resolve(orphaned ? 0 : config.graceMs);
+    };
+    const graceful = () => stop();
+    const orphan = () => stop(true);
+    const onMessage = (message: ToWorker) => {
+      if (message.type === 'kick') runner.kick();
+      if (message.type === 'stop') stop();
+    };
+    process.on('message', onMessage);
+    process.on('SIGTERM', graceful);
+    process.on('SIGINT', graceful);
+    process.on('disconnect', orphan);
+  });
+  await runner.stop(graceMs);
+  services.close();
+}
+
+/** The child side of a WorkerPool: says hello, waits for its settings (kicks before them are moot), then works. */
+export function runPooledWorker(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ToWorker) => {
+      if (message.type !== 'start') return;
+      process.off('message', onMessage);
+      runWorker(message.config).then(resolve, reject);
+    };
+    process.on('message', onMessage);
+    send({ type: 'hello' });
+  });
+}
