@@ -75,6 +75,15 @@ describe('subtitle and text parsing', () => {
     const unrelated = fingerprintText([{ start: 0, end: 5, text: 'Nothing here is in the library at all, not a single phrase of it.' }], true);
     assert.equal(searchText(index, unrelated).size, 0);
   });
+
+  it('a phrase repeated thousands of times in the query and an item costs linear work, not their product', () => {
+    const chorus = (n: number) => fingerprintText([{ start: 0, end: 0, text: 'la '.repeat(n) }], false);
+    const index = new TextIndex([{ key: 'song', text: chorus(20_000) }]);
+    const started = Date.now();
+    searchText(index, chorus(20_000));
+    // 20,000 x 20,000 pairs ran the heap out (over a gigabyte) before repeated shingles were skipped.
+    assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
+  });
 });
 
 test('text libraries of transcripts, and a video library whose items carry subtitles (sidecar and embedded)', async () => {

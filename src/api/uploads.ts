@@ -13,6 +13,23 @@ export async function receiveMultipart(
   path: string,
   beforeFile?: (fields: Record<string, unknown>) => Promise<void>,
 ): Promise<{ fields: Record<string, unknown>; fileName?: string }> {
+  try {
+    return await receiveParts(req, path, beforeFile);
+  } catch (err) {
+    // The form parser's own errors (no boundary, a form cut short) carry no code: the client's fault, not
+    // the server's. Coded ones pass: vdna's, Fastify's limits (413), the file system's (ENOSPC is a 5xx).
+    if (err instanceof Error && (err as { code?: unknown }).code === undefined) {
+      throw new VdnaError('MALFORMED_REQUEST', `malformed multipart/form-data: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+async function receiveParts(
+  req: FastifyRequest,
+  path: string,
+  beforeFile?: (fields: Record<string, unknown>) => Promise<void>,
+): Promise<{ fields: Record<string, unknown>; fileName?: string }> {
   const fields: Record<string, unknown> = {};
   let fileName: string | undefined;
   for await (const p of req.parts()) {

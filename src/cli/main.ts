@@ -3,6 +3,8 @@ import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
 import { defaultDataDir } from '../data-dir.js';
 import { MEDIA_TYPES, type MediaType } from '../store/store.js';
+import { ANALYSERS, tagMedia, type AnalyserName } from '../tagging/pipeline.js';
+import { videoTagResult } from '../views/video-tags.js';
 import { itemView, libraryView } from '../views/native.js';
 import { accessCommands } from './access.js';
 import { action } from './local.js';
@@ -148,6 +150,35 @@ export function buildProgram(): Command {
         process.stdout.write('Next: vdna libraries | vdna list demo | vdna search demo FILE --json | vdna --help\n');
       }),
     );
+
+  program
+    .command('tag')
+    .description('smart tagging of FILE in this process: text on screen (OCR), speech (ASR), faces, objects; keywords and locations, with times')
+    .argument('<file>')
+    .option('--types <list>', `analysers, comma-separated: ${ANALYSERS.join(',')} (default: all)`)
+    .option('--json', 'print the result as JSON, in the clouds\' VideoTagResult shape')
+    .action(async (file: string, opts: { types?: string; json?: boolean }) => {
+      const types = (opts.types ?? ANALYSERS.join(',')).split(',').map((t) => t.trim().toLowerCase());
+      const unknown = types.filter((t) => !(ANALYSERS as readonly string[]).includes(t));
+      if (unknown.length) throw new VdnaError('INVALID_ARGUMENT', `unknown analyser "${unknown[0]}": use ${ANALYSERS.join(', ')}`);
+      const bar = mediaProgress(`tag ${file}`);
+      let report;
+      try {
+        report = await tagMedia(file, { types: types as AnalyserName[], onProgress: (f) => bar.update(Math.round(f * 100), 100) });
+      } finally {
+        bar.stop();
+      }
+      const result = videoTagResult({ ...report, mediaDuration: report.duration, persons: report.persons.map(({ name, times }) => ({ name, times })) });
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      const at = (times: string[]) => times.map((t) => `${(Number(t) / 1000).toFixed(1)}s`).join(' ');
+      for (const [kind, list] of [['keyword', result.Keyword], ['person', result.Person], ['location', result.Location], ['category', result.Category]] as const) {
+        for (const t of list) process.stdout.write(`${kind.padEnd(9)} ${t.Tag}  @ ${at(t.Times)}\n`);
+      }
+      for (const [kind, list] of [['ocr', result.Ocr], ['asr', result.Asr]] as const) {
+        for (const t of list) process.stdout.write(`${kind.padEnd(9)} ${(t.Start / 1000).toFixed(1)}-${(t.End / 1000).toFixed(1)}s  ${t.Text}\n`);
+      }
+      for (const u of report.unavailable) process.stderr.write(`vdna: ${u.analyser} unavailable: ${u.reason}\n`);
+    });
 
   program
     .command('doctor')

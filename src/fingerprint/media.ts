@@ -84,13 +84,13 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
     const { cues, timed } = await readText(path);
     const text = fingerprintText(cues, timed);
     if (text.shingles.length === 0) throw new VdnaError('TOO_SHORT', `${path} has fewer than ${SHINGLE_WORDS} words`);
-    return { duration: timed ? Math.max(...cues.map((c) => c.end)) : 0, text };
+    return { duration: timed ? lastEnd(cues) : 0, text };
   }
   const cues = [...(await embeddedSubtitles(info)), ...(await sidecarSubtitles(path))].sort((a, b) => a.start - b.start);
   const subtitles = cues.length ? fingerprintText(cues, true) : undefined;
   if (mediaType === 'text') {
     if (!subtitles) throw new VdnaError('NOT_MEDIA', `no text in ${path}: no subtitle stream and no sidecar .srt/.vtt`);
-    return { duration: Math.max(...cues.map((c) => c.end)), text: subtitles };
+    return { duration: lastEnd(cues), text: subtitles };
   }
   const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
   const [video, audio] = await Promise.all([
@@ -118,6 +118,13 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
     still: info.still,
     ...(mediaType === 'video' && subtitles && { text: subtitles }),
   };
+}
+
+/** The end of the latest cue; a loop, not Math.max(...): a file of a few hundred thousand cues would overflow the stack. */
+function lastEnd(cues: Array<{ end: number }>): number {
+  let end = -Infinity;
+  for (const c of cues) end = Math.max(end, c.end);
+  return end;
 }
 
 /** The item a library stores for a fingerprint; a query's picture gives its variant 0, the library's view. */

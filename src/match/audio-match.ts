@@ -101,7 +101,7 @@ function segmentsOf(index: AudioIndex, query: AudioFingerprint, hashed: HashedLa
     const run = hits.slice(start, i);
     start = i;
     const q0 = run[0].q;
-    const q1 = Math.max(...run.map((r) => r.end));
+    const q1 = run.reduce((most, r) => Math.max(most, r.end), -Infinity);
     const total = countBetween(anchorTimes(hashed, lm), q0, q1);
     const similarity = run.length / Math.max(1, total);
     const seconds = (q1 - q0) / query.frameRate;

@@ -81,7 +81,7 @@ function runsOf(hits: Array<[number, number]>, segment: (from: number, to: numbe
     if (i < hits.length && hits[i][0] - hits[i - 1][0] <= 2) continue;
     const run = hits.slice(start, i);
     start = i;
-    const best = Math.min(...run.map((f) => f[1]));
+    const best = run.reduce((least, f) => Math.min(least, f[1]), Infinity);
     segments.push(segment(run[0][0], run[run.length - 1][0], round(pairSimilarity(best))));
   }
   return segments
@@ -92,7 +92,7 @@ function runsOf(hits: Array<[number, number]>, segment: (from: number, to: numbe
 
 const stillMatch = (key: string, segments: MatchSegment[]): Match => ({
   PrimaryKey: key,
-  GlobalSimilarity: Math.max(...segments.map((s) => s.Similarity)),
+  GlobalSimilarity: segments.reduce((most, s) => Math.max(most, s.Similarity), 0),
   VideoMatchSegments: segments,
   AudioMatchSegments: [],
   TextMatchSegments: [],

@@ -8,6 +8,11 @@ const MIN_SHINGLES = 5;
 const MAX_QUERY_GAP = 12;
 /** ... and while its master position drifts by at most this many words from the query's. */
 const MAX_DRIFT = 12;
+/**
+ * A shingle repeated more often than this in the query (a chorus, "la la la") is skipped: it carries
+ * no position, and its pairs with an item that repeats it too would grow as the product of both counts.
+ */
+const MAX_SHINGLE_REPEATS = 8;
 
 /**
  * Text segments per item: the query's shingles found in the item, chained in query order while the
@@ -15,7 +20,10 @@ const MAX_DRIFT = 12;
  */
 export function searchText(index: TextIndex, query: TextFingerprint): Map<string, TextMatchSegment[]> {
   const pairs = new Map<number, Array<[number, number]>>();
+  const repeats = new Map<number, number>();
+  for (const h of query.shingles) repeats.set(h, (repeats.get(h) ?? 0) + 1);
   query.shingles.forEach((h, qp) => {
+    if (repeats.get(h)! > MAX_SHINGLE_REPEATS) return;
     const list = index.lookup(h);
     for (let i = 0; i < list.length; i += 2) {
       const found = pairs.get(list[i]) ?? [];

@@ -41,10 +41,9 @@ const MIN_COVERAGE = 0.9;
 export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSink): Promise<SampledFrames> {
   const video = info.video;
   if (!video) return Promise.reject(new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path}`));
+  if (info.still) return sampleStill(info, opts, sink);
   const args = [
     '-threads', String(opts.threads ?? 0),
-    // A still picture becomes a one-second clip of itself, sampled like any video.
-    ...(info.still ? ['-loop', '1', '-t', '1'] : []),
     '-i', info.path,
     '-map', `0:${video.index}`, '-an', '-sn', '-dn',
     '-vf', `fps=${opts.fps},scale=${opts.size}:${opts.size}:flags=area,format=gray`,
@@ -58,6 +57,28 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
     onProgress: opts.onProgress,
     signal: opts.signal,
   }, (bytes, index) => sink(new Uint8Array(bytes), index)).then((count) => ({ fps: opts.fps, size: opts.size, count }));
+}
+
+/**
+ * A still picture becomes a one-second clip of itself: decoded once, its frame repeated `fps` times.
+ * Not with ffmpeg's `-loop 1`: a picture that never decodes (a truncated PNG) is then re-read without
+ * end, its parser buffer growing to gigabytes until the decode timeout.
+ */
+async function sampleStill(info: MediaInfo, opts: SampleOptions, sink: FrameSink): Promise<SampledFrames> {
+  let picture: Uint8Array | undefined;
+  const args = [
+    '-threads', String(opts.threads ?? 0),
+    '-i', info.path,
+    '-map', `0:${info.video!.index}`, '-an', '-sn', '-dn', '-frames:v', '1',
+    '-vf', `scale=${opts.size}:${opts.size}:flags=area,format=gray`,
+    '-f', 'rawvideo', 'pipe:1',
+  ];
+  await runDecoder(info, args, { what: 'picture', unitBytes: opts.size * opts.size, unitsPerSecond: 1, expectedSeconds: 0, signal: opts.signal }, (bytes) => {
+    picture = new Uint8Array(bytes);
+  });
+  for (let i = 0; i < opts.fps; i++) sink(new Uint8Array(picture!), i);
+  opts.onProgress?.(1);
+  return { fps: opts.fps, size: opts.size, count: opts.fps };
 }
 
 /** The time a decode may take: two minutes, plus the media's announced duration (decoding runs ~8-16x realtime here). */
@@ -88,6 +109,9 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
     const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: run.signal,
+      // Aborted (a cancelled job, a shutdown): nothing of ffmpeg's output is wanted, and a decoder stuck
+      // in a hostile file may not heed SIGTERM.
+      killSignal: 'SIGKILL',
     });
     // A decode that takes far longer than the media could need is stopped: hostile files cost bounded time.
     const timeoutMs = run.timeoutMs ?? decodeTimeoutMs(run.expectedSeconds);
@@ -129,7 +153,8 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
         return;
       }
       const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
-      const lastError = errorLines[errorLines.length - 1] ?? '';
+      // The last error a reader can use: not ffmpeg's "Last message repeated" notice, no decoder address.
+      const lastError = (errorLines.filter((l) => !/^\s*Last message repeated/.test(l)).pop() ?? '').replace(/ @ 0x[0-9a-f]+\]/g, ']').trim();
       if (code !== 0 && count === 0) {
         reject(new VdnaError('CORRUPT_MEDIA', `cannot decode ${info.path}: ${lastError || `ffmpeg exited with ${code}`}`));
         return;

@@ -96,7 +96,9 @@ export async function probe(path: string): Promise<MediaInfo> {
   } catch (err) {
     if ((err as { killed?: boolean }).killed) throw new VdnaError('MEDIA_TIMEOUT', `probing ${path} took over 60 s: stopped`);
     const detail = String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop() ?? '';
-    throw new VdnaError('NOT_MEDIA', `not a readable media file: ${path}${detail ? ` (${detail.replace(/^.*?: /, '')})` : ''}`);
+    // ffprobe's last line, without the path it names or the address of the demuxer or decoder that wrote it.
+    const reason = detail.replace(/^.*?: /, '').replace(/ @ 0x[0-9a-f]+\]/g, ']');
+    throw new VdnaError('NOT_MEDIA', `not a readable media file: ${path}${reason ? ` (${reason})` : ''}`);
   }
   const streams = json.streams ?? [];
   if (streams.length > LIMITS.maxStreams) {

@@ -108,7 +108,8 @@ export function parseTimedJson(raw: string): Cue[] {
   }
   if (!Array.isArray(data)) throw new VdnaError('INVALID_ARGUMENT', 'timed text must be an array of {start, end, text}');
   return data.map((c, i) => {
-    const { start, end, text } = c as Record<string, unknown>;
+    // Any item may be anything: null, a number, an array.
+    const { start, end, text } = (c !== null && typeof c === 'object' ? c : {}) as Record<string, unknown>;
     if (typeof start !== 'number' || typeof end !== 'number' || typeof text !== 'string' || end < start || start < 0) {
       throw new VdnaError('INVALID_ARGUMENT', `timed text item ${i} must be {start, end, text} with 0 <= start <= end`);
     }

@@ -93,7 +93,9 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
       const action = params.Action ?? signedHeader('x-acs-action');
       const version = params.Version ?? signedHeader('x-acs-version');
       if (!action) throw new AliyunError(400, 'MissingAction', 'Action is mandatory for this action.');
-      const handler = PRODUCTS[version ?? '']?.[action];
+      // Own entries only: an Action or Version named "constructor" or "__proto__" is no handler.
+      const product = Object.hasOwn(PRODUCTS, version ?? '') ? PRODUCTS[version ?? ''] : undefined;
+      const handler = product && Object.hasOwn(product, action) ? product[action] : undefined;
       if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
       const caller = access.callerOf(found.key, requestId);
       access.throttle(caller);
@@ -112,7 +114,10 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
   for (const url of ALIYUN_PATHS) app.route({ method: ['GET', 'POST'], url, schema: { hide: true }, handler: handle });
   // What fails before an action runs (the Host check, a body over the limit) answers in the cloud's shape too.
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = err instanceof VdnaError || err instanceof AliyunError ? toAliyun(err) : new AliyunError(err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.statusCode === 413 ? 'InvalidParameter.BodyTooLarge' : 'InternalError', err.message);
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    // A failure of the server's own (a 5xx) is logged, never described to the client.
+    const e = err instanceof VdnaError || err instanceof AliyunError ? toAliyun(err) : new AliyunError(status, err.statusCode === 413 ? 'InvalidParameter.BodyTooLarge' : 'InternalError', status < 500 ? err.message : 'The request processing has failed due to some unknown error.');
+    if (e.status >= 500) req.log.error({ err }, 'aliyun request failed');
     const requestId = randomUUID().toUpperCase();
     void reply.status(e.status).header('x-acs-request-id', requestId).send({ RequestId: requestId, HostId: req.headers.host ?? 'vdna', Code: e.code, Message: e.message });
   });

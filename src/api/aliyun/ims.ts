@@ -34,7 +34,7 @@ export const IMS_ACTIONS: Record<string, ActionHandler> = {
   async CreateDNADB(ctx) {
     const name = required(ctx.params, 'Name');
     const model = ctx.params.Model || 'Video';
-    if (!MODELS[model]) throw new AliyunError(400, 'InvalidParameter', 'Model must be Video, Audio, Image or Text.');
+    if (!Object.hasOwn(MODELS, model)) throw new AliyunError(400, 'InvalidParameter', 'Model must be Video, Audio, Image or Text.');
     const lib = await ctx.services.libraries.create(ctx.caller, name, MODELS[model], ctx.params.Description ?? '');
     return { DBInfo: dbInfo(lib) };
   },

@@ -157,7 +157,7 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
     const op = (r.Operation ?? {}) as Record<string, unknown>;
     const dna = (op.DnaConfig ?? {}) as Record<string, unknown>;
     const rule = text(dna.RuleType, 'RuleType') as keyof typeof RULES | undefined;
-    if (!rule || !(rule in RULES)) throw new TencentError(400, 'InvalidArgument', 'DnaConfig.RuleType must be GetFingerPrint, FindSimilarVideo or DeleteFingerPrint');
+    if (!rule || !Object.hasOwn(RULES, rule)) throw new TencentError(400, 'InvalidArgument', 'DnaConfig.RuleType must be GetFingerPrint, FindSimilarVideo or DeleteFingerPrint');
     const dbIdText = text(dna.DnaDbId, 'DnaDbId');
     if (!dbIdText) throw new TencentError(400, 'InvalidArgument', 'DnaConfig.DnaDbId is required');
     const library = await libraries.requireById(caller.account, libraryIdOf(dbIdText));
@@ -222,7 +222,10 @@ export function tencentDoor(app: FastifyInstance, services: Services, cfg: Tence
 
   // What fails before a route runs (the Host check, a body over the limit, an unknown path) answers in CI's shape too.
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = err instanceof VdnaError || err instanceof TencentError ? toTencent(err) : new TencentError(err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.statusCode === 413 ? 'EntityTooLarge' : 'InternalError', err.message);
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    // A failure of the server's own (a 5xx) is logged, never described to the client.
+    const e = err instanceof VdnaError || err instanceof TencentError ? toTencent(err) : new TencentError(status, err.statusCode === 413 ? 'EntityTooLarge' : 'InternalError', status < 500 ? err.message : 'internal error');
+    if (e.status >= 500) req.log.error({ err }, 'tencent request failed');
     const requestId = randomBytes(12).toString('base64url');
     void send(reply, requestId, e.status, { Error: { Code: e.code, Message: e.message, Resource: req.url.split('?')[0], RequestId: requestId, TraceId: requestId } });
   });
