@@ -131,7 +131,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
     if (saved.some((j) => j.State !== 'Success')) throw new Error(`save failed: ${JSON.stringify(saved.find((j) => j.State !== 'Success'))}`);
 
     const specs = Array.from({ length: jobCount }, (_, i) => {
-      const callback = { Type: 'HTTP', URL: `${receiver.url}/hook`, Format: 'JSON' };
+      const callback = { Type: 'HTTP', Url: `${receiver.url}/hook`, Format: 'json' };
       if (i % 3 === 2) {
         const p = pieces[i % pieces.length];
         return { body: { Library: 'bench', Mode: 'onlysave', PrimaryKey: `${p.key}#${i}`, Input: { Type: 'Path', Source: p.path }, Callback: callback } };
@@ -149,7 +149,10 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
       const s = performance.now();
       const r = await server.api('POST', '/v1/jobs', spec.body);
       submitMs.push(performance.now() - s);
-      if (r.status !== 201) return void errors++;
+      if (r.status !== 201) {
+        if (errors++ === 0) process.stderr.write(`a submit failed: ${r.status} ${JSON.stringify(r.body)}\n`);
+        return;
+      }
       ids.push(r.body.JobId);
       if (spec.query) expect.set(r.body.JobId, spec.query);
     });
@@ -162,7 +165,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
         const s = performance.now();
         const r = await server.api('GET', path).catch(() => ({ status: 0 }));
         readMs.push(performance.now() - s);
-        if (r.status !== 200) errors++;
+        if (r.status !== 200 && errors++ === 0) process.stderr.write(`a read failed: ${r.status}\n`);
       }),
     );
     const jobs = await waitAll(server, ids);

@@ -27,3 +27,16 @@ test('vdna tag: an analyser that cannot run here is reported, not fatal; an unkn
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown analyser "telepathy".*\[INVALID_ARGUMENT\]/);
 });
+
+test('vdna doctor says which tagging parts are installed', () => {
+  const installed = vdna(['doctor']);
+  assert.equal(installed.status, 0, installed.stderr);
+  assert.match(installed.stdout, /^tagging ocr: yes$/m);
+  assert.match(installed.stdout, /^tagging asr: yes \(pocketsphinx/m);
+  // A lean install (no tagging part) is told how to add it; tagging then refuses clearly.
+  const lean = vdna(['doctor'], { VDNA_TAGGING_DIR: '/nonexistent', PATH: '/nonexistent' });
+  assert.match(lean.stdout, /^tagging face: NO \(npm run setup:tagging\)$/m);
+  assert.match(lean.stdout, /^tagging asr: NO /m);
+  const r = vdna(['tag', CLIP, '--types', 'ocr,asr', '--json'], { VDNA_TAGGING_DIR: '/nonexistent', PATH: '/nonexistent' });
+  assert.deepEqual(JSON.parse(r.stdout).Unavailable.map((u: { Type: string }) => u.Type), ['OCR', 'ASR']);
+});

@@ -3,7 +3,9 @@ import { VdnaError } from '../errors.js';
 import { capabilities, tools } from '../media/ffmpeg.js';
 import { defaultDataDir } from '../data-dir.js';
 import { MEDIA_TYPES, type MediaType } from '../store/store.js';
+import { hasExtra } from '../tagging/extras.js';
 import { ANALYSERS, tagMedia, type AnalyserName } from '../tagging/pipeline.js';
+import { speechEngineStatus } from '../tagging/speech.js';
 import { videoTagResult } from '../views/video-tags.js';
 import { itemView, libraryView } from '../views/native.js';
 import { accessCommands } from './access.js';
@@ -182,8 +184,8 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('show which ffmpeg vdna uses and whether it has the decoders and filters vdna needs')
-    .action(() => {
+    .description('show which ffmpeg vdna uses and what it can decode, and which optional parts (smart tagging) are installed')
+    .action(async () => {
       const { ffmpeg, ffprobe } = tools();
       const caps = capabilities();
       const flag = (ok: boolean) => (ok ? 'yes' : 'NO');
@@ -191,6 +193,10 @@ export function buildProgram(): Command {
       for (const [name, ok] of Object.entries(caps.decoders)) process.stdout.write(`decoder ${name}: ${flag(ok)}\n`);
       for (const [name, ok] of Object.entries(caps.filters)) process.stdout.write(`filter ${name}: ${flag(ok)}\n`);
       process.stdout.write(`data directory: ${program.opts<GlobalOptions>().data ?? defaultDataDir()}\n`);
+      const part = (name: string, pkg: string) => `tagging ${name}: ${hasExtra(pkg) ? 'yes' : 'NO (npm run setup:tagging)'}\n`;
+      process.stdout.write(part('ocr', '@gutenye/ocr-node') + part('face', '@vladmandic/face-api') + part('object', '@vladmandic/human'));
+      const speech = await speechEngineStatus();
+      process.stdout.write(`tagging asr: ${speech.available ? `yes (${speech.engine} ${speech.version ?? ''})`.trim() : `NO (${speech.reason})`}\n`);
     });
 
   serveCommand(program);

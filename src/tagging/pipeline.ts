@@ -59,7 +59,7 @@ export interface TagReport {
   categories: TimedTag[];
   persons: PersonSighting[];
   /** Analysers asked for that could not run here (speech without pocketsphinx, say), with why. */
-  unavailable: Array<{ analyser: AnalyserName; reason: string }>;
+  unavailable: Array<{ analyser: AnalyserName | 'keyword' | 'location'; reason: string }>;
   framesAnalysed: number;
 }
 
@@ -69,20 +69,21 @@ const around = (box: Box): Box => ({ x: box.x - box.width / 4, y: box.y - box.he
 export async function tagMedia(path: string, options: TagOptions): Promise<TagReport> {
   const wants = (a: AnalyserName) => options.types.includes(a);
   const unavailable: TagReport['unavailable'] = [];
-  const optional = async <T>(analyser: AnalyserName, create: () => Promise<T>): Promise<T | undefined> => {
-    if (!wants(analyser)) return undefined;
+  /** What an analyser gives, or undefined (and a note) when its part is not installed here. */
+  const optional = async <T>(analyser: TagReport['unavailable'][number]['analyser'], run: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await create();
+      return await run();
     } catch (err) {
       if (!(err instanceof VdnaError) || err.code !== 'ANALYSER_UNAVAILABLE') throw err;
       unavailable.push({ analyser, reason: err.message });
       return undefined;
     }
   };
-  const ocr = await optional('ocr', createOcrEngine);
-  const faces: FaceEngine | undefined = await optional('face', createFaceEngine);
-  const objects: ObjectEngine | undefined = await optional('object', createObjectEngine);
-  const speech = await optional('asr', createSpeechEngine);
+  const engine = <T>(analyser: AnalyserName, create: () => Promise<T>) => (wants(analyser) ? optional(analyser, create) : Promise.resolve(undefined));
+  const ocr = await engine('ocr', createOcrEngine);
+  const faces: FaceEngine | undefined = await engine('face', createFaceEngine);
+  const objects: ObjectEngine | undefined = await engine('object', createObjectEngine);
+  const speech = await engine('asr', createSpeechEngine);
   try {
     const captions = new CaptionTracker();
     const sightings: Sighting[] = [];
@@ -117,12 +118,13 @@ export async function tagMedia(path: string, options: TagOptions): Promise<TagRe
     const ocrTexts = ocr ? captions.finish(pass.duration) : [];
     const categories = [...labels].map(([tag, times]) => ({ tag, times: [...new Set(times)] }));
     const texts = [...ocrTexts, ...asr];
+    const labelTexts = categories.flatMap((c) => c.times.map((t) => ({ text: c.tag, start: t, end: t })));
     return {
       duration: pass.duration,
       ocr: ocrTexts,
       asr,
-      keywords: await findKeywords([...texts, ...categories.flatMap((c) => c.times.map((t) => ({ text: c.tag, start: t, end: t })))], KEYWORDS),
-      locations: await findLocations(texts),
+      keywords: texts.length || labelTexts.length ? ((await optional('keyword', () => findKeywords([...texts, ...labelTexts], KEYWORDS))) ?? []) : [],
+      locations: texts.length ? ((await optional('location', () => findLocations(texts))) ?? []) : [],
       categories,
       persons: await persons(sightings),
       unavailable,
