@@ -1,4 +1,9 @@
-/** Opens the embedded engine's one SQLite file (WAL) and brings its schema up to date. */
+/**
+ * Opens the embedded engine's one SQLite file (WAL) and brings its schema up to date. Several processes
+ * share it (a server and its workers): every transaction that writes begins IMMEDIATE, taking the write
+ * lock first and waiting for it (busy_timeout). A deferred one that read first could not upgrade once
+ * another process had written (SQLITE_BUSY_SNAPSHOT, no wait) and failed after its side effects.
+ */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

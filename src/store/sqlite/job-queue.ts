@@ -100,7 +100,7 @@ export class SqliteJobQueue implements JobQueue {
           new Date().toISOString(),
         );
       return this.row(id)!;
-    })();
+    }).immediate();
   }
 
   async fetch(worker: string, leaseMs: number): Promise<JobRecord | undefined> {
@@ -283,7 +283,7 @@ export class SqliteJobQueue implements JobQueue {
       this.db
         .prepare('UPDATE jobs SET state = ? WHERE account = ? AND queue = ? AND state = ?')
         .run(paused ? 'Paused' : 'Queued', account, name, paused ? 'Queued' : 'Paused');
-    })();
+    }).immediate();
     return (await this.queue(account, name))!;
   }
 
@@ -366,6 +366,6 @@ export class SqliteOutbox implements Outbox {
       this.db
         .prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, log = ? WHERE id = ?')
         .run(state, retryAt ?? Date.now(), JSON.stringify(log), id);
-    })();
+    }).immediate();
   }
 }

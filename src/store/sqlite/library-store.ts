@@ -174,11 +174,11 @@ export class SqliteLibraryStore implements LibraryStore {
   }
 
   async putItem(library: string, item: StoredItem, replace: boolean): Promise<void> {
-    this.db.transaction(() => putItem(this.db, library, item, replace))();
+    this.db.transaction(() => putItem(this.db, library, item, replace)).immediate();
   }
 
   async removeItems(library: string, keys: string[]): Promise<boolean[]> {
-    return this.db.transaction(() => removeItems(this.db, library, keys))();
+    return this.db.transaction(() => removeItems(this.db, library, keys)).immediate();
   }
 
   async listItems(library: string, page?: ItemPage): Promise<ItemSummary[]> {
