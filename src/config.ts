@@ -132,6 +132,8 @@ export const LIMITS = {
   maxStreams: setting('VDNA_MAX_STREAMS', 32),
   /** VDNA_MAX_FPS: the picture's frame rate. */
   maxFrameRate: setting('VDNA_MAX_FPS', 240),
+  /** VDNA_MAX_DECODER_MB: address space of each ffmpeg or ffprobe (where prlimit exists). */
+  maxDecoderMb: setting('VDNA_MAX_DECODER_MB', 4096),
   /** A file longer than this, holding fewer bytes per second than the next, has its packets counted before decoding... */
   suspectAfterSeconds: 120,
   suspectBelowBytesPerSecond: 2000,

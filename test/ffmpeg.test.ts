@@ -8,7 +8,7 @@ import { capabilities, tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import { decodeTimeoutMs, runDecoder } from '../src/media/decode.js';
 import { VdnaError } from '../src/errors.js';
-import { ffmpeg, media, tempDir } from './helpers.js';
+import { ffmpeg, media, tempDir, vdna } from './helpers.js';
 
 const tmp = tempDir('vdna-ffmpeg-');
 after(() => tmp.cleanup());
@@ -74,6 +74,17 @@ describe('decoder time limit', () => {
   });
 });
 
+describe('decoder memory limit', () => {
+  it('runs every ffmpeg and ffprobe under VDNA_MAX_DECODER_MB of address space: too little fails the file clearly', () => {
+    const data = join(tmp.path, 'memory-limit');
+    const clip = media('video/zwm_sintel_10s.mp4');
+    const starved = vdna(['--data', data, 'add', 'films', clip, '--key', 'k'], { VDNA_MAX_DECODER_MB: '8' });
+    assert.equal(starved.status, 2, starved.stderr);
+    assert.match(starved.stderr, /^vdna: error: the decoder crashed \(SIGSEGV\) .*VDNA_MAX_DECODER_MB=8.* \[TOO_LARGE\]\n$/);
+    const enough = vdna(['--data', data, 'add', 'films', clip, '--key', 'k']);
+    assert.equal(enough.status, 0, enough.stderr);
+  });
+});
 
 describe('probe pool', () => {
   it('a semaphore holds at most its size at once, the others in order', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { VdnaError } from '../errors.js';
-import { tools } from './ffmpeg.js';
+import { decoderCommand, decoderCrash, tools } from './ffmpeg.js';
 import type { MediaInfo } from './probe.js';
 
 export interface SampleOptions {
@@ -106,7 +106,7 @@ export interface DecoderRun {
  */
 export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sink: (unit: Buffer, index: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args], {
+    const child = spawn(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), {
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: run.signal,
       // Aborted (a cancelled job, a shutdown): nothing of ffmpeg's output is wanted, and a decoder stuck
@@ -146,12 +146,14 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
       if ((err as NodeJS.ErrnoException).code === 'ABORT_ERR') reject(err);
       else reject(new VdnaError('FFMPEG_MISSING', `cannot run ffmpeg (${tools().ffmpeg.path}): ${err.message}`));
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) {
         reject(new VdnaError('MEDIA_TIMEOUT', `decoding ${info.path} took over ${(timeoutMs / 1000).toFixed(0)} s: stopped`));
         return;
       }
+      const crash = decoderCrash(signal, info.path);
+      if (crash) return reject(crash);
       const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
       // The last error a reader can use: not ffmpeg's "Last message repeated" notice, no decoder address.
       const lastError = (errorLines.filter((l) => !/^\s*Last message repeated/.test(l)).pop() ?? '').replace(/ @ 0x[0-9a-f]+\]/g, ']').trim();

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { LIMITS } from '../config.js';
 import { VdnaError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
@@ -46,6 +47,29 @@ export function tools(): { ffmpeg: ToolPath; ffprobe: ToolPath } {
     ffprobe: locate('ffprobe', 'VDNA_FFPROBE', '@ffprobe-installer/ffprobe'),
   };
   return cached;
+}
+
+let prlimit: string | undefined | null = null;
+
+/**
+ * The command that runs ffmpeg or ffprobe with `args` under the decoder memory limit
+ * (VDNA_MAX_DECODER_MB of address space, through util-linux's prlimit where it exists): a hostile file
+ * that makes the decoder allocate without end fails that decoder, not the machine.
+ */
+export function decoderCommand(tool: 'ffmpeg' | 'ffprobe', args: string[]): [string, string[]] {
+  const path = tools()[tool].path;
+  if (prlimit === null) prlimit = onPath('prlimit');
+  if (!prlimit) return [path, args];
+  return [prlimit, [`--as=${LIMITS.maxDecoderMb * 1024 * 1024}`, '--', path, ...args]];
+}
+
+/** A decoder that died of a signal (out of its address space it segfaults): the file is refused, naming the limit. */
+export function decoderCrash(signal: NodeJS.Signals | null | undefined, path: string): VdnaError | undefined {
+  if (!signal || signal === 'SIGKILL' || signal === 'SIGTERM') return undefined;
+  return new VdnaError(
+    'TOO_LARGE',
+    `the decoder crashed (${signal}) on ${path}: the file needs more than the decoder memory limit (VDNA_MAX_DECODER_MB=${LIMITS.maxDecoderMb}) or is hostile`,
+  );
 }
 
 export interface FfmpegCapabilities {

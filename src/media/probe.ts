@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import { LIMITS } from '../config.js';
 import { VdnaError } from '../errors.js';
-import { tools } from './ffmpeg.js';
+import { decoderCommand, decoderCrash } from './ffmpeg.js';
 import { Semaphore } from './semaphore.js';
 
 const execFileAsync = promisify(execFile);
@@ -86,8 +86,7 @@ export async function probe(path: string): Promise<MediaInfo> {
   try {
     const { stdout } = await probes.run(() =>
       execFileAsync(
-        tools().ffprobe.path,
-        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+        ...decoderCommand('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]),
         // A probe reads headers: a minute is far more than any real file needs.
         { maxBuffer: 16 << 20, timeout: 60_000, killSignal: 'SIGKILL' },
       ),
@@ -95,6 +94,8 @@ export async function probe(path: string): Promise<MediaInfo> {
     json = JSON.parse(stdout) as FfprobeJson;
   } catch (err) {
     if ((err as { killed?: boolean }).killed) throw new VdnaError('MEDIA_TIMEOUT', `probing ${path} took over 60 s: stopped`);
+    const crash = decoderCrash((err as { signal?: NodeJS.Signals }).signal, path);
+    if (crash) throw crash;
     const detail = String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop() ?? '';
     // ffprobe's last line, without the path it names or the address of the demuxer or decoder that wrote it.
     const reason = detail.replace(/^.*?: /, '').replace(/ @ 0x[0-9a-f]+\]/g, ']');
@@ -165,9 +166,8 @@ async function checkPlausible(info: MediaInfo, size: number): Promise<void> {
   let packets: number;
   try {
     const { stdout } = await execFileAsync(
-      tools().ffprobe.path,
-      ['-v', 'error', '-select_streams', info.video ? 'v:0' : 'a:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', info.path],
-      { maxBuffer: 1 << 16, timeout: 60_000 },
+      ...decoderCommand('ffprobe', ['-v', 'error', '-select_streams', info.video ? 'v:0' : 'a:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', info.path]),
+      { maxBuffer: 1 << 16, timeout: 60_000, killSignal: 'SIGKILL' },
     );
     packets = Number(stdout.trim().split('\n')[0]) || 0;
   } catch {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VdnaError } from '../errors.js';
-import { tools } from './ffmpeg.js';
+import { decoderCommand } from './ffmpeg.js';
 import type { MediaInfo } from './probe.js';
 
 const run = promisify(execFile);
@@ -134,7 +134,7 @@ export async function sidecarSubtitles(mediaPath: string): Promise<Cue[]> {
 export async function embeddedSubtitles(info: MediaInfo): Promise<Cue[]> {
   if (info.subtitleStream === undefined) return [];
   try {
-    const { stdout } = await run(tools().ffmpeg.path, ['-v', 'error', '-i', info.path, '-map', `0:${info.subtitleStream}`, '-f', 'srt', 'pipe:1'], {
+    const { stdout } = await run(...decoderCommand('ffmpeg', ['-v', 'error', '-i', info.path, '-map', `0:${info.subtitleStream}`, '-f', 'srt', 'pipe:1']), {
       maxBuffer: 64 << 20,
     });
     return parseSubtitles(stdout);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { decodeTimeoutMs } from '../media/decode.js';
-import { tools } from '../media/ffmpeg.js';
+import { decoderCommand, tools } from '../media/ffmpeg.js';
 import { probe, type MediaInfo } from '../media/probe.js';
 import type { Frame } from './types.js';
 
@@ -107,7 +107,7 @@ export async function decodeForTagging(path: string, options: DecodePassOptions)
 
 /** One ffmpeg child writing pictures to fd 1, its messages to fd 2 and (if asked) PCM to fd 3. */
 function startFfmpeg(args: string[], withAudio: boolean, signal?: AbortSignal) {
-  const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args], {
+  const child = spawn(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), {
     stdio: ['ignore', 'pipe', 'pipe', withAudio ? 'pipe' : 'ignore'],
     signal,
     killSignal: 'SIGKILL',

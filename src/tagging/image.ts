@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { VdnaError } from '../errors.js';
-import { tools } from '../media/ffmpeg.js';
+import { decoderCommand } from '../media/ffmpeg.js';
 import { probe } from '../media/probe.js';
 import type { Box, Frame } from './types.js';
 
@@ -14,7 +14,7 @@ const MAX_SIDE = 2048;
 
 function run(args: string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tools().ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
