@@ -1,5 +1,5 @@
 /**
- * npm run bench:load -- [--workers 1,2] [--jobs 300] [--reads 500]
+ * npm run bench:load -- [--workers 1,2] [--jobs 300] [--reads 500] [--submitters 16]
  *
  * The service under load, over real HTTP on loopback: a library of 50 items (10 s pieces of the corpus
  * videos), then 300 jobs submitted 16 at a time — a third onlysave of those pieces under new keys,
@@ -22,7 +22,6 @@ import { mapLimit } from './pool.js';
 
 const run = promisify(execFile);
 const DIR = join(OUT, 'service');
-const SUBMITTERS = 16;
 const ITEMS = 50;
 const PIECE_SECONDS = 10;
 const SHORT_UNRELATED = ['forensics_movie-hello.mp4', 'udacity_solidWhiteRight_dashcam.mp4', 'mdn_friday.mp4', 'mdn_flower.webm'];
@@ -110,7 +109,7 @@ interface Row {
   failed: number;
 }
 
-async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: number, readCount: number): Promise<Row> {
+async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: number, readCount: number, submitters: number): Promise<Row> {
   const data = join(DIR, `data-${workers}`);
   rmSync(data, { recursive: true, force: true });
   const receiver = await startReceiver();
@@ -145,7 +144,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
     const ids: string[] = [];
     const expect = new Map<string, Query>();
     const t0 = Date.now();
-    await mapLimit(specs, SUBMITTERS, async (spec) => {
+    await mapLimit(specs, submitters, async (spec) => {
       const s = performance.now();
       const r = await server.api('POST', '/v1/jobs', spec.body);
       submitMs.push(performance.now() - s);
@@ -206,18 +205,19 @@ async function main(): Promise<void> {
   const workers = arg('workers', '1,2').split(',').map(Number);
   const jobCount = Number(arg('jobs', '300'));
   const readCount = Number(arg('reads', '500'));
+  const submitters = Number(arg('submitters', '16'));
   process.stderr.write('preparing 50 library pieces and 20 queries (cached in bench/out/service)...\n');
   const pieces = await libraryPieces();
   const qs = await queries(pieces);
   const rows: Row[] = [];
   for (const w of workers) {
     process.stderr.write(`${w} worker process(es): 50 onlysave jobs, then ${jobCount} mixed jobs and ${readCount} reads...\n`);
-    rows.push(await measure(w, pieces, qs, jobCount, readCount));
+    rows.push(await measure(w, pieces, qs, jobCount, readCount, submitters));
   }
   const ms = (xs: number[]) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)}`;
   process.stdout.write(
     `\n${jobCount} jobs (1/3 onlysave, 2/3 search: 16 excerpts of 8 s at 360p, 4 clips outside the library) on a 50-item library, ` +
-      `submitted ${SUBMITTERS} at a time; ${readCount} concurrent reads while the workers are busy\n\n` +
+      `submitted ${submitters} at a time; ${readCount} concurrent reads while the workers are busy\n\n` +
       '| worker processes | jobs/s | × one worker | submit ms p50 / p99 | read ms p50 / p99 | errors | lost | duplicated | right searches | failed |\n' +
       '|---|---|---|---|---|---|---|---|---|---|\n' +
       rows
