@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What the test suite needs for real: redis-server from Debian (the message-queue callback), and the
-# optional tagging part (its models from npm, pocketsphinx from Debian), whose analysers are tested too.
+# What the test suite needs for real: the maintained decoder (Debian's ffmpeg), redis-server from Debian
+# (the message-queue callback), and the optional tagging part (its models from npm, pocketsphinx from
+# Debian), whose analysers are tested too.
 # The tests start their own instances on loopback, on free ports, and stop them.
 set -euo pipefail
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -16,4 +17,5 @@ if ! command -v redis-server >/dev/null 2>&1; then
   (command -v systemctl >/dev/null && $SUDO systemctl disable --now redis-server >/dev/null 2>&1) || true
 fi
 redis-server --version >&2
+bash "$(dirname "$0")/setup-ffmpeg.sh"
 bash "$(dirname "$0")/setup-tagging.sh"

@@ -190,6 +190,9 @@ export function buildProgram(): Command {
       const caps = capabilities();
       const flag = (ok: boolean) => (ok ? 'yes' : 'NO');
       process.stdout.write(`ffmpeg:  ${ffmpeg.path} (${ffmpeg.source})\nffprobe: ${ffprobe.path} (${ffprobe.source})\n${caps.version}\n`);
+      if (ffmpeg.source === 'bundled') {
+        process.stdout.write('warning: this is the static 2018 build from npm; for a maintained decoder of untrusted uploads: npm run setup:ffmpeg\n');
+      }
       for (const [name, ok] of Object.entries(caps.decoders)) process.stdout.write(`decoder ${name}: ${flag(ok)}\n`);
       for (const [name, ok] of Object.entries(caps.filters)) process.stdout.write(`filter ${name}: ${flag(ok)}\n`);
       process.stdout.write(`data directory: ${program.opts<GlobalOptions>().data ?? defaultDataDir()}\n`);
@@ -207,6 +210,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Output piped into a reader that stopped (`vdna … | head`) ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : undefined));
   try {
     await buildProgram().parseAsync(argv);
     return 0;

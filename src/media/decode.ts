@@ -152,7 +152,7 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
         reject(new VdnaError('MEDIA_TIMEOUT', `decoding ${info.path} took over ${(timeoutMs / 1000).toFixed(0)} s: stopped`));
         return;
       }
-      const crash = decoderCrash(signal, info.path);
+      const crash = decoderCrash(signal, stderr, info.path);
       if (crash) return reject(crash);
       const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
       // The last error a reader can use: not ffmpeg's "Last message repeated" notice, no decoder address.

@@ -63,12 +63,16 @@ export function decoderCommand(tool: 'ffmpeg' | 'ffprobe', args: string[]): [str
   return [prlimit, [`--as=${LIMITS.maxDecoderMb * 1024 * 1024}`, '--', path, ...args]];
 }
 
-/** A decoder that died of a signal (out of its address space it segfaults): the file is refused, naming the limit. */
-export function decoderCrash(signal: NodeJS.Signals | null | undefined, path: string): VdnaError | undefined {
-  if (!signal || signal === 'SIGKILL' || signal === 'SIGTERM') return undefined;
+/**
+ * A decoder that could not get memory under its limit: it segfaults (a static build) or cannot even map
+ * its libraries (a shared one). The file is refused naming the setting, not called corrupt.
+ */
+export function decoderCrash(signal: NodeJS.Signals | null | undefined, stderr: string, path: string): VdnaError | undefined {
+  const starved = /failed to map segment|cannot allocate memory|out of memory/i.test(stderr);
+  if (!starved && (!signal || signal === 'SIGKILL' || signal === 'SIGTERM')) return undefined;
   return new VdnaError(
     'TOO_LARGE',
-    `the decoder crashed (${signal}) on ${path}: the file needs more than the decoder memory limit (VDNA_MAX_DECODER_MB=${LIMITS.maxDecoderMb}) or is hostile`,
+    `the decoder ${signal ? `crashed (${signal})` : 'ran out of memory'} on ${path}: the file needs more than the decoder memory limit (VDNA_MAX_DECODER_MB=${LIMITS.maxDecoderMb}) or is hostile`,
   );
 }
 

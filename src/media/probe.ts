@@ -94,7 +94,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     json = JSON.parse(stdout) as FfprobeJson;
   } catch (err) {
     if ((err as { killed?: boolean }).killed) throw new VdnaError('MEDIA_TIMEOUT', `probing ${path} took over 60 s: stopped`);
-    const crash = decoderCrash((err as { signal?: NodeJS.Signals }).signal, path);
+    const crash = decoderCrash((err as { signal?: NodeJS.Signals }).signal, String((err as { stderr?: string }).stderr ?? ''), path);
     if (crash) throw crash;
     const detail = String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop() ?? '';
     // ffprobe's last line, without the path it names or the address of the demuxer or decoder that wrote it.
