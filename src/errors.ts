@@ -48,3 +48,15 @@ export class VdnaError extends Error {
     this.name = 'VdnaError';
   }
 }
+
+/**
+ * A failure of the machine's storage as vdna's error (a full disk: SQLite's SQLITE_FULL, the file
+ * system's ENOSPC), or undefined for any other error. Reads go on; writes work again once space returns.
+ */
+export function storageError(err: unknown): VdnaError | undefined {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new VdnaError('STORAGE_UNAVAILABLE', "the server's disk is full: nothing was stored; try again once space is freed");
+  }
+  return undefined;
+}

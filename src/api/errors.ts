@@ -1,6 +1,6 @@
 /** Errors over HTTP: a status per stable code, and one body shape {Code, Message, RequestId}. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { VdnaError, type ErrorCode } from '../errors.js';
+import { storageError, VdnaError, type ErrorCode } from '../errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
@@ -76,12 +76,12 @@ function fromFastify(err: FastifyError): { status: number; code: string; message
 }
 
 export function errorHandler(err: FastifyError | VdnaError, req: FastifyRequest, reply: FastifyReply): void {
-  const mapped =
-    err instanceof VdnaError
-      ? { status: STATUS[err.code] ?? 500, code: err.code, message: err.message }
-      : fromFastify(err as FastifyError);
+  const known = err instanceof VdnaError ? err : storageError(err);
+  const mapped = known ? { status: STATUS[known.code] ?? 500, code: known.code, message: known.message } : fromFastify(err as FastifyError);
   if (mapped.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ code: mapped.code, msg: mapped.message }, 'request rejected');
+  // Answered before the body was read (an upload refused half-way): this connection cannot carry another request.
+  if (!req.raw.complete) void reply.header('connection', 'close');
   void reply.status(mapped.status).send({ Code: mapped.code, Message: mapped.message, RequestId: req.id });
 }
 

@@ -6,7 +6,7 @@
  * processes (jobs/worker-pool.ts); tests and the library API may run it in process.
  */
 import { hostname } from 'node:os';
-import { VdnaError } from '../errors.js';
+import { storageError, VdnaError } from '../errors.js';
 import { stageInput, unstage, type InputConfig } from './inputs.js';
 import type { JobContext, JobKinds } from './kinds.js';
 import type { JobQueue, Lease } from './queue.js';
@@ -185,7 +185,7 @@ export class JobRunner {
       // Interrupted by shutdown (stop() puts it back in the queue), or no longer ours to end.
       if (signal.aborted && (signal.reason === ('shutdown' satisfies StopReason) || signal.reason === ('lost' satisfies StopReason))) return;
       const cancelled = signal.aborted;
-      const e = err instanceof VdnaError ? err : undefined;
+      const e = err instanceof VdnaError ? err : storageError(err);
       const shown = (message: string) => (stagedAt && job.input ? message.split(stagedAt).join(job.input.source) : message);
       ended = await this.jobs
         .fail(
