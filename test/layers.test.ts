@@ -53,3 +53,8 @@ test('no import cycles between folders of src/', () => {
   });
   assert.deepEqual(cycles.sort(), []);
 });
+
+test('the SQLite engine never changes a shared statement’s mode or iterates one (database.ts caches statements)', () => {
+  const engine = files(join(SRC, 'store', 'sqlite')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  assert.deepEqual(engine.match(/\.(pluck|raw|expand|iterate|safeIntegers)\(/g) ?? [], []);
+});

@@ -19,6 +19,15 @@ function workerPids(server: RunningServer): number[] {
   }
 }
 
+/** The command lines of a process's children ('' when it has none). */
+function childCommands(pid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -47,8 +56,7 @@ describe('worker processes', () => {
       await until('two running jobs', async () => ((await server.api('GET', '/v1/jobs?State=Running')).body.Jobs.length === 2 ? true : undefined));
       await until('progress on the long job', async () => ((await server.api('GET', `/v1/jobs/${long.body.JobId}`)).body.Progress >= 5 ? true : undefined));
       // Kill the worker that runs the long job: the one whose ffmpeg reads it.
-      const victim = pids.find((pid) => execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' }).includes('wannaworktogether'));
-      assert.ok(victim, 'a worker runs the long job');
+      const victim = await until('the worker decoding the long job', () => pids.find((pid) => childCommands(pid).includes('wannaworktogether')));
       process.kill(victim, 'SIGKILL');
       await until('a replacement worker', () => {
         const now = workerPids(server);
