@@ -91,15 +91,20 @@ describe('fuzzed request bodies', () => {
     return false;
   }
 
-  function judgeNative(label: string, a: Answer): void {
-    if (!common(label, a) || a.status < 400) return;
-    let body: any;
+  /** The answer's JSON body, or undefined (and a problem noted) when it is not JSON. */
+  function jsonBody(label: string, a: Answer): any {
     try {
-      body = JSON.parse(a.text);
+      return JSON.parse(a.text);
     } catch {
       problems.push(`${label}: ${a.status} not JSON: ${a.text.slice(0, 200)}`);
-      return;
+      return undefined;
     }
+  }
+
+  function judgeNative(label: string, a: Answer): void {
+    if (!common(label, a) || a.status < 400) return;
+    const body = jsonBody(label, a);
+    if (body === undefined) return;
     if (!NATIVE_CODES.has(body?.Code) || typeof body.Message !== 'string') problems.push(`${label}: ${a.status} not {Code, Message}: ${a.text.slice(0, 300)}`);
   }
 
@@ -116,13 +121,8 @@ describe('fuzzed request bodies', () => {
 
   function judgeAliyun(label: string, a: Answer): void {
     if (!common(label, a)) return;
-    let body: any;
-    try {
-      body = JSON.parse(a.text);
-    } catch {
-      problems.push(`${label}: ${a.status} not JSON: ${a.text.slice(0, 200)}`);
-      return;
-    }
+    const body = jsonBody(label, a);
+    if (body === undefined) return;
     if (typeof body?.RequestId !== 'string') problems.push(`${label}: no RequestId: ${a.text.slice(0, 200)}`);
     else if (a.status < 400 && 'Code' in body) problems.push(`${label}: a success carries a top-level Code: ${a.text.slice(0, 200)}`);
     else if (a.status >= 400 && !(/^[A-Z][\w.]*$/.test(body.Code) && body.Code !== 'InternalError' && typeof body.Message === 'string' && body.HostId)) {
