@@ -37,7 +37,8 @@ export type ErrorCode =
   | 'UNKNOWN_DELIVERY'
   | 'IMPLAUSIBLE_DURATION'
   | 'MEDIA_TIMEOUT'
-  | 'ANALYSER_UNAVAILABLE';
+  | 'ANALYSER_UNAVAILABLE'
+  | 'UNKNOWN_PERSON';
 
 export class VdnaError extends Error {
   constructor(

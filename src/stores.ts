@@ -3,6 +3,7 @@ import type { AccessStore } from './access/store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { Outbox } from './notify/outbox.js';
 import type { MediaStore } from './store/media.js';
+import type { PersonStore } from './store/persons.js';
 import type { LibraryStore } from './store/store.js';
 
 export interface Stores {
@@ -11,5 +12,6 @@ export interface Stores {
   outbox: Outbox;
   access: AccessStore;
   media: MediaStore;
+  persons: PersonStore;
   close(): void;
 }

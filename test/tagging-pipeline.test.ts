@@ -1,12 +1,16 @@
 /** `vdna tag`: every analyser on one real clip through one decode pass, in the clouds' result shape. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { media, vdna } from './helpers.js';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { media, tempDir, vdna } from './helpers.js';
 
 const CLIP = media('video/forensics_movie-hello.mp4'); // a terminal saying "Hello world...", a webcam face, speech
+const tmp = tempDir();
+after(() => tmp.cleanup());
+const DATA = join(tmp.path, 'data');
 
 test('vdna tag --json: text on screen, a face, speech and keywords with millisecond times', () => {
-  const r = vdna(['tag', CLIP, '--json']);
+  const r = vdna(['--data', DATA, 'tag', CLIP, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(result).sort(), ['Asr', 'Category', 'Keyword', 'Location', 'Ocr', 'Person']);
@@ -20,10 +24,10 @@ test('vdna tag --json: text on screen, a face, speech and keywords with millisec
 });
 
 test('vdna tag: an analyser that cannot run here is reported, not fatal; an unknown one is refused', () => {
-  const r = vdna(['tag', CLIP, '--types', 'asr', '--json'], { PATH: '/nonexistent' });
+  const r = vdna(['--data', DATA, 'tag', CLIP, '--types', 'asr', '--json'], { PATH: '/nonexistent' });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).Unavailable?.map((u: { Type: string }) => u.Type), ['ASR']);
-  const bad = vdna(['tag', CLIP, '--types', 'ocr,telepathy']);
+  const bad = vdna(['--data', DATA, 'tag', CLIP, '--types', 'ocr,telepathy']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown analyser "telepathy".*\[INVALID_ARGUMENT\]/);
 });
@@ -37,6 +41,6 @@ test('vdna doctor says which tagging parts are installed', () => {
   const lean = vdna(['doctor'], { VDNA_TAGGING_DIR: '/nonexistent', PATH: '/nonexistent' });
   assert.match(lean.stdout, /^tagging face: NO \(npm run setup:tagging\)$/m);
   assert.match(lean.stdout, /^tagging asr: NO /m);
-  const r = vdna(['tag', CLIP, '--types', 'ocr,asr', '--json'], { VDNA_TAGGING_DIR: '/nonexistent', PATH: '/nonexistent' });
+  const r = vdna(['--data', DATA, 'tag', CLIP, '--types', 'ocr,asr', '--json'], { VDNA_TAGGING_DIR: '/nonexistent', PATH: '/nonexistent' });
   assert.deepEqual(JSON.parse(r.stdout).Unavailable.map((u: { Type: string }) => u.Type), ['OCR', 'ASR']);
 });

@@ -3,7 +3,7 @@
  * Resources are relative to the caller's account: `library/films` is the caller's library films.
  * The cloud doors map their own actions (ice:*, vod:*, ci:*) onto these.
  */
-export const RESOURCE_KINDS = ['library', 'queue', 'media', 'account', 'key', 's3', 'path', 'system'] as const;
+export const RESOURCE_KINDS = ['library', 'queue', 'media', 'person', 'account', 'key', 's3', 'path', 'system'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export interface ActionInfo {
@@ -40,6 +40,9 @@ export const ACTIONS = {
   'vdna:GetMedia': { resource: 'media', mutating: false, description: 'describe a media' },
   'vdna:ListMedia': { resource: 'media', mutating: false, description: 'list media (those the policy allows)' },
   'vdna:DeleteMedia': { resource: 'media', mutating: true, description: 'delete a media (an uploaded file is removed)' },
+  'vdna:AddPerson': { resource: 'person', mutating: true, description: 'register a person for smart tagging from face photos, or add photos to one (person/<name>)' },
+  'vdna:ListPersons': { resource: 'person', mutating: false, description: 'list the registered persons (those the policy allows)' },
+  'vdna:RemovePerson': { resource: 'person', mutating: true, description: 'remove a registered person' },
   'vdna:CreateAccount': { resource: 'account', mutating: true, description: 'create an account (root keys only)' },
   'vdna:ListAccounts': { resource: 'account', mutating: false, description: 'list accounts (root keys see all)' },
   'vdna:GetAccount': { resource: 'account', mutating: false, description: 'describe an account' },

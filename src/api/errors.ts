@@ -41,6 +41,7 @@ const STATUS: Record<ErrorCode, number> = {
   IMPLAUSIBLE_DURATION: 422,
   MEDIA_TIMEOUT: 422,
   ANALYSER_UNAVAILABLE: 501,
+  UNKNOWN_PERSON: 404,
 };
 
 export const ERROR_BODY_SCHEMA = {

@@ -13,6 +13,7 @@ import { JobService } from './job-service.js';
 import { LibraryIndexes } from '../match/library-indexes.js';
 import { LibraryService } from './library-service.js';
 import { MediaService } from './media-service.js';
+import { PersonService } from './person-service.js';
 
 export interface ServiceSettings {
   /** Where jobs' media come from; `inputs.media` is filled in with the registry. */
@@ -30,6 +31,7 @@ export interface Services {
   libraries: LibraryService;
   jobs: JobService;
   media: MediaService;
+  persons: PersonService;
   access: AccessService;
   /** Where jobs' media come from, with the media registry: what the runner stages them with. */
   inputs: InputConfig;
@@ -48,6 +50,7 @@ export function createServices(stores: Stores, masterKey: Buffer, settings: Omit
     libraries,
     jobs,
     media,
+    persons: new PersonService(stores.persons, guard),
     inputs,
     access: new AccessService(stores.access, new SecretBox(masterKey), guard, settings.access),
     close: () => stores.close(),

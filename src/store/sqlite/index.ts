@@ -5,6 +5,7 @@ import { SqliteAccessStore } from './access-store.js';
 import { SqliteJobQueue, SqliteOutbox } from './job-queue.js';
 import { SqliteLibraryStore } from './library-store.js';
 import { SqliteMediaStore } from './media-store.js';
+import { SqlitePersonStore } from './person-store.js';
 import type { Stores } from '../../stores.js';
 
 export function openSqliteStores(dataDir: string): Stores & { db: Database.Database } {
@@ -16,6 +17,7 @@ export function openSqliteStores(dataDir: string): Stores & { db: Database.Datab
     outbox: new SqliteOutbox(db),
     access: new SqliteAccessStore(db),
     media: new SqliteMediaStore(db),
+    persons: new SqlitePersonStore(db),
     close: () => db.close(),
   };
 }

@@ -221,6 +221,17 @@ CREATE TABLE item_removals (
 );
 `;
 
+/** The person registry: the people an account registered for smart tagging, with their face descriptors. */
+const V5 = `
+CREATE TABLE persons (
+  account     TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  descriptors TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (account, name)
+);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -234,6 +245,7 @@ export const MIGRATIONS: Migration[] = [
   (db) => db.exec(V2),
   (db) => db.exec(V3),
   (db) => db.exec(V4),
+  (db) => db.exec(V5),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */
