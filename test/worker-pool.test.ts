@@ -1,9 +1,10 @@
 /** Worker processes: jobs spread over them, a killed worker's job runs again once, SIGTERM finishes work and flushes callbacks. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { media, tempDir } from './helpers.js';
+import { media, ROOT, tempDir } from './helpers.js';
 import { startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
@@ -85,7 +86,7 @@ describe('worker processes', () => {
     }
   });
 
-  test('SIGTERM lets a running job finish, delivers its callback, then exits; --workers 0 runs no job', async () => {
+  test('SIGTERM lets a running job finish, delivers its callback, then exits; --workers 0 runs no job, vdna worker does', async () => {
     const dir = tempDir();
     const data = join(dir.path, 'data');
     const receiver = await startReceiver();
@@ -105,6 +106,15 @@ describe('worker processes', () => {
       const queued = await server.api('POST', '/v1/jobs', { Library: 'films', Mode: 'onlysave', PrimaryKey: 'later', Input: { Type: 'Path', Source: SHORT[1] } });
       await new Promise((res) => setTimeout(res, 1500));
       assert.equal((await server.api('GET', `/v1/jobs/${queued.body.JobId}`)).body.State, 'Queued', 'an API-only server leaves jobs to workers');
+      // A worker of its own (vdna worker) takes it, and stops on SIGTERM.
+      const worker = spawn(process.execPath, [join(ROOT, 'bin', 'vdna.js'), '--data', data, 'worker', '--allow-path', media('video')], { stdio: 'ignore' });
+      try {
+        assert.equal((await waitForJob(server, queued.body.JobId)).State, 'Success');
+      } finally {
+        worker.kill('SIGTERM');
+        const [code] = await once(worker, 'exit');
+        assert.equal(code, 0);
+      }
     } finally {
       await server.stop();
       await receiver.close();

@@ -26,6 +26,8 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   );
   runner.start();
   send({ type: 'ready', worker: runner.worker });
+  // The runner's poll timer does not hold the process open; a worker without a server (no IPC) would exit.
+  const alive = setInterval(() => undefined, 1 << 30);
   // Told to stop, jobs get their grace period; orphaned (the server died), they go back at once.
   const graceMs = await new Promise<number>((resolve) => {
     const stop = (orphaned = false) => {
@@ -46,6 +48,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     process.on('SIGINT', graceful);
     process.on('disconnect', orphan);
   });
+  clearInterval(alive);
   await runner.stop(graceMs);
   services.close();
 }
