@@ -4,6 +4,7 @@
  * instead of waiting for their leases to run out. Processes coordinate only through the store.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { JobQueue } from '../jobs/queue.js';
 import { MAX_JOB_ATTEMPTS, workerName } from '../jobs/runner.js';
 import type { JobRecord } from '../jobs/types.js';
@@ -22,6 +23,11 @@ export interface WorkerPoolOptions {
   onEvent(level: 'info' | 'warn' | 'error', message: string, detail?: object): void;
 }
 
+/**
+ * Workers (and the decoders they start, which inherit it) run at a lower CPU priority than the server:
+ * with every core busy decoding, the API still answers at once.
+ */
+const WORKER_NICENESS = 10;
 /** Leases that ran out (a hung or cut-off worker) are looked for this often. */
 const REAP_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
@@ -86,6 +92,11 @@ export class WorkerPool {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     slot.child = child;
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, WORKER_NICENESS);
+    } catch (err) {
+      this.options.onEvent('warn', 'could not lower a worker process priority', { error: (err as Error).message });
+    }
     child.on('message', (message: FromWorker) => {
       if (message.type === 'hello') this.tell(child, { type: 'start', config: this.options.config });
       else if (message.type === 'ended') this.options.onJobEnd(message.job, message.seconds);
