@@ -81,8 +81,9 @@ export function errorHandler(err: FastifyError | VdnaError, req: FastifyRequest,
   const mapped = known ? { status: STATUS[known.code] ?? 500, code: known.code, message: known.message } : fromFastify(err as FastifyError);
   if (mapped.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ code: mapped.code, msg: mapped.message }, 'request rejected');
-  // Answered before the body was read (an upload refused half-way): this connection cannot carry another request.
-  if (!req.raw.complete) void reply.header('connection', 'close');
+  // A server failure before the body was read (an upload cut short by a full disk): the connection is
+  // closed rather than reused for another request. (A refusal, 4xx, lets the client finish sending.)
+  if (!req.raw.complete && mapped.status >= 500) void reply.header('connection', 'close');
   void reply.status(mapped.status).send({ Code: mapped.code, Message: mapped.message, RequestId: req.id });
 }
 
