@@ -100,6 +100,37 @@ export interface DecoderRun {
   signal?: AbortSignal;
 }
 
+export interface DecoderEnd {
+  path: string;
+  /** What was decoded, for messages ("video frames"). */
+  what: string;
+  code: number | null;
+  stderr: string;
+  decodedSeconds: number;
+  /** Seconds the container announces (0: unknown). */
+  expectedSeconds: number;
+  /** The decoding step in seconds: coverage is judged to within one. */
+  step: number;
+}
+
+/** How an ffmpeg decode ended, for every frame reader: corrupt, truncated, or good (undefined). */
+export function decoderVerdict(end: DecoderEnd): VdnaError | undefined {
+  const errorLines = end.stderr.split('\n').filter((l) => l.trim() !== '');
+  // The last error a reader can use: not ffmpeg's "Last message repeated" notice, no decoder address.
+  const lastError = (errorLines.filter((l) => !/^\s*Last message repeated/.test(l)).pop() ?? '').replace(/ @ 0x[0-9a-f]+\]/g, ']').trim();
+  if (end.code !== 0 && end.decodedSeconds === 0) {
+    return new VdnaError('CORRUPT_MEDIA', `cannot decode ${end.path}: ${lastError || `ffmpeg exited with ${end.code}`}`);
+  }
+  if (end.decodedSeconds === 0) return new VdnaError('CORRUPT_MEDIA', `no decodable ${end.what} in ${end.path}`);
+  if (errorLines.length > MAX_DECODE_ERRORS) {
+    return new VdnaError('CORRUPT_MEDIA', `${errorLines.length} decode errors in ${end.path} (last: ${lastError})`);
+  }
+  if (end.expectedSeconds > 0 && end.decodedSeconds < end.expectedSeconds * MIN_COVERAGE - end.step) {
+    return new VdnaError('TRUNCATED_MEDIA', `${end.path} is truncated or damaged: decoded ${end.decodedSeconds.toFixed(1)} s of ${end.expectedSeconds.toFixed(1)} s`);
+  }
+  return undefined;
+}
+
 /**
  * Runs one ffmpeg child with `args` (after the common flags), hands its raw output to `sink` in whole
  * units, and tells corrupt and truncated media apart from good media. Resolves with the unit count.
@@ -154,28 +185,9 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
       }
       const crash = decoderCrash(signal, stderr, info.path);
       if (crash) return reject(crash);
-      const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
-      // The last error a reader can use: not ffmpeg's "Last message repeated" notice, no decoder address.
-      const lastError = (errorLines.filter((l) => !/^\s*Last message repeated/.test(l)).pop() ?? '').replace(/ @ 0x[0-9a-f]+\]/g, ']').trim();
-      if (code !== 0 && count === 0) {
-        reject(new VdnaError('CORRUPT_MEDIA', `cannot decode ${info.path}: ${lastError || `ffmpeg exited with ${code}`}`));
-        return;
-      }
-      if (count === 0) {
-        reject(new VdnaError('CORRUPT_MEDIA', `no decodable ${run.what} in ${info.path}`));
-        return;
-      }
-      if (errorLines.length > MAX_DECODE_ERRORS) {
-        reject(new VdnaError('CORRUPT_MEDIA', `${errorLines.length} decode errors in ${info.path} (last: ${lastError})`));
-        return;
-      }
       const decoded = count / run.unitsPerSecond;
-      if (run.expectedSeconds > 0 && decoded < run.expectedSeconds * MIN_COVERAGE - 1 / run.unitsPerSecond) {
-        reject(
-          new VdnaError('TRUNCATED_MEDIA', `${info.path} is truncated or damaged: decoded ${decoded.toFixed(1)} s of ${run.expectedSeconds.toFixed(1)} s`),
-        );
-        return;
-      }
+      const failure = decoderVerdict({ path: info.path, what: run.what, code, stderr, decodedSeconds: decoded, expectedSeconds: run.expectedSeconds, step: 1 / run.unitsPerSecond });
+      if (failure) return reject(failure);
       run.onProgress?.(decoded);
       resolve(count);
     });

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
-import { decodeTimeoutMs } from '../media/decode.js';
+import { decodeTimeoutMs, decoderVerdict } from '../media/decode.js';
 import { decoderCommand, tools } from '../media/ffmpeg.js';
 import { probe, type MediaInfo } from '../media/probe.js';
 import type { Frame } from './types.js';
@@ -42,10 +42,6 @@ export interface DecodePassResult {
 
 export const PCM_SAMPLE_RATE = 16_000;
 
-/** Decoder errors tolerated before a file counts as corrupt, as for fingerprinting (media/decode.ts). */
-const MAX_DECODE_ERRORS = 20;
-/** Share of the announced duration that must decode, or the file counts as truncated (as media/decode.ts). */
-const MIN_COVERAGE = 0.9;
 
 export async function decodeForTagging(path: string, options: DecodePassOptions): Promise<DecodePassResult> {
   const opts = {
@@ -100,7 +96,15 @@ export async function decodeForTagging(path: string, options: DecodePassOptions)
 
   if (timedOut) throw new VdnaError('MEDIA_TIMEOUT', `decoding ${path} took over ${(timeoutMs / 1000).toFixed(0)} s: stopped`);
   const decodedSeconds = info.video ? framesDecoded / opts.fps : (samples?.length ?? 0) / PCM_SAMPLE_RATE;
-  const failure = exitFailure(info, code, ffmpeg.messages(), decodedSeconds, info.video ? 1 / opts.fps : 0);
+  const failure = decoderVerdict({
+    path: info.path,
+    what: 'pictures or sound',
+    code,
+    stderr: ffmpeg.messages(),
+    decodedSeconds,
+    expectedSeconds: info.video?.duration || info.audio?.duration || info.duration,
+    step: info.video ? 1 / opts.fps : 0,
+  });
   if (failure) throw failure;
   return { duration: info.duration || decodedSeconds, framesDecoded, framesEmitted, ...(samples ? { pcm: samples } : {}) };
 }
@@ -143,21 +147,6 @@ function ffmpegArgs(info: MediaInfo, opts: { maxSide: number; fps: number }, wit
 /** The ffmpeg filter that scales pictures down (never up) to `maxSide` pixels on their longer side, as RGB24. */
 export function fitWithin(maxSide: number): string {
   return `scale=w='min(${maxSide},iw)':h='min(${maxSide},ih)':force_original_aspect_ratio=decrease:flags=area,format=rgb24`;
-}
-
-/** The same verdicts as fingerprinting's decoder (media/decode.ts runDecoder) on how ffmpeg ended. */
-function exitFailure(info: MediaInfo, code: number | null, stderr: string, decodedSeconds: number, step: number): VdnaError | undefined {
-  const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
-  const lastError = errorLines[errorLines.length - 1] ?? '';
-  if (decodedSeconds === 0) {
-    return new VdnaError('CORRUPT_MEDIA', code !== 0 ? `cannot decode ${info.path}: ${lastError || `ffmpeg exited with ${code}`}` : `nothing decodable in ${info.path}`);
-  }
-  if (errorLines.length > MAX_DECODE_ERRORS) return new VdnaError('CORRUPT_MEDIA', `${errorLines.length} decode errors in ${info.path} (last: ${lastError})`);
-  const expected = info.video?.duration || info.audio?.duration || info.duration;
-  if (expected > 0 && decodedSeconds < expected * MIN_COVERAGE - step) {
-    return new VdnaError('TRUNCATED_MEDIA', `${info.path} is truncated or damaged: decoded ${decodedSeconds.toFixed(1)} s of ${expected.toFixed(1)} s`);
-  }
-  return undefined;
 }
 
 /** Seconds of PCM room reserved up front at most (115 MB); a longer track grows it. */
