@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'IMPLAUSIBLE_DURATION'
   | 'MEDIA_TIMEOUT'
   | 'ANALYSER_UNAVAILABLE'
-  | 'UNKNOWN_PERSON';
+  | 'UNKNOWN_PERSON'
+  | 'UNKNOWN_FACE';
 
 export class VdnaError extends Error {
   constructor(

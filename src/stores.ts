@@ -3,6 +3,7 @@ import type { AccessStore } from './access/store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { Outbox } from './notify/outbox.js';
 import type { MediaStore } from './store/media.js';
+import type { FaceStore } from './store/faces.js';
 import type { PersonStore } from './store/persons.js';
 import type { LibraryStore } from './store/store.js';
 
@@ -13,5 +14,6 @@ export interface Stores {
   access: AccessStore;
   media: MediaStore;
   persons: PersonStore;
+  faces: FaceStore;
   close(): void;
 }

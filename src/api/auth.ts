@@ -1,6 +1,7 @@
 /**
  * Who is calling the native API: a bearer token, or a request signed with an access key pair
- * (VDNA-HMAC-SHA256, see access/request-signature.ts), or — for a job's result only — a presigned URL.
+ * (VDNA-HMAC-SHA256, see access/request-signature.ts), or — for a job's result and a face thumbnail
+ * only — a presigned URL.
  * Runs before the body is read; then every key is held to its rate limit. Without credentials a
  * request gets 401, except the few open routes. `--no-auth` makes every caller the operator, and is
  * only possible on a loopback address with a loopback Host header (no DNS rebinding).
@@ -14,7 +15,7 @@ import type { AccessService } from '../services/access-service.js';
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
-    /** A result fetched through its presigned URL: no key involved. */
+    /** A result or face fetched through its presigned URL: no key involved. */
     presigned: boolean;
     /** The request was HMAC-signed and declared its body's hash. */
     declaredBodyHash?: string;
@@ -24,7 +25,8 @@ declare module 'fastify' {
 
 /** Routes that need no key: health, the API's own description. */
 const OPEN = [/^\/healthz$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/];
-const RESULT = /^\/v1\/jobs\/([^/]+)\/result$/;
+/** What a presigned URL can fetch: a job's result, a face's thumbnail. */
+const PRESIGNABLE = [/^\/v1\/jobs\/[^/]+\/result$/, /^\/v1\/faces\/[^/]+$/];
 const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/i;
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
 
@@ -57,15 +59,14 @@ async function authenticate(req: FastifyRequest, opts: AuthOptions): Promise<Cal
   }
   if (header !== undefined) throw new VdnaError('UNAUTHENTICATED', 'unknown Authorization scheme: use "Bearer <token>" or VDNA-HMAC-SHA256');
   if (OPEN.some((r) => r.test(path))) return undefined;
-  const result = RESULT.exec(path);
-  if (result && req.method === 'GET') {
+  if (req.method === 'GET' && PRESIGNABLE.some((r) => r.test(path))) {
     const verdict = opts.access.checkPresigned(path, req.query as Record<string, unknown>);
     if (verdict === 'valid') {
       req.presigned = true;
       return undefined;
     }
-    if (verdict === 'expired') throw new VdnaError('ACCESS_DENIED', 'this result URL has expired; ask the job for a fresh ResultUrl');
-    if (verdict === 'invalid') throw new VdnaError('ACCESS_DENIED', 'this result URL is not valid (its signature does not match)');
+    if (verdict === 'expired') throw new VdnaError('ACCESS_DENIED', 'this URL has expired; ask for a fresh one (the job gives a fresh ResultUrl, its result fresh FaceUrls)');
+    if (verdict === 'invalid') throw new VdnaError('ACCESS_DENIED', 'this presigned URL is not valid (its signature does not match)');
   }
   throw new VdnaError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <token> (or sign the request with an access key pair)');
 }

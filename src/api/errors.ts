@@ -42,6 +42,7 @@ const STATUS: Record<ErrorCode, number> = {
   MEDIA_TIMEOUT: 422,
   ANALYSER_UNAVAILABLE: 501,
   UNKNOWN_PERSON: 404,
+  UNKNOWN_FACE: 404,
 };
 
 export const ERROR_BODY_SCHEMA = {

@@ -70,11 +70,17 @@ const CALLBACK = {
 
 export const SUBMIT_JOB = {
   type: 'object',
-  required: ['Library'],
   additionalProperties: false,
   description:
     'JSON for media at a URL, an S3 object or an allowed local path. To upload the media instead, send multipart/form-data with these fields as text (Callback as a JSON string) and the file in a part named Media.',
   properties: {
+    Kind: {
+      type: 'string',
+      enum: ['dna', 'tag'],
+      default: 'dna',
+      description: 'dna: fingerprint, search and store by Mode (Library required). tag: smart tagging (who appears, text on screen, speech, objects; keywords and locations, with times); with a text Library, its text is also searched and stored as text DNA by Mode',
+    },
+    Types: { type: 'string', maxLength: 64, description: 'tag jobs: the analysers, comma-separated: ocr,asr,face,object (default all)' },
     Library: NAME,
     Mode: { type: 'string', enum: JOB_MODES, default: 'nosave' },
     Input: {
@@ -95,6 +101,8 @@ export const JOB = {
   type: 'object',
   properties: {
     JobId: { type: 'string' },
+    Kind: { type: 'string' },
+    Types: { type: 'string' },
     Queue: { type: 'string' },
     Library: { type: 'string' },
     Mode: { type: 'string', enum: JOB_MODES },

@@ -34,6 +34,7 @@ import { libraryRoutes } from './routes/libraries.js';
 import { mediaRoutes } from './routes/media.js';
 import { queueRoutes } from './routes/queues.js';
 import { systemRoutes } from './routes/system.js';
+import { personRoutes } from './routes/persons.js';
 
 export const API_VERSION = '1.1.0';
 
@@ -89,6 +90,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   const { stores, access } = services;
   const firstKey = await access.bootstrap({ adminToken: cfg.adminToken, accessKeys: cfg.accessKeys, defaultCallbackSecret: cfg.callbackSecret });
   const resultUrl = (jobId: string) => `${baseUrl}${access.presignPath(`/v1/jobs/${jobId}/result`)}`;
+  const faceUrl = (faceId: string) => `${baseUrl}${access.presignPath(`/v1/faces/${faceId}`)}`;
 
   const metrics = new Metrics(stores.jobs);
   const dispatcher = new CallbackDispatcher(
@@ -96,8 +98,8 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       jobs: stores.jobs,
       outbox: stores.outbox,
       formatters: {
-        native: nativeEvents((job) => resultUrl(job.id)),
-        aliyun: aliyunEvents(),
+        native: nativeEvents((job) => resultUrl(job.id), faceUrl),
+        aliyun: aliyunEvents(faceUrl),
         tencent: tencentEvents(cfg.tencent, (account, name) => services.libraries.store.library(account, name)),
       },
       secretOf: (account) => access.callbackSecret(account),
@@ -159,7 +161,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
         title: 'vdna',
         version: API_VERSION,
         description:
-          'Self-hosted media DNA: libraries of fingerprints, asynchronous save/search/delete jobs, completion callbacks, and accounts with keys and policies. ' +
+          'Self-hosted media DNA: libraries of fingerprints, asynchronous save/search/delete and smart-tagging jobs, completion callbacks, and accounts with keys and policies. ' +
           'Every call but /healthz and the docs needs Authorization: Bearer <token> (or a VDNA-HMAC-SHA256 signature with the access key pair); each operation is one policy action, named in its summary. ' +
           'Errors are {Code, Message, RequestId} with a stable Code (401 UNAUTHENTICATED, 403 ACCESS_DENIED, 429 Throttling). ' +
           "Callbacks carry X-Vdna-Signature: t=<ms>,sha256=<hex HMAC-SHA256 of \"<t>.<body>\"> under the account's callback secret.",
@@ -169,6 +171,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       tags: [
         { name: 'libraries', description: 'DNA libraries and their items' },
         { name: 'jobs', description: 'Asynchronous save, search and delete jobs' },
+        { name: 'persons', description: 'The person registry smart tagging names faces from, and the faces tagging jobs found' },
         { name: 'media', description: 'The media registry: upload or name a media once, use its MediaId in jobs' },
         { name: 'queues', description: 'Pause, resume and default callbacks' },
         { name: 'admin', description: 'Accounts, keys and the audit log' },
@@ -181,14 +184,15 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   void app.register(async (native) => {
     installAuth(native, { access, noAuth: cfg.noAuth });
     libraryRoutes(native, services.libraries);
-    jobRoutes(native, services.jobs, resultUrl);
+    jobRoutes(native, services.jobs, { result: resultUrl, face: faceUrl });
+    personRoutes(native, services.persons, services.jobs);
     mediaRoutes(native, services.media);
     queueRoutes(native, services.jobs);
     adminRoutes(native, access);
     systemRoutes(native, { jobs: stores.jobs, workers, metrics, access });
   });
   // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
-  void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl));
+  void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl, faceUrl));
   void app.register(async (tencent) => tencentDoor(tencent, services, cfg.tencent));
 
   return {

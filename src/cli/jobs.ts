@@ -13,6 +13,8 @@ import { defaultCredentials, defaultServer, ServiceClient, ServiceError, type Cr
 import { defaultDemoMedia, runServiceDemo } from './demo.js';
 import { jobProgress } from './progress.js';
 import { matchTable, table } from './table.js';
+import { printTags, type VideoTagView } from './tags.js';
+import { ANALYSERS } from '../tagging/types.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -108,8 +110,8 @@ async function serveDemo(url: string, mediaDir: string, credentials: Credentials
 }
 
 function printJobs(jobs: JobView[]): void {
-  const rows = jobs.map((j) => [j.JobId, j.State, Number(j.Progress.toFixed(1)), j.Mode, j.Library, j.PrimaryKey ?? '', j.Code ?? '', j.CreateTime]);
-  out(table(['job', 'state', 'progress', 'mode', 'library', 'key', 'code', 'created'], rows));
+  const rows = jobs.map((j) => [j.JobId, j.State, Number(j.Progress.toFixed(1)), j.Kind, j.Mode, j.Library ?? '', j.PrimaryKey ?? '', j.Code ?? '', j.CreateTime]);
+  out(table(['job', 'state', 'progress', 'kind', 'mode', 'library', 'key', 'code', 'created'], rows));
 }
 
 /** Polls a job until it ends, with a progress bar on a terminal. */
@@ -128,10 +130,11 @@ async function watch(client: ServiceClient, id: string, intervalMs = 500): Promi
 }
 
 async function printResult(client: ServiceClient, job: JobView, json: boolean): Promise<void> {
-  const result = await client.request<{ Matches?: Match[]; Saved?: boolean; Deleted?: boolean }>('GET', `/v1/jobs/${job.JobId}/result`);
+  const result = await client.request<{ Matches?: Match[]; Saved?: boolean; Deleted?: boolean } & Partial<VideoTagView>>('GET', `/v1/jobs/${job.JobId}/result`);
   if (json) return out(JSON.stringify(result));
   if (job.State !== 'Success') throw new ServiceError(job.Code ?? 'FAILED', `job ${job.JobId} ${job.State}: ${job.Message ?? ''}`);
   out(`job ${job.JobId}: ${job.Message ?? job.State}`);
+  if (job.Kind === 'tag') printTags(result as VideoTagView);
   if (result.Matches && job.Mode !== 'onlysave' && job.Mode !== 'delete') out(matchTable(result.Matches));
 }
 
@@ -146,48 +149,66 @@ export function jobsCommand(program: Command): Command {
     return new ServiceClient(o.server ?? defaultServer(), defaultCredentials(o.key));
   };
 
-  jobs
-    .command('submit')
-    .description('submit a job on MEDIA: a local file (uploaded), an http(s):// URL, an s3:// object, or with --server-path a path on the server')
-    .argument('<library>')
-    .argument('[media]', 'not needed for --mode delete')
-    .addOption(new Option('--mode <mode>', 'what the job does').choices([...JOB_MODES]).default('nosave'))
-    .option('--key <key>', 'primary key of the item (required to save or delete)')
-    .option('--priority <n>', '0 (low) to 2 (high)')
-    .option('--user-data <text>', 'passed through to the result and the callback (at most 1 KiB)')
-    .option('--queue <name>', 'queue (default: "default")')
-    .option('--callback <url>', 'POST the completion event to URL')
-    .addOption(new Option('--callback-format <format>', 'event format').choices(['json', 'xml']).default('json'))
-    .option('--redis-stream <name>', 'add the completion event to this Redis stream instead')
-    .option('--server-path', 'MEDIA is a path on the server (under one of its --allow-path roots)')
-    .option('--wait', 'watch the job and print its result')
-    .option('--json', 'print JSON')
-    .action(async (library: string, media: string | undefined, opts: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const c = client(cmd);
-      const callback = opts.redisStream
-        ? { Type: 'Redis', Stream: opts.redisStream }
-        : opts.callback && { Type: 'HTTP', Url: opts.callback, Format: opts.callbackFormat };
-      const fields = {
-        Library: library,
-        Mode: opts.mode as string,
-        PrimaryKey: opts.key as string | undefined,
-        Priority: opts.priority as string | undefined,
-        UserData: opts.userData as string | undefined,
-        Queue: opts.queue as string | undefined,
-        Callback: callback ? JSON.stringify(callback) : undefined,
-      };
-      let source: { file?: string; input?: { Type: string; Source: string } } | undefined;
-      if (media === undefined) source = undefined;
-      else if (/^https?:\/\//i.test(media)) source = { input: { Type: 'URL', Source: media } };
-      else if (media.startsWith('s3://')) source = { input: { Type: 'S3', Source: media } };
-      else if (opts.serverPath) source = { input: { Type: 'Path', Source: media } };
-      else if (existsSync(media)) source = { file: media };
-      else throw new ServiceError('FILE_NOT_FOUND', `no such file: ${media}`);
-      let job = await c.submit(fields, source);
-      if (!opts.wait) return out(opts.json ? JSON.stringify(job) : job.JobId);
-      job = await watch(c, job.JobId);
-      await printResult(c, job, Boolean(opts.json));
-    });
+  /** The options every submission takes, and the submission itself: upload or name MEDIA, then maybe watch. */
+  const submission = (command: Command) =>
+    command
+      .option('--priority <n>', '0 (low) to 2 (high)')
+      .option('--user-data <text>', 'passed through to the result and the callback (at most 1 KiB)')
+      .option('--queue <name>', 'queue (default: "default")')
+      .option('--callback <url>', 'POST the completion event to URL')
+      .addOption(new Option('--callback-format <format>', 'event format').choices(['json', 'xml']).default('json'))
+      .option('--redis-stream <name>', 'add the completion event to this Redis stream instead')
+      .option('--server-path', 'MEDIA is a path on the server (under one of its --allow-path roots)')
+      .option('--wait', 'watch the job and print its result')
+      .option('--json', 'print JSON');
+  async function submit(cmd: Command, fields: Record<string, string | undefined>, media: string | undefined, opts: Record<string, string | boolean | undefined>) {
+    const c = client(cmd);
+    const callback = opts.redisStream
+      ? { Type: 'Redis', Stream: opts.redisStream }
+      : opts.callback && { Type: 'HTTP', Url: opts.callback, Format: opts.callbackFormat };
+    const common = {
+      Priority: opts.priority as string | undefined,
+      UserData: opts.userData as string | undefined,
+      Queue: opts.queue as string | undefined,
+      Callback: callback ? JSON.stringify(callback) : undefined,
+    };
+    let source: { file?: string; input?: { Type: string; Source: string } } | undefined;
+    if (media === undefined) source = undefined;
+    else if (/^https?:\/\//i.test(media)) source = { input: { Type: 'URL', Source: media } };
+    else if (media.startsWith('s3://')) source = { input: { Type: 'S3', Source: media } };
+    else if (opts.serverPath) source = { input: { Type: 'Path', Source: media } };
+    else if (existsSync(media)) source = { file: media };
+    else throw new ServiceError('FILE_NOT_FOUND', `no such file: ${media}`);
+    let job = await c.submit({ ...fields, ...common }, source);
+    if (!opts.wait) return out(opts.json ? JSON.stringify(job) : job.JobId);
+    job = await watch(c, job.JobId);
+    await printResult(c, job, Boolean(opts.json));
+  }
+
+  submission(
+    jobs
+      .command('submit')
+      .description('submit a job on MEDIA: a local file (uploaded), an http(s):// URL, an s3:// object, or with --server-path a path on the server')
+      .argument('<library>')
+      .argument('[media]', 'not needed for --mode delete')
+      .addOption(new Option('--mode <mode>', 'what the job does').choices([...JOB_MODES]).default('nosave'))
+      .option('--key <key>', 'primary key of the item (required to save or delete)'),
+  ).action(async (library: string, media: string | undefined, opts: Record<string, string | boolean | undefined>, cmd: Command) =>
+    submit(cmd, { Library: library, Mode: opts.mode as string, PrimaryKey: opts.key as string | undefined }, media, opts),
+  );
+
+  submission(
+    jobs
+      .command('tag')
+      .description('submit a smart-tagging job on MEDIA (a local file, a URL, an s3:// object, or --server-path): faces, text on screen, speech, objects')
+      .argument('<media>')
+      .option('--types <list>', `analysers, comma-separated: ${ANALYSERS.join(',')} (default: all)`)
+      .option('--library <name>', 'a text library: the text read and heard is searched there as text DNA (and stored, by --mode)')
+      .addOption(new Option('--mode <mode>', 'with --library: what the job does with the text').choices(['nosave', 'save', 'forcesave', 'onlysave']).default('nosave'))
+      .option('--key <key>', 'primary key the text is stored under (with --library and a saving mode)'),
+  ).action(async (media: string, opts: Record<string, string | boolean | undefined>, cmd: Command) =>
+    submit(cmd, { Kind: 'tag', Types: opts.types as string | undefined, Library: opts.library as string | undefined, Mode: opts.mode as string, PrimaryKey: opts.key as string | undefined }, media, opts),
+  );
 
   jobs
     .command('get')

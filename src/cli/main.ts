@@ -4,9 +4,12 @@ import { capabilities, tools } from '../media/ffmpeg.js';
 import { defaultDataDir } from '../data-dir.js';
 import { MEDIA_TYPES, type MediaType } from '../store/store.js';
 import { hasExtra } from '../tagging/extras.js';
-import { ANALYSERS, tagMedia, type AnalyserName } from '../tagging/pipeline.js';
+import { tagMedia } from '../tagging/pipeline.js';
+import { ANALYSERS, parseAnalysers } from '../tagging/types.js';
 import { speechEngineStatus } from '../tagging/speech.js';
 import { videoTagResult } from '../views/video-tags.js';
+import { facesOf, tagResultOf } from '../jobs/kinds/tag.js';
+import { printTags, writeThumbnails } from './tags.js';
 import { itemView, libraryView } from '../views/native.js';
 import { accessCommands } from './access.js';
 import { personCommands } from './persons.js';
@@ -160,30 +163,26 @@ export function buildProgram(): Command {
     .argument('<file>')
     .option('--types <list>', `analysers, comma-separated: ${ANALYSERS.join(',')} (default: all)`)
     .option('--json', 'print the result as JSON, in the clouds\' VideoTagResult shape')
+    .option('--faces <dir>', 'write a thumbnail of each person seen to DIR/<FaceId>.jpg')
     .action(
-      action(async ({ services, caller }, file: string, opts: { types?: string; json?: boolean }) => {
-        const types = (opts.types ?? ANALYSERS.join(',')).split(',').map((t) => t.trim().toLowerCase());
-        const unknown = types.filter((t) => !(ANALYSERS as readonly string[]).includes(t));
-        if (unknown.length) throw new VdnaError('INVALID_ARGUMENT', `unknown analyser "${unknown[0]}": use ${ANALYSERS.join(', ')}`);
+      action(async ({ services, caller }, file: string, opts: { types?: string; json?: boolean; faces?: string }) => {
+        const types = parseAnalysers(opts.types);
         // Faces are named from the account's registered persons (vdna persons add).
         const gallery = types.includes('face') ? await services.persons.gallery(caller.account) : undefined;
         const bar = mediaProgress(`tag ${file}`);
         let report;
         try {
-          report = await tagMedia(file, { types: types as AnalyserName[], gallery, onProgress: (f) => bar.update(Math.round(f * 100), 100) });
+          report = await tagMedia(file, { types, gallery, onProgress: (f) => bar.update(Math.round(f * 100), 100) });
         } finally {
           bar.stop();
         }
-        const result = videoTagResult({ ...report, mediaDuration: report.duration, persons: report.persons.map(({ name, times }) => ({ name, times })) });
+        // Its faces are kept in the data directory, so that one can be named: vdna persons add NAME --face ID.
+        const faces = facesOf(report);
+        if (faces.length) await services.stores.faces.put(caller.account, faces);
+        if (opts.faces) await writeThumbnails(opts.faces, faces);
+        const result = videoTagResult(tagResultOf(report, faces));
         if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        const at = (times: string[]) => times.map((t) => `${(Number(t) / 1000).toFixed(1)}s`).join(' ');
-        for (const [kind, list] of [['keyword', result.Keyword], ['person', result.Person], ['location', result.Location], ['category', result.Category]] as const) {
-          for (const t of list) process.stdout.write(`${kind.padEnd(9)} ${t.Tag}  @ ${at(t.Times)}\n`);
-        }
-        for (const [kind, list] of [['ocr', result.Ocr], ['asr', result.Asr]] as const) {
-          for (const t of list) process.stdout.write(`${kind.padEnd(9)} ${(t.Start / 1000).toFixed(1)}-${(t.End / 1000).toFixed(1)}s  ${t.Text}\n`);
-        }
-        for (const u of report.unavailable) process.stderr.write(`vdna: ${u.analyser} unavailable: ${u.reason}\n`);
+        printTags(result);
       }),
     );
 

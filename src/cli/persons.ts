@@ -1,5 +1,6 @@
 /** `vdna persons …`: the person registry smart tagging names faces from, on the data directory. */
 import type { Command } from 'commander';
+import { VdnaError } from '../errors.js';
 import { action } from './local.js';
 import { table } from './table.js';
 
@@ -7,12 +8,14 @@ export function personCommands(program: Command): void {
   const persons = program.command('persons').description('the people smart tagging names: registered from face photos');
   persons
     .command('add')
-    .description('register NAME from face photos (the largest face of each), or add photos to NAME')
+    .description('register NAME from face photos (the largest face of each), or from faces tagging found (--face, ids from its result); or add them to NAME')
     .argument('<name>')
-    .argument('<photos...>')
+    .argument('[photos...]')
+    .option('--face <id>', 'a FaceId from a tagging result (repeatable)', (id: string, ids: string[] = []) => [...ids, id])
     .action(
-      action(async ({ services, caller }, name: string, photos: string[]) => {
-        const person = await services.persons.add(caller, name, photos);
+      action(async ({ services, caller }, name: string, photos: string[], opts: { face?: string[] }) => {
+        if (opts.face?.length && photos.length) throw new VdnaError('INVALID_ARGUMENT', 'give photos or --face ids, not both');
+        const person = opts.face?.length ? await services.persons.addFaces(caller, name, opts.face) : await services.persons.add(caller, name, photos);
         process.stdout.write(`${person.name}: ${person.faces} face${person.faces === 1 ? '' : 's'} registered\n`);
       }),
     );

@@ -3,6 +3,7 @@
  * cancel) plus the reads and queue settings the services need. Engines implement it in store/<engine>/;
  * every verb is asynchronous so that a server database can sit behind it.
  */
+import type { NewFace } from '../store/faces.js';
 import type { StoredItem } from '../store/store.js';
 import type { CallbackTarget, JobRecord, JobState, NewJob } from './types.js';
 
@@ -37,6 +38,8 @@ export interface QueueRecord {
 export interface JobEffects {
   put?: { libraryId: string; item: StoredItem; replace: boolean };
   remove?: { libraryId: string; keys: string[] };
+  /** Faces a tagging job found, stored as the job's (and its account's). */
+  faces?: NewFace[];
 }
 
 export interface JobEnd {

@@ -1,4 +1,6 @@
 /** The job records below every door: plain camelCase; each door renders its own wire shape. */
+import type { TimedTag } from '../tagging/keywords.js';
+import type { TimedText } from '../tagging/types.js';
 
 /** nosave: search only; save: search, store if no duplicate; forcesave: search, store anyway;
  *  onlysave: store without searching; delete: remove the item primaryKey. */
@@ -28,12 +30,28 @@ export type Door = (typeof DOORS)[number];
 /** A completion callback: an HTTP POST (JSON or XML), an entry on a Redis stream, or none (not even the queue's). */
 export type CallbackTarget = { type: 'http'; url: string; format: 'json' | 'xml' } | { type: 'redis'; stream: string } | { type: 'none' };
 
+/** The kinds of job the doors submit: fingerprinting (save, search) and delete, and smart tagging. */
+export const JOB_KINDS = ['dna', 'delete', 'tag'] as const;
+export type JobKindName = (typeof JOB_KINDS)[number];
+
+/** What a kind needs beyond the common fields. */
+export interface JobOptions {
+  /** Tagging: the analysers to run (ocr, asr, face, object). */
+  types?: string[];
+  /** The cloud product a door's job came through, when one door serves several (Alibaba: vod, ims). */
+  product?: 'vod' | 'ims';
+  /** Tagging: the raw data the result is to list apart (IMS's needAsrData, needOcrData). */
+  rawData?: Array<'asr' | 'ocr'>;
+}
+
 /** What a client asks for; the job service checks it into a NewJob. */
 export interface NewJob {
   account: string;
   /** The registered job kind that runs it (see jobs/kinds). */
   kind: string;
+  /** The library searched and stored into; empty for a tagging job that feeds no library. */
   library: string;
+  options?: JobOptions;
   mode: JobMode;
   input?: JobInput;
   primaryKey?: string;
@@ -73,6 +91,31 @@ export interface JobResult {
   matches: import('../match/search.js').Match[];
   /** The duration of each matched item, by its key (doors that report it: Tencent's Detection.Duration). */
   matchedDurations?: Record<string, number>;
+}
+
+/** A person seen: a registered one (name), or an unknown face; `faceId` names its stored thumbnail and descriptor. */
+export interface PersonRecord {
+  name?: string;
+  faceId?: string;
+  /** Start of each appearance. */
+  times: number[];
+  /** Each appearance, from its first sighting to its last. */
+  ranges?: Array<{ start: number; end: number }>;
+}
+
+/** The result of a tagging job (times in seconds: TimedText spans and TimedTag occurrences); with a library, also its text-DNA search and save. */
+export interface TagResult {
+  mediaDuration: number;
+  keywords: TimedTag[];
+  persons: PersonRecord[];
+  locations: TimedTag[];
+  categories: TimedTag[];
+  ocr: TimedText[];
+  asr: TimedText[];
+  unavailable: Array<{ analyser: string; reason: string }>;
+  /** With a library: whether the text was stored, and what it matched. */
+  saved?: boolean;
+  matches?: import('../match/search.js').Match[];
 }
 
 export const PRIORITY_MAX = 2;

@@ -43,14 +43,14 @@ export function createServices(stores: Stores, masterKey: Buffer, settings: Omit
   const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries), guard);
   const inputs: InputConfig = { ...settings.inputs, media: { store: stores.media, dir: settings.mediaDir } };
   const media = new MediaService(stores.media, guard, inputs, settings.mediaDir);
-  const jobs = new JobService(stores.jobs, stores.outbox, libraries, media, guard, inputs, settings.callbacks);
+  const jobs = new JobService(stores.jobs, stores.outbox, stores.faces, libraries, media, guard, inputs, settings.callbacks);
   libraries.onDeleted = (account, name) => jobs.cancelForLibrary(account, name);
   return {
     stores,
     libraries,
     jobs,
     media,
-    persons: new PersonService(stores.persons, guard),
+    persons: new PersonService(stores.persons, stores.faces, guard),
     inputs,
     access: new AccessService(stores.access, new SecretBox(masterKey), guard, settings.access),
     close: () => stores.close(),

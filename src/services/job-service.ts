@@ -23,20 +23,28 @@ import {
   type CallbackTarget,
   type Door,
   type JobInput,
+  type JobKindName,
   type JobMode,
+  type JobOptions,
   type JobRecord,
   type JobState,
 } from '../jobs/types.js';
 import { checkCallback, type CallbackChecks } from '../notify/callbacks.js';
 import type { Delivery, Outbox } from '../notify/outbox.js';
+import type { FaceRecord, FaceStore } from '../store/faces.js';
 import type { Guard } from './guard.js';
 import type { LibraryService } from './library-service.js';
 import type { MediaService } from './media-service.js';
 import { checkKey, checkName } from './names.js';
 import { pageLimit } from './paging.js';
+import { parseAnalysers } from '../tagging/types.js';
 
 /** A job as a door hands it over: fields parsed from its wire format, checked here. */
 export interface JobRequest {
+  /** dna (default: save, search, delete by mode) or tag. */
+  kind?: unknown;
+  /** Tagging: the analysers, a list or comma-separated (default all). */
+  types?: unknown;
   library?: unknown;
   mode?: unknown;
   input?: { type?: unknown; source?: unknown };
@@ -82,6 +90,8 @@ export const MAX_JOBS_PER_PAGE = 100;
 const bad = (message: string) => new VdnaError('INVALID_ARGUMENT', message);
 const libraryResource = (name: string) => `library/${name}`;
 const queueResource = (name: string) => `queue/${name}`;
+/** What a job's policy checks are on: its library, or its queue for a tagging job that feeds no library. */
+const jobResource = (job: { library: string; queue: string }) => (job.library ? libraryResource(job.library) : queueResource(job.queue));
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -103,6 +113,7 @@ export class JobService {
   constructor(
     private readonly jobs: JobQueue,
     private readonly outbox: Outbox,
+    private readonly faces: FaceStore,
     private readonly libraries: LibraryService,
     private readonly media: MediaService,
     private readonly guard: Guard,
@@ -133,33 +144,49 @@ export class JobService {
   }
 
   /**
-   * What a submission needs beyond SubmitJob on its library: AddItems to store, DeleteItems to delete,
-   * SubmitJob on a queue other than the default. Checked before an upload is written, and again at submit.
+   * What a submission needs beyond SubmitJob on its library (on its queue, for a tagging job without
+   * one): AddItems to store, DeleteItems to delete, SubmitJob on a queue other than the default.
+   * Checked before an upload is written, and again at submit.
    */
-  async preflight(caller: Caller, req: Pick<JobRequest, 'library' | 'mode' | 'queue'>): Promise<{ library: string; mode: JobMode; queue: string }> {
-    const library = optionalString(req.library, 'Library');
-    if (!library) throw bad('Library is required (send the fields before the Media part)');
-    checkName('library', library);
-    await this.guard.check(caller, 'vdna:SubmitJob', libraryResource(library));
-    const mode = (optionalString(req.mode, 'Mode') ?? 'nosave') as JobMode;
-    if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
-    if (mode === 'delete') await this.guard.check(caller, 'vdna:DeleteItems', libraryResource(library));
-    else if (mode !== 'nosave') await this.guard.check(caller, 'vdna:AddItems', libraryResource(library));
+  async preflight(
+    caller: Caller,
+    req: Pick<JobRequest, 'kind' | 'library' | 'mode' | 'queue'>,
+  ): Promise<{ kind: JobKindName; library: string; mode: JobMode; queue: string; resource: string }> {
+    const kind = (optionalString(req.kind, 'Kind') ?? 'dna') as JobKindName;
+    if (kind !== 'dna' && kind !== 'tag') throw bad('Kind must be dna or tag');
+    const library = optionalString(req.library, 'Library') ?? '';
+    if (!library && kind === 'dna') throw bad('Library is required (send the fields before the Media part)');
     const queue = optionalString(req.queue, 'Queue') ?? DEFAULT_QUEUE;
     checkName('queue', queue);
-    if (queue !== DEFAULT_QUEUE) await this.guard.check(caller, 'vdna:SubmitJob', queueResource(queue));
-    return { library, mode, queue };
+    const mode = (optionalString(req.mode, 'Mode') ?? 'nosave') as JobMode;
+    if (!JOB_MODES.includes(mode)) throw bad(`Mode must be one of ${JOB_MODES.join(', ')}`);
+    if (kind === 'tag' && mode === 'delete') throw bad('a tagging job searches or stores text DNA: Mode must be nosave, save, forcesave or onlysave');
+    if (kind === 'tag' && !library && mode !== 'nosave') throw bad(`Mode ${mode} stores text DNA: give the Library (a text library) to store it in`);
+    if (library) checkName('library', library);
+    const resource = jobResource({ library, queue });
+    await this.guard.check(caller, 'vdna:SubmitJob', resource);
+    if (mode === 'delete') await this.guard.check(caller, 'vdna:DeleteItems', resource);
+    else if (mode !== 'nosave') await this.guard.check(caller, 'vdna:AddItems', resource);
+    if (queue !== DEFAULT_QUEUE && library) await this.guard.check(caller, 'vdna:SubmitJob', queueResource(queue));
+    return { kind, library, mode, queue, resource };
   }
 
   /** Checks every field, the library, the input and the media, then queues the job. */
-  async submit(caller: Caller, req: JobRequest, upload?: StagedUpload, door: Door = 'native'): Promise<JobRecord> {
+  async submit(caller: Caller, req: JobRequest, upload?: StagedUpload, door: Door = 'native', options?: Omit<JobOptions, 'types'>): Promise<JobRecord> {
     let staged = upload && this.partPath(upload.id);
     try {
-      const { library, mode, queue } = await this.preflight(caller, req);
-      return await this.guard.run(caller, 'vdna:SubmitJob', libraryResource(library), async () => {
-        await this.libraries.require(caller.account, library);
+      const { kind, library, mode, queue, resource } = await this.preflight(caller, req);
+      const types = kind === 'tag' ? parseAnalysers(req.types) : undefined;
+      if (kind !== 'tag' && req.types !== undefined && req.types !== '') throw bad('Types is for tagging jobs (Kind tag)');
+      return await this.guard.run(caller, 'vdna:SubmitJob', resource, async () => {
+        if (library) {
+          const lib = await this.libraries.require(caller.account, library);
+          if (kind === 'tag' && lib.mediaType !== 'text') {
+            throw new VdnaError('WRONG_MEDIA_TYPE', `library "${library}" holds ${lib.mediaType}: a tagging job stores and searches the text it reads and hears in a text library`);
+          }
+        }
         const key = optionalString(req.primaryKey, 'PrimaryKey');
-        if (mode !== 'nosave') {
+        if (mode !== 'nosave' || (kind === 'tag' && key !== undefined)) {
           if (key === undefined) throw bad(`PrimaryKey is required in mode ${mode}`);
           checkKey(key);
         }
@@ -198,8 +225,9 @@ export class JobService {
         const job = await this.jobs.send(
           {
             account: caller.account,
-            kind: mode === 'delete' ? 'delete' : 'dna',
+            kind: mode === 'delete' ? 'delete' : kind,
             library,
+            ...(types && { options: { types, ...options } }),
             mode,
             ...(input && { input }),
             ...(key !== undefined && { primaryKey: key }),
@@ -225,7 +253,7 @@ export class JobService {
   private async visible(caller: Caller, id: string, action: 'vdna:GetJob' | 'vdna:GetJobResult' | 'vdna:CancelJob'): Promise<JobRecord> {
     const job = await this.jobs.get(caller.account, id);
     if (!job) throw new VdnaError('UNKNOWN_JOB', `no job with id "${id}"`);
-    await this.guard.check(caller, action, libraryResource(job.library));
+    await this.guard.check(caller, action, jobResource(job));
     return job;
   }
 
@@ -235,7 +263,7 @@ export class JobService {
 
   /** Whether the caller may read a job's result (and so be handed its presigned ResultUrl). */
   mayReadResult(caller: Caller, job: JobRecord): boolean {
-    return this.guard.allowed(caller, 'vdna:GetJobResult', libraryResource(job.library));
+    return this.guard.allowed(caller, 'vdna:GetJobResult', jobResource(job));
   }
 
   /** Up to ten jobs by id, in the order asked; unknown ids are listed apart. */
@@ -244,7 +272,7 @@ export class JobService {
     if (unique.length === 0 || unique.length > MAX_JOB_IDS_PER_QUERY) throw bad(`give 1-${MAX_JOB_IDS_PER_QUERY} job ids`);
     const found = await Promise.all(unique.map((id) => this.jobs.get(caller.account, id)));
     const jobs = found.filter((j): j is JobRecord => j !== undefined);
-    for (const job of jobs) await this.guard.check(caller, 'vdna:GetJob', libraryResource(job.library));
+    for (const job of jobs) await this.guard.check(caller, 'vdna:GetJob', jobResource(job));
     return { jobs, unknown: unique.filter((_, i) => !found[i]) };
   }
 
@@ -260,6 +288,9 @@ export class JobService {
     } else if (!this.guard.allowsEvery(caller, 'vdna:ListJobs', 'library')) {
       const names = await this.libraries.names(caller.account);
       libraries = names.filter((name) => this.guard.allowed(caller, 'vdna:ListJobs', libraryResource(name)));
+      // Tagging jobs without a library are checked on their queue: the one asked for, else every queue.
+      const queueJobs = q.queue !== undefined ? this.guard.allowed(caller, 'vdna:ListJobs', queueResource(q.queue)) : this.guard.allowsEvery(caller, 'vdna:ListJobs', 'queue');
+      if (queueJobs) libraries.push('');
     }
     const filter: JobFilter = {
       states: q.states,
@@ -295,10 +326,25 @@ export class JobService {
     return { job, result: await this.jobs.result(job.id) };
   }
 
+  /** A face a tagging job found (its thumbnail), to a caller who may read that job's result. */
+  async face(caller: Caller, id: string): Promise<FaceRecord> {
+    const face = await this.faces.get(caller.account, id);
+    if (!face) throw new VdnaError('UNKNOWN_FACE', `no face with id "${id}"`);
+    if (face.jobId) await this.visible(caller, face.jobId, 'vdna:GetJobResult');
+    return face;
+  }
+
+  /** A face reached through a presigned URL (the URL was checked by the door's access). */
+  async faceById(id: string): Promise<FaceRecord> {
+    const face = await this.faces.byId(id);
+    if (!face) throw new VdnaError('UNKNOWN_FACE', `no face with id "${id}"`);
+    return face;
+  }
+
   /** Cancels a waiting job at once, or asks its worker to stop a running one (it ends Cancelled within a second or so). */
   async cancel(caller: Caller, id: string): Promise<JobRecord> {
     const job = await this.visible(caller, id, 'vdna:CancelJob');
-    return this.guard.run(caller, 'vdna:CancelJob', libraryResource(job.library), async () => {
+    return this.guard.run(caller, 'vdna:CancelJob', jobResource(job), async () => {
       const cancelled = await this.jobs.cancel(id);
       if (cancelled) return cancelled;
       const now = (await this.jobs.get(caller.account, id))!;

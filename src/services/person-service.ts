@@ -5,6 +5,7 @@
  */
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
+import type { FaceStore } from '../store/faces.js';
 import type { PersonRecord, PersonStore } from '../store/persons.js';
 import { createFaceEngine } from '../tagging/faces.js';
 import { readImage } from '../tagging/image.js';
@@ -27,6 +28,7 @@ const summary = (p: PersonRecord): PersonSummary => ({ name: p.name, faces: p.de
 export class PersonService {
   constructor(
     private readonly store: PersonStore,
+    private readonly faces: FaceStore,
     private readonly guard: Guard,
   ) {}
 
@@ -45,6 +47,22 @@ export class PersonService {
         }
       } finally {
         await engine.close();
+      }
+      return summary(await this.store.addDescriptors(caller.account, name, descriptors));
+    });
+  }
+
+  /** Registers `name` from faces smart tagging found (their ids, from a result's Person tags), or adds them to that person. */
+  addFaces(caller: Caller, name: string, faceIds: string[]): Promise<PersonSummary> {
+    return this.guard.run(caller, 'vdna:AddPerson', resource(name), async () => {
+      checkPersonName(name);
+      const ids = [...new Set(faceIds)];
+      if (ids.length === 0 || ids.length > MAX_PHOTOS_PER_CALL) throw new VdnaError('INVALID_ARGUMENT', `give 1-${MAX_PHOTOS_PER_CALL} face ids`);
+      const descriptors: number[][] = [];
+      for (const id of ids) {
+        const face = typeof id === 'string' ? await this.faces.get(caller.account, id) : undefined;
+        if (!face) throw new VdnaError('UNKNOWN_FACE', `no face with id "${id}"`);
+        descriptors.push(face.descriptor);
       }
       return summary(await this.store.addDescriptors(caller.account, name, descriptors));
     });

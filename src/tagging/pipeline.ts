@@ -18,10 +18,9 @@ import { createOcrEngine } from './ocr.js';
 import { assignNames, clusterFaces, type FaceObservation, type PersonGallery } from './persons.js';
 import { groupPhrases } from './sentences.js';
 import { createSpeechEngine } from './speech.js';
-import type { Box, FaceEngine, Frame, ObjectEngine, TimedText } from './types.js';
+import type { AnalyserName, Box, FaceEngine, Frame, ObjectEngine, TimedText } from './types.js';
 
-export const ANALYSERS = ['ocr', 'asr', 'face', 'object'] as const;
-export type AnalyserName = (typeof ANALYSERS)[number];
+export { ANALYSERS, type AnalyserName } from './types.js';
 
 /** A frame is analysed at least this often, changed or not (captions on a still picture, a face that stays). */
 const FRAME_EVERY_SECONDS = 2;

@@ -3,6 +3,22 @@
  * better engine (another OCR, whisper.cpp for speech) replaces one file. Times are in seconds here;
  * the job's result turns them into the clouds' millisecond strings.
  */
+import { VdnaError } from '../errors.js';
+
+/** The analysers a tagging run can ask for. */
+export const ANALYSERS = ['ocr', 'asr', 'face', 'object'] as const;
+export type AnalyserName = (typeof ANALYSERS)[number];
+
+/** The analysers a client asks for: a list or comma-separated text; all when none is named. */
+export function parseAnalysers(value: unknown): AnalyserName[] {
+  if (value === undefined || value === null || value === '') return [...ANALYSERS];
+  const list: unknown[] | undefined = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!list || list.some((t) => typeof t !== 'string')) throw new VdnaError('INVALID_ARGUMENT', `Types must be a list of ${ANALYSERS.join(', ')}`);
+  const types = [...new Set((list as string[]).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  const unknown = types.find((t) => !(ANALYSERS as readonly string[]).includes(t));
+  if (unknown !== undefined || types.length === 0) throw new VdnaError('INVALID_ARGUMENT', `unknown analyser "${unknown ?? ''}": use ${ANALYSERS.join(', ')}`);
+  return types as AnalyserName[];
+}
 
 /** One decoded picture: packed RGB24, row after row. */
 export interface Frame {

@@ -8,8 +8,8 @@ import { resultView } from './native.js';
 export interface JobEvent {
   /** Stable across retries of one delivery: receivers drop the repeats by it. */
   EventId: string;
-  /** AIMediaDNAComplete for save/search jobs (the cloud's name), DNADeleteComplete for delete jobs. */
-  EventType: 'AIMediaDNAComplete' | 'DNADeleteComplete';
+  /** The clouds' names: AIMediaDNAComplete for save/search jobs, AIVideoTagComplete for tagging jobs; DNADeleteComplete for delete jobs. */
+  EventType: 'AIMediaDNAComplete' | 'AIVideoTagComplete' | 'DNADeleteComplete';
   EventTime: string;
   JobId: string;
   /** The job's primary key, else its input (URL, path, upload name). */
@@ -29,10 +29,10 @@ export interface JobEvent {
   CompleteTime: string;
 }
 
-export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eventId: string): JobEvent {
+export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eventId: string, faceUrl?: (faceId: string) => string): JobEvent {
   return {
     EventId: eventId,
-    EventType: job.mode === 'delete' ? 'DNADeleteComplete' : 'AIMediaDNAComplete',
+    EventType: job.kind === 'tag' ? 'AIVideoTagComplete' : job.mode === 'delete' ? 'DNADeleteComplete' : 'AIMediaDNAComplete',
     EventTime: new Date().toISOString(),
     JobId: job.id,
     MediaId: job.primaryKey ?? job.input?.source ?? '',
@@ -45,7 +45,7 @@ export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eve
       Queue: job.queue,
       ...(job.userData !== undefined && { UserData: job.userData }),
       ResultUrl: resultUrl,
-      Result: resultView(job, result),
+      Result: resultView(job, result, faceUrl),
     },
     CompleteTime: job.completedAt ?? new Date().toISOString(),
   };
@@ -58,11 +58,11 @@ export function eventXml(event: JobEvent): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build({ Event: event })}`;
 }
 
-/** The native door's events, signed (X-Vdna-Signature); `resultUrl` hands out the job's presigned result URL. */
-export function nativeEvents(resultUrl: (job: JobRecord) => string): EventFormatter {
+/** The native door's events, signed (X-Vdna-Signature); `resultUrl` and `faceUrl` hand out presigned URLs. */
+export function nativeEvents(resultUrl: (job: JobRecord) => string, faceUrl?: (faceId: string) => string): EventFormatter {
   return {
     async render(job, result, { eventId, format, secret }) {
-      const event = jobEvent(job, result, resultUrl(job), eventId);
+      const event = jobEvent(job, result, resultUrl(job), eventId, faceUrl);
       const body = format === 'xml' ? eventXml(event) : JSON.stringify(event);
       return {
         body,

@@ -5,11 +5,12 @@
 import type { AccountRecord, AuditEntry, KeyRecord } from '../access/store.js';
 import { VdnaError } from '../errors.js';
 import type { QueueRecord } from '../jobs/queue.js';
-import type { CallbackTarget, JobRecord, JobResult } from '../jobs/types.js';
+import type { CallbackTarget, JobRecord, JobResult, TagResult } from '../jobs/types.js';
 import type { Delivery } from '../notify/outbox.js';
 import type { NewKey } from '../services/access-service.js';
 import type { MediaRecord } from '../store/media.js';
 import type { ItemSummary, LibraryInfo } from '../store/store.js';
+import { videoTagResult } from './video-tags.js';
 
 export const libraryView = (l: LibraryInfo) => ({
   LibraryId: l.id,
@@ -60,9 +61,11 @@ export function parseCallback(value: unknown): CallbackTarget | undefined {
 /** A job; `resultUrl` (presigned) only for callers who may read the result. */
 export const jobView = (j: JobRecord, resultUrl?: string) => ({
   JobId: j.id,
+  Kind: j.kind,
   Queue: j.queue,
-  Library: j.library,
+  ...(j.library && { Library: j.library }),
   Mode: j.mode,
+  ...(j.options?.types && { Types: j.options.types.join(',') }),
   State: j.state,
   Progress: j.progress,
   Priority: j.priority,
@@ -81,10 +84,27 @@ export const jobView = (j: JobRecord, resultUrl?: string) => ({
 
 export type JobView = ReturnType<typeof jobView>;
 
-/** The result document of an ended job; a job that failed or was cancelled gives its code. */
-export function resultView(j: JobRecord, result: unknown) {
-  const r = result as JobResult | undefined;
-  if (!r) return { JobId: j.id, State: j.state, Code: j.code, Message: j.message };
+/**
+ * The result document of an ended job; a job that failed or was cancelled gives its code. A tagging
+ * job's is the clouds' VideoTagResult (`faceUrl`: where each face's thumbnail is served).
+ */
+export function resultView(j: JobRecord, result: unknown, faceUrl?: (faceId: string) => string) {
+  if (!result) return { JobId: j.id, State: j.state, Code: j.code, Message: j.message };
+  if (j.kind === 'tag') {
+    const t = result as TagResult;
+    return {
+      JobId: j.id,
+      Kind: j.kind,
+      ...(j.library && { Library: j.library, Mode: j.mode }),
+      ...(j.primaryKey !== undefined && { PrimaryKey: j.primaryKey }),
+      ...(j.userData !== undefined && { UserData: j.userData }),
+      MediaDuration: t.mediaDuration,
+      ...videoTagResult(t, faceUrl),
+      ...(t.saved !== undefined && { Saved: t.saved }),
+      ...(t.matches && { Matches: t.matches }),
+    };
+  }
+  const r = result as JobResult;
   return {
     JobId: j.id,
     Library: j.library,

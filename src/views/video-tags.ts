@@ -3,41 +3,13 @@
  * `Keyword`, `Person` (with `FaceUrl`), `Location`, `Category`, each `[{Tag, Times: ["<ms>", …]}]`,
  * plus vdna's `Ocr` and `Asr` lists of `{Text, Start, End}` (milliseconds) and what could not run.
  */
-export interface TimedTagRecord {
-  tag: string;
-  /** Seconds. */
-  times: number[];
-}
-
-export interface PersonRecord {
-  /** A registered person's name; absent for an unknown face. */
-  name?: string;
-  /** The face's id (its thumbnail, and how a user names it later). */
-  faceId?: string;
-  times: number[];
-}
-
-export interface TimedTextRecord {
-  text: string;
-  start: number;
-  end: number;
-}
-
-/** What a tagging job stores as its result (times in seconds). */
-export interface TagResult {
-  mediaDuration: number;
-  keywords: TimedTagRecord[];
-  persons: PersonRecord[];
-  locations: TimedTagRecord[];
-  categories: TimedTagRecord[];
-  ocr: TimedTextRecord[];
-  asr: TimedTextRecord[];
-  unavailable: Array<{ analyser: string; reason: string }>;
-}
+import type { TagResult } from '../jobs/types.js';
+import type { TimedTag } from '../tagging/keywords.js';
+import type { TimedText } from '../tagging/types.js';
 
 const ms = (seconds: number) => String(Math.round(seconds * 1000));
-const tags = (list: TimedTagRecord[]) => list.map((t) => ({ Tag: t.tag, Times: t.times.map(ms) }));
-const texts = (list: TimedTextRecord[]) => list.map((t) => ({ Text: t.text, Start: Math.round(t.start * 1000), End: Math.round(t.end * 1000) }));
+const tags = (list: TimedTag[]) => list.map((t) => ({ Tag: t.tag, Times: t.times.map(ms) }));
+const texts = (list: TimedText[]) => list.map((t) => ({ Text: t.text, Start: Math.round(t.start * 1000), End: Math.round(t.end * 1000) }));
 
 /** `faceUrl` turns a face id into the URL its thumbnail is served at (none from the CLI). */
 export function videoTagResult(result: TagResult, faceUrl?: (faceId: string) => string) {

@@ -10,6 +10,8 @@ export interface ActionContext {
   services: Services;
   /** The presigned URL of a job's VideoMatchInfo array (IMS's DNAResult). */
   dnaResultUrl: (jobId: string) => string;
+  /** The presigned URL of a face's thumbnail (a Person tag's FaceUrl). */
+  faceUrl: (faceId: string) => string;
 }
 
 /** An action answers the body of its success response (RequestId is added by the door). */

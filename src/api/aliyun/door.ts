@@ -72,7 +72,8 @@ function requestOf(req: FastifyRequest): AliyunRequest {
   return { method: req.method, path: req.url.split('?')[0], query, form, headers, body };
 }
 
-export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: () => string): void {
+/** `faceUrl`: a face thumbnail's presigned URL (served by the native door). */
+export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: () => string, faceUrl: (faceId: string) => string): void {
   const { access } = services;
   const dnaResultUrl = (jobId: string) => `${baseUrl()}${access.presignPath(`${RESULTS}/${jobId}`)}`;
   // Bodies are read raw: ACS3 signs their hash, RPC v1 signs the form's parameters.
@@ -99,7 +100,7 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
       if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
       const caller = access.callerOf(found.key, requestId);
       access.throttle(caller);
-      const body = await handler({ caller, params, services, dnaResultUrl });
+      const body = await handler({ caller, params, services, dnaResultUrl, faceUrl });
       return reply.header('x-acs-request-id', requestId).send({ RequestId: requestId, ...body });
     } catch (err) {
       const e = toAliyun(err);

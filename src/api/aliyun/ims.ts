@@ -1,11 +1,14 @@
 /**
- * Intelligent Media Services (ICE 2020-11-09), its media-DNA actions, on the services: DBId is a
- * library's id, a job's Input is an OSS object or a media, Config's SaveType is the job's mode.
+ * Intelligent Media Services (ICE 2020-11-09), its media-DNA and smart-tagging actions, on the
+ * services: DBId is a library's id, a job's Input is an OSS object, a URL or a media, Config's SaveType
+ * is the job's mode; a smart-tagging job runs every analyser (IMS's TemplateId picks algorithms vdna
+ * does not have), its Params ask for the raw ASR and OCR data, and NotifyUrl receives IMS's message.
  */
-import { JOB_MODES, type JobMode, type JobRecord } from '../../jobs/types.js';
+import { JOB_MODES, type JobMode, type JobRecord, type TagResult } from '../../jobs/types.js';
 import type { LibraryInfo } from '../../store/store.js';
 import { jsonParam, listParam, required, type ActionContext, type ActionHandler } from './actions.js';
-import { aliyunTime, dbInfo, fromOss, imsInput, imsStatus, MODELS } from './render.js';
+import { aliyunTime, dbInfo, fromOss, imsInput, imsStatus, imsTagStatus, MODELS } from './render.js';
+import { smarttagResults } from './tags.js';
 import { AliyunError } from './signature.js';
 
 async function library({ caller, services }: ActionContext, id: string): Promise<LibraryInfo> {
@@ -70,6 +73,44 @@ export const IMS_ACTIONS: Record<string, ActionHandler> = {
     return { JobId: job.id };
   },
 
+  async SubmitSmarttagJob(ctx) {
+    const input = jsonParam<{ Type?: string; Media?: string }>(ctx.params, 'Input');
+    if (!input?.Media || !['OSS', 'Media', 'URL'].includes(input.Type ?? '')) {
+      throw new AliyunError(400, 'InvalidParameter', 'Input must be {"Type":"OSS"|"Media"|"URL","Media":"..."}.');
+    }
+    const raw = smarttagParams(ctx.params.Params);
+    const source = input.Type === 'Media' ? { type: 'Media' as const, source: input.Media } : fromOss(input.Media);
+    const notify = ctx.params.NotifyUrl;
+    const job = await ctx.services.jobs.submit(
+      ctx.caller,
+      {
+        kind: 'tag',
+        input: source,
+        userData: ctx.params.UserData,
+        ...(input.Type === 'Media' && { primaryKey: input.Media }),
+        ...(notify && { callback: { type: 'http', url: notify, format: 'json' } }),
+      },
+      undefined,
+      'aliyun',
+      { product: 'ims', rawData: (['asr', 'ocr'] as const).filter((t) => raw[t]) },
+    );
+    return { JobId: job.id };
+  },
+
+  async QuerySmarttagJob(ctx) {
+    const job = await ctx.services.jobs.get(ctx.caller, required(ctx.params, 'JobId'));
+    if (job.kind !== 'tag') throw new AliyunError(404, 'InvalidParameter.ResourceNotFound', `no smart tagging job ${job.id}.`);
+    const raw = job.options?.rawData ?? [];
+    const want = { asr: raw.includes('asr'), ocr: raw.includes('ocr') };
+    const readable = job.state === 'Success' && ctx.services.jobs.mayReadResult(ctx.caller, job);
+    const result = readable ? ((await ctx.services.jobs.result(ctx.caller, job.id)).result as TagResult) : undefined;
+    return {
+      JobStatus: imsTagStatus(job.state),
+      UserData: job.userData ?? '',
+      Results: { Result: result ? smarttagResults(result, want, ctx.faceUrl) : [] },
+    };
+  },
+
   async QueryDNAJobList(ctx) {
     const ids = listParam(ctx.params, 'JobIds');
     if (ids.length === 0) return { JobList: [] };
@@ -104,4 +145,11 @@ export const IMS_ACTIONS: Record<string, ActionHandler> = {
 function inputFile(source: string) {
   const s3 = /^s3:s3:\/\/([^/]+)\/(.+)$/.exec(source);
   return s3 ? { Bucket: s3[1], Location: '', Object: s3[2] } : { Bucket: '', Location: '', Object: source.replace(/^\w+:/, '') };
+}
+
+/** SubmitSmarttagJob's Params: whether the raw ASR and OCR data are wanted. */
+function smarttagParams(text?: string): { asr: boolean; ocr: boolean } {
+  const params = jsonParam<{ needAsrData?: unknown; needOcrData?: unknown }>({ Params: text ?? '' }, 'Params') ?? {};
+  const flag = (v: unknown) => v === true || v === 'true';
+  return { asr: flag(params.needAsrData), ocr: flag(params.needOcrData) };
 }

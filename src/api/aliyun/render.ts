@@ -18,6 +18,13 @@ export function imsStatus(state: JobRecord['state']): string {
   return state === 'Success' ? 'Success' : 'Fail';
 }
 
+/** IMS smart-tagging job states: Submitted, Processing, Success, Fail. */
+export function imsTagStatus(state: JobRecord['state']): string {
+  if (state === 'Queued' || state === 'Paused') return 'Submitted';
+  if (state === 'Running') return 'Processing';
+  return state === 'Success' ? 'Success' : 'Fail';
+}
+
 /** VOD AI job states: init, processing, success, fail. */
 export function vodStatus(state: JobRecord['state']): string {
   if (state === 'Queued' || state === 'Paused') return 'init';

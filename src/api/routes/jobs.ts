@@ -23,6 +23,8 @@ const errors = {
 function jobRequest(fields: Record<string, unknown>): JobRequest {
   const input = fields.Input as { Type?: unknown; Source?: unknown } | undefined;
   return {
+    kind: fields.Kind,
+    types: fields.Types,
     library: fields.Library,
     mode: fields.Mode,
     primaryKey: fields.PrimaryKey,
@@ -53,8 +55,8 @@ function parseStates(text: string | undefined): JobState[] | undefined {
   return text ? (text.split(',').map((s) => s.trim()) as JobState[]) : undefined;
 }
 
-export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jobId: string) => string): void {
-  const view = (req: FastifyRequest) => (job: JobRecord) => jobView(job, jobs.mayReadResult(req.caller, job) ? resultUrl(job.id) : undefined);
+export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result: (jobId: string) => string; face: (faceId: string) => string }): void {
+  const view = (req: FastifyRequest) => (job: JobRecord) => jobView(job, jobs.mayReadResult(req.caller, job) ? urls.result(job.id) : undefined);
 
   app.post<{ Body: Record<string, unknown> }>(
     '/v1/jobs',
@@ -140,7 +142,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, resultUrl: (jo
     },
     async (req) => {
       const { job, result } = req.presigned ? await jobs.resultById(req.params.id) : await jobs.result(req.caller, req.params.id);
-      return resultView(job, result);
+      return resultView(job, result, urls.face);
     },
   );
 

@@ -1,19 +1,15 @@
 /** The DNA kind: fingerprint the media, search the library, store it as the mode says. */
 import { VdnaError } from '../../errors.js';
-import { fingerprintMedia, itemOf } from '../../fingerprint/media.js';
+import { fingerprintMedia, itemOf, type MediaFingerprint } from '../../fingerprint/media.js';
 import type { LibraryIndexes } from '../../match/library-indexes.js';
-import type { LibraryStore } from '../../store/store.js';
+import type { LibraryInfo, LibraryStore } from '../../store/store.js';
 import type { JobKind } from '../kinds.js';
-import type { JobResult } from '../types.js';
+import type { JobMode, JobRecord, JobResult } from '../types.js';
 
 export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
   return {
     async run(job, ctx) {
-      const library = await indexes.library(job.account, job.library);
-      const key = job.primaryKey;
-      if (job.mode !== 'nosave' && (await store.hasItem(library.id, key!))) {
-        throw new VdnaError('DUPLICATE_KEY', `key "${key}" already exists in library "${library.name}"`);
-      }
+      const library = await targetLibrary(store, indexes, job);
       const path = await ctx.stage();
       ctx.signal.throwIfAborted();
       ctx.progress(0.05);
@@ -24,21 +20,40 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
         onProgress: (seconds, total) => total > 0 && ctx.progress(0.05 + (0.9 * seconds) / total),
       });
       ctx.signal.throwIfAborted();
-      // An item does not duplicate itself (a media searched again under the key it is stored by).
-      const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
-      const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
-      const item = save ? itemOf(key!, `${job.input!.type.toLowerCase()}:${job.input!.source}`, fp) : undefined;
+      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp, `${job.input!.type.toLowerCase()}:${job.input!.source}`);
       const result: JobResult = {
-        saved: save,
+        saved: item !== undefined,
         mediaDuration: fp.duration,
         matches,
         ...(matches.length && { matchedDurations: await indexes.durations(library, matches.map((m) => m.PrimaryKey)) }),
       };
-      return {
-        message: save ? 'stored' : job.mode === 'save' ? 'not stored: the media duplicates library content' : 'searched',
-        result,
-        ...(item && { effects: { put: { libraryId: library.id, item, replace: false } } }),
-      };
+      return { message: outcomeMessage(job.mode, item !== undefined), result, effects };
     },
   };
 }
+
+/** The job's library, refusing a key it holds already when the job is to store. */
+export async function targetLibrary(store: LibraryStore, indexes: LibraryIndexes, job: JobRecord): Promise<LibraryInfo> {
+  const library = await indexes.library(job.account, job.library);
+  if (job.mode !== 'nosave' && (await store.hasItem(library.id, job.primaryKey!))) {
+    throw new VdnaError('DUPLICATE_KEY', `key "${job.primaryKey}" already exists in library "${library.name}"`);
+  }
+  return library;
+}
+
+/**
+ * A fingerprint searched in the library and stored as the job's mode says: nosave searches, save
+ * stores what duplicates nothing, forcesave stores anyway, onlysave stores without searching. Shared
+ * by every kind that makes DNA (a tagging job's text).
+ */
+export async function searchAndStore(indexes: LibraryIndexes, library: LibraryInfo, job: JobRecord, fp: MediaFingerprint, source: string) {
+  const key = job.primaryKey;
+  // An item does not duplicate itself (a media searched again under the key it is stored by).
+  const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
+  const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
+  const item = save ? itemOf(key!, source, fp) : undefined;
+  return { matches, item, effects: item && { put: { libraryId: library.id, item, replace: false } } };
+}
+
+export const outcomeMessage = (mode: JobMode, saved: boolean) =>
+  saved ? 'stored' : mode === 'save' ? 'not stored: the media duplicates library content' : 'searched';

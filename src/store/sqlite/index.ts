@@ -6,6 +6,7 @@ import { SqliteJobQueue, SqliteOutbox } from './job-queue.js';
 import { SqliteLibraryStore } from './library-store.js';
 import { SqliteMediaStore } from './media-store.js';
 import { SqlitePersonStore } from './person-store.js';
+import { SqliteFaceStore } from './face-store.js';
 import type { Stores } from '../../stores.js';
 
 export function openSqliteStores(dataDir: string): Stores & { db: Database.Database } {
@@ -18,6 +19,7 @@ export function openSqliteStores(dataDir: string): Stores & { db: Database.Datab
     access: new SqliteAccessStore(db),
     media: new SqliteMediaStore(db),
     persons: new SqlitePersonStore(db),
+    faces: new SqliteFaceStore(db),
     close: () => db.close(),
   };
 }

@@ -5,6 +5,7 @@ import { VdnaError } from '../../errors.js';
 import type { Heartbeat, JobEffects, JobEnd, JobFilter, JobQueue, Lease, QueueRecord, RequeueScope } from '../../jobs/queue.js';
 import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type NewJob } from '../../jobs/types.js';
 import type { Delivery, DeliveryAttempt, Outbox } from '../../notify/outbox.js';
+import { putFaces } from './face-store.js';
 import { putItem, removeItems } from './library-store.js';
 import { decodeCursor, pageOf } from './paging.js';
 
@@ -16,6 +17,7 @@ interface JobRow {
   door: string;
   queue: string;
   library: string;
+  options: string | null;
   mode: string;
   state: string;
   priority: number;
@@ -41,6 +43,7 @@ function toJob(r: JobRow): JobRecord {
     door: r.door as JobRecord['door'],
     queue: r.queue,
     library: r.library,
+    ...(r.options !== null && { options: JSON.parse(r.options) }),
     mode: r.mode as JobRecord['mode'],
     state: r.state as JobState,
     priority: r.priority,
@@ -79,8 +82,8 @@ export class SqliteJobQueue implements JobQueue {
       const { paused } = this.db.prepare('SELECT paused FROM queues WHERE account = ? AND name = ?').get(job.account, job.queue) as { paused: number };
       this.db
         .prepare(
-          `INSERT INTO jobs (id, account, kind, door, queue, library, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, account, kind, door, queue, library, options, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -89,6 +92,7 @@ export class SqliteJobQueue implements JobQueue {
           job.door ?? 'native',
           job.queue,
           job.library,
+          job.options ? JSON.stringify(job.options) : null,
           job.mode,
           paused ? 'Paused' : 'Queued',
           job.priority,
@@ -161,6 +165,7 @@ export class SqliteJobQueue implements JobQueue {
       const job = this.end(lease.id, 'Success', end, "'Running'", lease.worker);
       if (effects.put) putItem(this.db, effects.put.libraryId, effects.put.item, effects.put.replace);
       if (effects.remove) removeItems(this.db, effects.remove.libraryId, effects.remove.keys);
+      if (effects.faces) putFaces(this.db, job.account, job.id, effects.faces);
       return job;
     }).immediate();
   }

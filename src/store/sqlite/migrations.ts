@@ -232,6 +232,22 @@ CREATE TABLE persons (
 );
 `;
 
+/**
+ * Smart tagging as a job kind: a job carries its kind's options (the analysers), and the faces a
+ * tagging job found are kept (descriptor and thumbnail) so that a user can name them later.
+ */
+const V6 = `
+ALTER TABLE jobs ADD COLUMN options TEXT;
+CREATE TABLE faces (
+  id         TEXT PRIMARY KEY,
+  account    TEXT NOT NULL,
+  job_id     TEXT,
+  descriptor TEXT NOT NULL,
+  thumbnail  BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -246,6 +262,7 @@ export const MIGRATIONS: Migration[] = [
   (db) => db.exec(V3),
   (db) => db.exec(V4),
   (db) => db.exec(V5),
+  (db) => db.exec(V6),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */
