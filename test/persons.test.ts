@@ -1,5 +1,6 @@
-/** The person registry from the CLI: register from photos, list, remove; `vdna tag` names a registered face. */
+/** The person registry from the CLI: register from photos or a face tagging found, list, remove; `vdna tag` names a registered face. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ffmpeg, media, tempDir, vdna } from './helpers.js';
@@ -35,8 +36,18 @@ test('vdna persons add/list/remove, and vdna tag naming a registered person', ()
   assert.equal(tagged.Person[0].Times[0], '0');
 
   assert.equal(cli('persons', 'remove', 'Barack Obama').status, 0);
-  const unnamed = JSON.parse(cli('tag', clip, '--types', 'face', '--json').stdout);
+  const thumbnails = join(tmp.path, 'faces');
+  const unnamed = JSON.parse(cli('tag', clip, '--types', 'face', '--json', '--faces', thumbnails).stdout);
   assert.deepEqual(unnamed.Person.map((p: { Tag: string }) => p.Tag), ['Unknown person 1']);
+  const faceId = unnamed.Person[0].FaceId as string;
+  assert.deepEqual([...readFileSync(join(thumbnails, `${faceId}.jpg`)).subarray(0, 2)], [0xff, 0xd8]);
+
+  // Named by the face the tagging found: later runs know him again.
+  r = cli('persons', 'add', 'The President', '--face', faceId);
+  assert.equal(r.stdout, 'The President: 1 face registered\n', r.stderr);
+  assert.deepEqual(JSON.parse(cli('tag', clip, '--types', 'face', '--json').stdout).Person.map((p: { Tag: string }) => p.Tag), ['The President']);
+  r = cli('persons', 'add', 'Someone', '--face', '0'.repeat(24));
+  assert.match(r.stderr, /no face with id "0{24}" \[UNKNOWN_FACE\]/);
   r = cli('persons', 'remove', 'Barack Obama');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no person named "Barack Obama" \[UNKNOWN_PERSON\]/);
