@@ -1,9 +1,9 @@
 /**
- * npm run bench:tagging -- [--only speed|ocr|faces|speech|objects]
+ * npm run bench:tagging -- [--only speed|ocr|times|faces|speech|objects]
  *
  * Smart tagging on the real media of ../shared/media: the speed of the whole pipeline in × realtime on
  * a 720p clip with sound (every analyser, then each alone), then each analyser's own bench — OCR
- * character error rate per image, face identification (one registered photo per person), speech word
+ * character error rate per image, tag times of captions burnt in at known times, face identification (one registered photo per person), speech word
  * error rate on the English speech clips, object precision per label and the decode pass's speed.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { ROOT } from './paths.js';
 import { video } from './corpus.js';
 
 const CLIPS = ['moviepy_big_buck_bunny_0_30.webm', 'forensics_movie-hello.mp4'];
-const PARTS: Record<string, string> = { ocr: 'tagging-ocr.js', faces: 'tagging-faces.js', speech: 'tagging-speech.js', objects: 'tagging-speed.js' };
+const PARTS: Record<string, string> = { ocr: 'tagging-ocr.js', times: 'tagging-times.js', faces: 'tagging-faces.js', speech: 'tagging-speech.js', objects: 'tagging-speed.js' };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
