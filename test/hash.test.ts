@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { hamming } from '../src/fingerprint/hamming.js';
 import { lowDct, thresholdHash } from '../src/fingerprint/video/dct-hash.js';
 import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
+import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from '../src/fingerprint/video/orientation.js';
 import { resample } from '../src/fingerprint/video/region.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
 
@@ -79,6 +80,23 @@ describe('frame hash', () => {
   });
 });
 
+describe('orientation', () => {
+  const size = 8;
+  const frame = Uint8Array.from({ length: size * size }, (_, i) => i);
+  it('turns a picture and a region of it alike, and each turn has its inverse among them', () => {
+    const rect = { x: 1, y: 2, w: 3, h: 4 };
+    for (const o of ORIENTATIONS) {
+      const turned = orientFrame(frame, size, o);
+      const r = orientRect(rect, size, o);
+      // The pixels inside the region land inside the turned region.
+      const inside = (f: Uint8Array, q: typeof rect) => [...f].filter((_, i) => i % size >= q.x && i % size < q.x + q.w && Math.floor(i / size) >= q.y && Math.floor(i / size) < q.y + q.h).sort((a, b) => a - b);
+      assert.deepEqual(inside(turned, r), inside(frame, rect), o);
+      assert.ok(ORIENTATIONS.some((back) => orientFrame(turned, size, back).every((p, i) => p === frame[i])), `${o} has an inverse`);
+    }
+    assert.deepEqual([...orientFrame(frame, size, 'rot90')].slice(0, size), [56, 48, 40, 32, 24, 16, 8, 0], 'clockwise: the left column becomes the top row');
+  });
+});
+
 describe('video fingerprint of real media', () => {
   const clip = media('video/openboard_wannaworktogether.mp4');
 
@@ -102,6 +120,25 @@ describe('video fingerprint of real media', () => {
 
       const unrelated = await fingerprintFile(media('video/fillets_intro.mpg'));
       assert.ok(medianDistance(original, unrelated) >= 20, `unrelated median distance ${medianDistance(original, unrelated)}`);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('finds copies turned every way (90°, 180°, 270°, upside down, transposed) by the query turning its frames back', async () => {
+    const tmp = tempDir();
+    try {
+      const original = await fingerprintFile(clip);
+      const turns: Array<[Orientation, string]> = [['rot90', 'transpose=2'], ['rot270', 'transpose=1'], ['rot180', 'hflip,vflip'], ['vflip', 'vflip'], ['transpose', 'transpose=0']];
+      for (const [undo, filter] of turns) {
+        const turned = `${tmp.path}/${undo}.mp4`;
+        ffmpeg(['-t', '20', '-i', clip, '-vf', `${filter},scale=-2:360`, '-c:v', 'libx264', '-crf', '26', '-an', turned]);
+        const query = await fingerprintFile(turned, { variants: QUERY_VARIANTS });
+        const only = (variant: number) => ({ ...query, hashes: query.hashes.filter((_, i) => Math.floor(i / 2) % query.variants === variant), variants: 1 });
+        const undone = medianDistance(original, only(QUERY_VARIANTS.findIndex((v) => v.orient === undo)));
+        assert.ok(undone <= 6, `${filter} undone by ${undo}: median distance ${undone}`);
+        assert.ok(medianDistance(original, only(0)) >= 14, `the library's view of a ${filter} copy`);
+      }
     } finally {
       tmp.cleanup();
     }

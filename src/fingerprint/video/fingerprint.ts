@@ -5,6 +5,7 @@ import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
 import { findInset } from './inset.js';
+import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from './orientation.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
 /**
@@ -34,6 +35,8 @@ export interface HashVariant {
   /** Taken from a picture-in-picture inset found in the query (see findInset) instead of the whole
    *  picture; where none is found, the variant repeats variant 0. */
   inset?: boolean;
+  /** The picture turned first (undoes a rotated or upside-down copy). */
+  orient?: Orientation;
 }
 
 /** What a library stores: the centred part of the picture, as it is. */
@@ -42,8 +45,8 @@ export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAU
 /**
  * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
  * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
- * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset; and
- * each of these mirrored.
+ * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset;
+ * each of these mirrored; and the library's view of the picture turned each other way.
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
@@ -56,7 +59,10 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
     { fraction: base, inset: true },
     { fraction: mid, inset: true },
   ];
-  return [false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror })));
+  return [
+    ...[false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror }))),
+    ...ORIENTATIONS.map((orient) => ({ fraction: base, mirror: false, orient })),
+  ];
 })();
 
 export interface FingerprintOptions {
@@ -88,11 +94,13 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
         fp.hashes.copyWithin(2 * (at + v), 2 * at, 2 * at + 2);
         return;
       }
-      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.inset ? 'inset' : ''}`;
+      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.inset ? 'inset' : ''}:${variant.orient ?? ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
-        const area = variant.inset && inset ? inset : border;
-        resample(frame, thumbSize, subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
+        const { orient } = variant;
+        const area = orient ? orientRect(border, thumbSize, orient) : variant.inset && inset ? inset : border;
+        const source = orient ? orientFrame(frame, thumbSize, orient) : frame;
+        resample(source, thumbSize, subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
         if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));
