@@ -73,6 +73,8 @@ export const EDITS: Edit[] = [
   filtered('upside down (vertical flip)', () => 'vflip'),
   filtered('speed 0.8x', () => 'null', { speed: 0.8 }),
   filtered('speed 1.25x', () => 'null', { speed: 1.25 }),
+  filtered('slow motion 0.5x', () => 'null', { speed: 0.5 }),
+  filtered('timelapse 2x', () => 'null', { speed: 2 }),
   filtered('frame rate', () => 'null', { pre: (src) => `fps=${src.fps > 16 ? 10 : 25}` }),
   {
     name: 'excerpt inside another video',

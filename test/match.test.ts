@@ -134,6 +134,24 @@ describe('search over a library index', () => {
     });
   }
 
+  for (const [speed, name] of [[2, 'a 2x timelapse'], [0.5, 'a 0.5x slow motion']] as const) {
+    it(`finds ${name} of an item, with the right seconds on both timelines`, () => {
+      // Master frames 100..260 (25-65 s) played at `speed`: query frame i shows master frame 100 + i * speed.
+      const frames = range(0, Math.round(160 / speed)).map((i) => 100 + Math.floor(i * speed));
+      const copy = copyOf(items[4], frames, 6, 9);
+      const q = { ...concat(randomSequence(16, 8), copy), fps: FPS, duration: (16 + copy.count) / FPS };
+      for (const candidates of ['all', 'index'] as const) {
+        const matches = searchVideo(index, q, { candidates });
+        assert.deepEqual(matches.map((m) => m.PrimaryKey), ['item-4'], candidates);
+        const segs = matches[0].VideoMatchSegments;
+        const first = segs[0];
+        const last = segs[segs.length - 1];
+        assert.ok(Math.abs(first.StartTime - 4) <= 0.75 && Math.abs(first.MasterStartTime - 25) <= 0.75, JSON.stringify(segs));
+        assert.ok(Math.abs(last.EndTime - q.duration) <= 0.75 && Math.abs(last.MasterEndTime - 65) <= 1, JSON.stringify(segs));
+      }
+    });
+  }
+
   it('maps global frame ids to items', () => {
     assert.equal(index.itemOf(0), 0);
     assert.equal(index.itemOf(399), 0);
