@@ -68,7 +68,7 @@ test('TimelinePair draws each segment with its times, modality and similarity, a
       ['text', 12, 14, 64, 66],
     ],
   );
-  assert.ok(groups.every((g) => g.role === 'button' && (g.tabindex ?? g.tabIndex) === '0' && /similarity/.test(g['aria-label'])));
+  assert.ok(groups.every((g) => g.role === 'button' && g.tabindex === '0' && /similarity/.test(g['aria-label'])));
   const queryBoxes = elements(html, 'rect', 'query-box');
   assert.ok(Math.abs(Number(queryBoxes[0].x) - xOf(8, 40)) < 1e-6);
   assert.match(html, />83 %</);

@@ -18,6 +18,8 @@ export interface TimelinePairProps {
   masterName: string;
   selected?: number;
   onSelect?: (index: number) => void;
+  /** The width it is shown at, in pixels (text keeps its size); 1000 units scaled to fit otherwise. */
+  width?: number;
 }
 
 export function segmentLabel(s: PairSegment): string {
@@ -25,13 +27,13 @@ export function segmentLabel(s: PairSegment): string {
 }
 
 export function TimelinePair(props: TimelinePairProps) {
-  const layout = layoutPair(props.queryDuration, props.masterDuration, props.segments);
+  const layout = layoutPair(props.queryDuration, props.masterDuration, props.segments, props.width);
   const g = PAIR_GEOMETRY;
   const activate = (i: number) => props.onSelect?.(i);
   return (
     <svg
       class="timeline-pair"
-      viewBox={`0 0 ${g.width} ${pairHeight}`}
+      viewBox={`0 0 ${layout.width} ${pairHeight}`}
       role="group"
       aria-label={`Matched segments between ${props.queryName ?? 'the query'} and ${props.masterName}`}
       data-query-duration={layout.queryDuration}
@@ -47,7 +49,7 @@ export function TimelinePair(props: TimelinePairProps) {
             {bar.name}
           </text>
           {MODALITIES.map((m, i) => (
-            <text class={`lane-letter lane-${m}`} key={m} x={g.left - 12} y={bar.box.y + i * g.laneHeight + 8} text-anchor="middle" aria-hidden="true">
+            <text class={`lane-letter lane-${m}`} key={m} x={g.left - 10} y={bar.box.y + i * g.laneHeight + 10} text-anchor="middle" aria-hidden="true">
               {m[0].toUpperCase()}
             </text>
           ))}
@@ -69,7 +71,7 @@ export function TimelinePair(props: TimelinePairProps) {
           data-master-end={p.segment.masterEnd}
           data-similarity={p.segment.similarity}
           role="button"
-          tabIndex={0}
+          tabindex={0}
           aria-label={segmentLabel(p.segment)}
           onClick={() => activate(i)}
           onKeyDown={(e) => {

@@ -47,13 +47,14 @@ export function segmentsOf(match: Match): PairSegment[] {
 }
 
 export const PAIR_GEOMETRY = {
+  /** The drawing's width when none is given; the page gives its own width in pixels, so text keeps its size. */
   width: 1000,
   /** Room for the labels left of the bars. */
-  left: 64,
+  left: 84,
   right: 16,
   queryTop: 22,
   masterTop: 122,
-  laneHeight: 10,
+  laneHeight: 12,
   /** A still picture's instant is drawn this wide, so that it can be seen and clicked. */
   minWidth: 3,
 } as const;
@@ -79,6 +80,7 @@ export interface PlacedSegment {
 }
 
 export interface PairLayout {
+  width: number;
   queryDuration: number;
   masterDuration: number;
   query: Box;
@@ -88,43 +90,46 @@ export interface PairLayout {
   masterTicks: { x: number; seconds: number }[];
 }
 
-const inner = PAIR_GEOMETRY.width - PAIR_GEOMETRY.left - PAIR_GEOMETRY.right;
+/** Pixels between time labels at least, so that they never run into each other. */
+const TICK_SPACING = 90;
 
 /** A scale that never divides by zero: an empty or unknown duration stretches to the last segment end. */
-function scale(duration: number) {
+function scale(duration: number, width: number) {
+  const inner = width - PAIR_GEOMETRY.left - PAIR_GEOMETRY.right;
   return (t: number) => PAIR_GEOMETRY.left + (Math.min(Math.max(t, 0), duration) / duration) * inner;
 }
 
-function span(x: (t: number) => number, from: number, to: number, y: number): Box {
+function span(x: (t: number) => number, from: number, to: number, y: number, width: number): Box {
   const a = x(from);
-  const width = Math.max(x(to) - a, PAIR_GEOMETRY.minWidth);
+  const w = Math.max(x(to) - a, PAIR_GEOMETRY.minWidth);
   // A minimum-width box at the very end stays inside the bar.
-  return { x: Math.min(a, PAIR_GEOMETRY.width - PAIR_GEOMETRY.right - width), y, width, height: PAIR_GEOMETRY.laneHeight };
+  return { x: Math.min(a, width - PAIR_GEOMETRY.right - w), y, width: w, height: PAIR_GEOMETRY.laneHeight };
 }
 
-/** A tick every 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10 min…: at most about eight per bar. */
-export function tickStep(duration: number): number {
+/** A tick every 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10 min…: at most `most` per bar. */
+export function tickStep(duration: number, most = 8): number {
   const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
-  return steps.find((s) => duration / s <= 8) ?? Math.ceil(duration / 8 / 3600) * 3600;
+  return steps.find((s) => duration / s <= most) ?? Math.ceil(duration / most / 3600) * 3600;
 }
 
-function ticks(duration: number, x: (t: number) => number) {
-  const step = tickStep(duration);
+function ticks(duration: number, x: (t: number) => number, width: number) {
+  const step = tickStep(duration, Math.max(2, Math.floor((width - PAIR_GEOMETRY.left) / TICK_SPACING)));
   const out = [];
   for (let t = 0; t <= duration + 1e-9; t += step) out.push({ x: x(t), seconds: t });
   return out;
 }
 
-export function layoutPair(queryDuration: number, masterDuration: number, segments: PairSegment[]): PairLayout {
+export function layoutPair(queryDuration: number, masterDuration: number, segments: PairSegment[], width: number = PAIR_GEOMETRY.width): PairLayout {
   const g = PAIR_GEOMETRY;
+  const inner = width - g.left - g.right;
   const qd = Math.max(queryDuration || 0, ...segments.map((s) => s.end), 1e-3);
   const md = Math.max(masterDuration || 0, ...segments.map((s) => s.masterEnd), 1e-3);
-  const qx = scale(qd);
-  const mx = scale(md);
+  const qx = scale(qd, width);
+  const mx = scale(md, width);
   const lane = (m: Modality) => MODALITIES.indexOf(m) * g.laneHeight;
   const placed = segments.map((segment) => {
-    const query = span(qx, segment.start, segment.end, g.queryTop + lane(segment.modality));
-    const master = span(mx, segment.masterStart, segment.masterEnd, g.masterTop + lane(segment.modality));
+    const query = span(qx, segment.start, segment.end, g.queryTop + lane(segment.modality), width);
+    const master = span(mx, segment.masterStart, segment.masterEnd, g.masterTop + lane(segment.modality), width);
     const top = g.queryTop + barHeight;
     const bottom = g.masterTop;
     const link = [
@@ -139,12 +144,13 @@ export function layoutPair(queryDuration: number, masterDuration: number, segmen
     return { segment, query, master, link, label };
   });
   return {
+    width,
     queryDuration: qd,
     masterDuration: md,
     query: { x: g.left, y: g.queryTop, width: inner, height: barHeight },
     master: { x: g.left, y: g.masterTop, width: inner, height: barHeight },
     segments: placed,
-    queryTicks: ticks(qd, qx),
-    masterTicks: ticks(md, mx),
+    queryTicks: ticks(qd, qx, width),
+    masterTicks: ticks(md, mx, width),
   };
 }

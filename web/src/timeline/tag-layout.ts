@@ -36,6 +36,9 @@ export interface TagRow {
 }
 
 export interface TagLayout {
+  width: number;
+  /** Where the marks start: room for the labels. */
+  left: number;
   duration: number;
   height: number;
   rows: TagRow[];
@@ -50,11 +53,13 @@ export function tagsDuration(result: VideoTagResult): number {
   return Math.max(0, ...times.filter(Number.isFinite), ...ends.filter(Number.isFinite));
 }
 
-export function layoutTags(result: VideoTagResult, mediaDuration?: number): TagLayout {
+export function layoutTags(result: VideoTagResult, mediaDuration?: number, width: number = TAG_GEOMETRY.width): TagLayout {
   const g = TAG_GEOMETRY;
   const duration = Math.max(mediaDuration ?? 0, tagsDuration(result), 1);
-  const inner = g.width - g.left - g.right;
-  const x = (s: number) => g.left + (Math.min(Math.max(s, 0), duration) / duration) * inner;
+  // Labels take at most 38 % of a narrow (phone) drawing.
+  const left = Math.min(g.left, Math.round(width * 0.38));
+  const inner = width - left - g.right;
+  const x = (s: number) => left + (Math.min(Math.max(s, 0), duration) / duration) * inner;
   // A tag seen at an instant is drawn as a second long (or the minimum width), so that it shows.
   const instant = (s: number): TagMark => ({ x: x(s), width: Math.max(x(s + 1) - x(s), g.minWidth), start: s, end: s });
   const span = (t: TimedText): TagMark => {
@@ -80,5 +85,5 @@ export function layoutTags(result: VideoTagResult, mediaDuration?: number): TagL
   if (result.Ocr.length) rows.push({ group: 'Ocr', label: GROUP_LABEL.Ocr, marks: result.Ocr.map(span) });
   if (result.Asr.length) rows.push({ group: 'Asr', label: GROUP_LABEL.Asr, marks: result.Asr.map(span) });
   const placed = rows.map((r, i) => ({ ...r, y: g.top + i * g.rowHeight }));
-  return { duration, height: g.top + rows.length * g.rowHeight + 8, rows: placed };
+  return { width, left, duration, height: g.top + rows.length * g.rowHeight + 8, rows: placed };
 }

@@ -50,7 +50,7 @@ export function JobView({ id }: { id: string }) {
         </p>
       )}
       {job && !FINAL_STATES.includes(job.State) && <p class="loading">The job is {job.State.toLowerCase()} ({job.Progress} %); its result shows here when it ends.</p>}
-      {job?.Code && (
+      {job?.State === 'Failed' && (
         <p class="job-error">
           {job.Code}: {job.Message}
         </p>

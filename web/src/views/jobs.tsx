@@ -103,7 +103,7 @@ export function JobsView() {
                 {j.StartTime && ` · started ${dateTime(j.StartTime)}`}
                 {j.CompleteTime && ` · ended ${dateTime(j.CompleteTime)}`} · queue {j.Queue}, priority {j.Priority}
               </p>
-              {j.Code && (
+              {j.State === 'Failed' && (
                 <p class="job-error">
                   {j.Code}: {j.Message}
                 </p>

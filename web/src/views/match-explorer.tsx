@@ -9,6 +9,7 @@ import { api, enc } from '../api.js';
 import { ErrorNote } from '../components/common.js';
 import { mediaIdOfSource, Thumbnail, useMediaUrls, type MediaUrls } from '../components/media.js';
 import { MODALITY_LABEL, ModalityLegend, segmentLabel, TimelinePair } from '../components/timeline-pair.js';
+import { useWidth } from '../components/use-width.js';
 import { percent, seconds } from '../format.js';
 import { segmentsOf } from '../timeline/pair-layout.js';
 import type { DnaResult, Item, Job, Match } from '../types.js';
@@ -31,7 +32,7 @@ export function MatchExplorer({ job, result }: { job: Job; result: DnaResult }) 
   return (
     <>
       <p>
-        {result.Matches.length} library item{result.Matches.length === 1 ? '' : 's'} share content with this media
+        {result.Matches.length === 1 ? '1 library item shares' : `${result.Matches.length} library items share`} content with this media
         {result.MediaDuration !== undefined ? ` (${seconds(result.MediaDuration)} long)` : ''}
         {result.Saved ? `; it was saved as ${result.PrimaryKey}` : ''}.
       </p>
@@ -49,6 +50,7 @@ function MatchCard({ match, library, queryDuration, queryUrls }: { match: Match;
   const [selected, setSelected] = useState<number | undefined>();
   const queryPlayer = useRef<HTMLVideoElement>(null);
   const masterPlayer = useRef<HTMLVideoElement>(null);
+  const [drawing, width] = useWidth<HTMLDivElement>();
   useEffect(() => {
     api<Item>('GET', `/v1/libraries/${enc(library)}/items/${enc(match.PrimaryKey)}`).then(setItem, setError);
   }, [library, match.PrimaryKey]);
@@ -74,14 +76,17 @@ function MatchCard({ match, library, queryDuration, queryUrls }: { match: Match;
         {match.PrimaryKey} <span class="similarity-badge">{percent(match.GlobalSimilarity)} similar</span>
       </h2>
       <ErrorNote error={error} />
-      <TimelinePair
-        queryDuration={queryDuration}
-        masterDuration={item?.Duration ?? 0}
-        segments={segments}
-        masterName={match.PrimaryKey}
-        selected={selected}
-        onSelect={play}
-      />
+      <div ref={drawing}>
+        <TimelinePair
+          width={width}
+          queryDuration={queryDuration}
+          masterDuration={item?.Duration ?? 0}
+          segments={segments}
+          masterName={match.PrimaryKey}
+          selected={selected}
+          onSelect={play}
+        />
+      </div>
       <div class="players">
         <Player label="Query" urls={queryUrls} refTo={queryPlayer} />
         <Player label={`Item ${match.PrimaryKey}`} urls={masterUrls} refTo={masterPlayer} />

@@ -8,6 +8,7 @@ import { api, enc } from '../api.js';
 import { ErrorNote, Note } from '../components/common.js';
 import { useMediaUrls } from '../components/media.js';
 import { TagTimeline } from '../components/tag-timeline.js';
+import { useWidth } from '../components/use-width.js';
 import { seconds } from '../format.js';
 import { can, usePermissions } from '../permissions.js';
 import type { Job, PersonTag, TimedTag, TimedText, VideoTagResult } from '../types.js';
@@ -16,6 +17,7 @@ export function TagsView({ job, result }: { job: Job; result: VideoTagResult }) 
   const urls = useMediaUrls(job.Input?.Type === 'Media' ? job.Input.Source : undefined);
   const player = useRef<HTMLVideoElement>(null);
   const ready = usePermissions([{ action: 'vdna:AddPerson' }], []);
+  const [drawing, width] = useWidth<HTMLDivElement>();
   const seek = (at: number) => {
     if (!player.current) return;
     player.current.currentTime = at;
@@ -24,7 +26,9 @@ export function TagsView({ job, result }: { job: Job; result: VideoTagResult }) 
   return (
     <>
       {urls && <video class="tag-player" ref={player} src={urls.ContentUrl} controls preload="metadata" aria-label="The tagged media" />}
-      <TagTimeline result={result} onSeek={seek} />
+      <div ref={drawing}>
+        <TagTimeline result={result} onSeek={seek} width={width} />
+      </div>
       {result.Unavailable?.length ? (
         <Note>
           Not analysed: {result.Unavailable.map((u) => `${u.Type} (${u.Reason})`).join('; ')}
