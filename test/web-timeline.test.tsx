@@ -79,7 +79,7 @@ test('TimelinePair draws each segment with its times, modality and similarity, a
 const TAGS: VideoTagResult = {
   Keyword: [{ Tag: 'licence', Times: ['2000', '9500'] }],
   Person: [
-    { Tag: 'Ada Lovelace', Times: ['1000'], FaceId: 'f1', FaceUrl: '/v1/faces/f1?Expires=1&Signature=x' },
+    { Tag: 'Ada Lovelace', Times: ['1000'], FaceId: 'f1', FaceUrl: 'http://127.0.0.1:8080/v1/faces/f1?Expires=1&Signature=x' },
     { Tag: 'Unknown person 2', Times: ['4000', '5000'], FaceId: 'f2' },
   ],
   Location: [{ Tag: 'Paris', Times: ['7000'] }],
@@ -106,7 +106,7 @@ test('a tagging result is laid out as rows of marks and spans, in seconds, to th
   const ocr = layout.rows[4].marks[0];
   const x = (s: number) => TAG_GEOMETRY.left + (s / 9.5) * (TAG_GEOMETRY.width - TAG_GEOMETRY.left - TAG_GEOMETRY.right);
   assert.ok(Math.abs(ocr.x - x(1.5)) < 1e-9 && Math.abs(ocr.x + ocr.width - x(4)) < 1e-9);
-  assert.equal(layout.rows[0].faceUrl, '/v1/faces/f1?Expires=1&Signature=x');
+  assert.equal(layout.rows[0].faceUrl, '/v1/faces/f1?Expires=1&Signature=x', 'a face is loaded from this origin, whatever name the API gave it');
   // A longer media stretches the scale.
   assert.equal(layoutTags(TAGS, 60).duration, 60);
 });

@@ -11,15 +11,16 @@ export interface MediaUrls {
   ThumbnailUrl: string;
 }
 
-const known = new Map<string, Promise<MediaUrls | undefined>>();
+const known = new Map<string, { askedAt: number; urls: Promise<MediaUrls | undefined> }>();
+/** Presigned URLs expire (an hour by default): ask again well before. */
+const REUSE_MS = 15 * 60 * 1000;
 
 /** The presigned URLs of a media, or undefined when it cannot be shown (not kept here, or not allowed). */
 export function mediaUrls(mediaId: string): Promise<MediaUrls | undefined> {
-  let urls = known.get(mediaId);
-  if (!urls) {
-    urls = api<MediaUrls>('GET', `/v1/media/${enc(mediaId)}/urls`).catch(() => undefined);
-    known.set(mediaId, urls);
-  }
+  const entry = known.get(mediaId);
+  if (entry && Date.now() - entry.askedAt < REUSE_MS) return entry.urls;
+  const urls = api<MediaUrls>('GET', `/v1/media/${enc(mediaId)}/urls`).catch(() => undefined);
+  known.set(mediaId, { askedAt: Date.now(), urls });
   return urls;
 }
 

@@ -46,6 +46,20 @@ export interface TagLayout {
 
 const msToSeconds = (ms: string | number) => Number(ms) / 1000;
 
+/**
+ * A face's URL as a path of this server: the API writes it absolute (its public URL), and a page
+ * reached by another name of the same server (localhost, 127.0.0.1) may load only its own origin.
+ */
+export function localPath(url: string): string | undefined {
+  if (url.startsWith('/')) return url;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The last moment anything was seen, in seconds. */
 export function tagsDuration(result: VideoTagResult): number {
   const times = [...result.Keyword, ...result.Person, ...result.Location, ...result.Category].flatMap((t) => t.Times.map(msToSeconds));
@@ -73,7 +87,7 @@ export function layoutTags(result: VideoTagResult, mediaDuration?: number, width
       rows.push({
         group,
         label: t.Tag,
-        ...('FaceUrl' in t && t.FaceUrl && { faceUrl: t.FaceUrl }),
+        ...('FaceUrl' in t && t.FaceUrl && { faceUrl: localPath(t.FaceUrl) }),
         ...('FaceId' in t && t.FaceId && { faceId: t.FaceId }),
         marks: t.Times.map(msToSeconds).filter(Number.isFinite).map(instant),
       }),

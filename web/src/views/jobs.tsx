@@ -10,8 +10,8 @@ import { FINAL_STATES, type Job, type Queue } from '../types.js';
 
 const LIMIT = 50;
 
-/** The resource a job's actions are checked on: its library (a tagging job has none). */
-const jobResource = (j: Job) => (j.Library ? `library/${j.Library}` : undefined);
+/** The resource a job's actions are checked on: its library, or its queue for a tagging job without one. */
+const jobResource = (j: Job) => (j.Library ? `library/${j.Library}` : `queue/${j.Queue}`);
 
 export function JobsView() {
   const [jobs, setJobs] = useState<Job[] | undefined>();

@@ -46,13 +46,15 @@ export function SubmitView({ library: preset }: { library?: string }) {
     [
       { action: 'vdna:RegisterMedia' },
       { action: 'vdna:SubmitJob' },
+      // A tagging job without a library is checked on its queue.
+      { action: 'vdna:SubmitJob', resource: 'queue/default' },
       ...libraries.flatMap((l) => ['vdna:SubmitJob', 'vdna:AddItems'].map((action) => ({ action, resource: `library/${l.Name}` }))),
     ],
     [libraries.map((l) => l.Name).join('\n')],
   );
   const open = libraries.filter((l) => can('vdna:SubmitJob', `library/${l.Name}`));
   const allowedModes = MODES.filter((m) =>
-    m.mode === 'tag' ? can('vdna:SubmitJob') : library !== '' && can('vdna:SubmitJob', `library/${library}`) && (!m.stores || can('vdna:AddItems', `library/${library}`)),
+    m.mode === 'tag' ? can('vdna:SubmitJob', 'queue/default') : library !== '' && can('vdna:SubmitJob', `library/${library}`) && (!m.stores || can('vdna:AddItems', `library/${library}`)),
   );
   useEffect(() => {
     if (ready && allowedModes.length && !allowedModes.some((m) => m.mode === mode)) setMode(allowedModes[0].mode);

@@ -10,6 +10,7 @@ import { useMediaUrls } from '../components/media.js';
 import { TagTimeline } from '../components/tag-timeline.js';
 import { useWidth } from '../components/use-width.js';
 import { seconds } from '../format.js';
+import { localPath } from '../timeline/tag-layout.js';
 import { can, usePermissions } from '../permissions.js';
 import type { Job, PersonTag, TimedTag, TimedText, VideoTagResult } from '../types.js';
 
@@ -99,7 +100,7 @@ function PersonList({ persons, onSeek, mayName }: { persons: PersonTag[]; onSeek
       <ul class="persons">
         {persons.map((p) => (
           <li key={p.FaceId ?? p.Tag}>
-            {p.FaceUrl ? <img class="face" src={p.FaceUrl} alt={`Face of ${p.Tag}`} width={48} height={48} /> : <span class="face face-missing" aria-hidden="true" />}
+            {p.FaceUrl ? <img class="face" src={localPath(p.FaceUrl)} alt={`Face of ${p.Tag}`} width={48} height={48} /> : <span class="face face-missing" aria-hidden="true" />}
             <div>
               <strong>{p.Tag}</strong> <Times times={p.Times} onSeek={onSeek} />
               {mayName && p.FaceId && /^Unknown person/.test(p.Tag) && <NameFace faceId={p.FaceId} />}
