@@ -116,6 +116,23 @@ export function isAllowed(policy: Policy, action: Action, resource: string): boo
 }
 
 /**
+ * Whether the policy may allow the action on some resource of a kind (a page shows a "create library"
+ * form to a key that may create some library). Generous about Allows whose pattern reaches into the
+ * kind, strict only about a Deny that covers the whole kind: the call itself is still checked.
+ */
+export function allowsSome(policy: Policy, action: Action, kind: ResourceKind): boolean {
+  const rules = compiledOf(policy).get(action);
+  if (!rules) return false;
+  const base = `${kind}/`;
+  const coversKind = (p: string) => p.endsWith('*') && base.startsWith(p.slice(0, -1));
+  if (rules.deny.patterns.some(coversKind)) return false;
+  return rules.allow.patterns.some((p) => {
+    const literal = p.slice(0, firstWildcard(p));
+    return literal.startsWith(base) || base.startsWith(literal);
+  });
+}
+
+/**
  * Whether the policy allows the action on every resource of a kind, so that a list need not be
  * filtered item by item. Conservative: false whenever some Deny might bite, or no single Allow
  * pattern obviously covers the whole kind.

@@ -1,7 +1,7 @@
 /**
  * Who is calling the native API: a bearer token, or a request signed with an access key pair
- * (VDNA-HMAC-SHA256, see access/request-signature.ts), or — for a job's result and a face thumbnail
- * only — a presigned URL.
+ * (VDNA-HMAC-SHA256, see access/request-signature.ts), or — for a job's result, a face thumbnail and a
+ * media's content and pictures only — a presigned URL.
  * Runs before the body is read; then every key is held to its rate limit. Without credentials a
  * request gets 401, except the few open routes. `--no-auth` makes every caller the operator, and is
  * only possible on a loopback address with a loopback Host header (no DNS rebinding).
@@ -15,7 +15,7 @@ import type { AccessService } from '../services/access-service.js';
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
-    /** A result or face fetched through its presigned URL: no key involved. */
+    /** A result, face or media fetched through its presigned URL: no key involved. */
     presigned: boolean;
     /** The request was HMAC-signed and declared its body's hash. */
     declaredBodyHash?: string;
@@ -25,8 +25,8 @@ declare module 'fastify' {
 
 /** Routes that need no key: health, the API's own description. */
 const OPEN = [/^\/healthz$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/];
-/** What a presigned URL can fetch: a job's result, a face's thumbnail. */
-const PRESIGNABLE = [/^\/v1\/jobs\/[^/]+\/result$/, /^\/v1\/faces\/[^/]+$/];
+/** What a presigned URL may fetch without a key: a job's result, a face's thumbnail, a media's content and its pictures. */
+const PRESIGNABLE = [/^\/v1\/jobs\/[^/]+\/result$/, /^\/v1\/faces\/[^/]+$/, /^\/v1\/media\/[^/]+\/(content|thumbnail)$/];
 const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/i;
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
 
@@ -59,7 +59,7 @@ async function authenticate(req: FastifyRequest, opts: AuthOptions): Promise<Cal
   }
   if (header !== undefined) throw new VdnaError('UNAUTHENTICATED', 'unknown Authorization scheme: use "Bearer <token>" or VDNA-HMAC-SHA256');
   if (OPEN.some((r) => r.test(path))) return undefined;
-  if (req.method === 'GET' && PRESIGNABLE.some((r) => r.test(path))) {
+  if (PRESIGNABLE.some((r) => r.test(path)) && (req.method === 'GET' || req.method === 'HEAD')) {
     const verdict = opts.access.checkPresigned(path, req.query as Record<string, unknown>);
     if (verdict === 'valid') {
       req.presigned = true;

@@ -29,12 +29,16 @@ import { inputConfig, type ServiceConfig } from './config.js';
 import { clientError, errorHandler, notFoundHandler } from './errors.js';
 import { Metrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { callerRoutes } from './routes/caller.js';
 import { jobRoutes } from './routes/jobs.js';
 import { libraryRoutes } from './routes/libraries.js';
+import { libraryItemRoutes } from './routes/library-item.js';
+import { mediaContentRoutes } from './routes/media-content.js';
 import { mediaRoutes } from './routes/media.js';
 import { queueRoutes } from './routes/queues.js';
 import { systemRoutes } from './routes/system.js';
 import { personRoutes } from './routes/persons.js';
+import { webRoutes } from './routes/web.js';
 
 export const API_VERSION = '1.1.0';
 
@@ -190,7 +194,12 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     queueRoutes(native, services.jobs);
     adminRoutes(native, access);
     systemRoutes(native, { jobs: stores.jobs, workers, metrics, access });
+    libraryItemRoutes(native, services.libraries);
+    mediaContentRoutes(native, services.media, access);
+    callerRoutes(native, access);
   });
+  // The web dashboard's files (no key: the page asks for one).
+  void app.register(async (web) => webRoutes(web));
   // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
   void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl, faceUrl));
   void app.register(async (tencent) => tencentDoor(tencent, services, cfg.tencent));

@@ -5,6 +5,7 @@
  * checked against the caller's policy; only root keys reach other accounts, and to anyone else
  * another account is a missing one.
  */
+import { ACTION_NAMES, ACTIONS } from '../access/actions.js';
 import { DEFAULT_ACCOUNT, type Caller } from '../access/caller.js';
 import { ADMIN_POLICY, parsePolicy, type Policy } from '../access/policy.js';
 import { presign, verifyPresigned } from '../access/presign.js';
@@ -217,6 +218,20 @@ export class AccessService {
     if (!verdict.ok) {
       throw new VdnaError('Throttling', `this key is over its rate limit; retry in ${verdict.retryAfterSeconds.toFixed(1)} s`);
     }
+  }
+
+  /**
+   * What the caller's own policy says of each action, on a resource (`library/films`) or, without one,
+   * on some resource of the action's kind: what a page asks to hide what its key may not do. An
+   * unknown action is never allowed. Nothing is disclosed that trying the call would not tell.
+   */
+  permissions(caller: Caller, checks: { action: string; resource?: string }[]): boolean[] {
+    const byName = new Map(ACTION_NAMES.map((name) => [name.toLowerCase(), name]));
+    return checks.map(({ action, resource }) => {
+      const known = byName.get(action.toLowerCase());
+      if (!known) return false;
+      return resource === undefined ? this.guard.allowsSome(caller, known, ACTIONS[known].resource) : this.guard.allowed(caller, known, resource);
+    });
   }
 
   // ---- presigned result URLs and callback secrets ----

@@ -4,7 +4,7 @@
  */
 import { ACTION_NAMES, ACTIONS, type Action, type ResourceKind } from '../access/actions.js';
 import type { Caller } from '../access/caller.js';
-import { allowsEvery, isAllowed } from '../access/policy.js';
+import { allowsEvery, allowsSome, isAllowed } from '../access/policy.js';
 import type { AccessStore } from '../access/store.js';
 import { VdnaError } from '../errors.js';
 
@@ -26,6 +26,11 @@ export class Guard {
   /** Whether the caller may act on every resource of a kind (a list need not be filtered). */
   allowsEvery(caller: Caller, action: Action, kind: ResourceKind): boolean {
     return allowsEvery(caller.policy, action, kind);
+  }
+
+  /** Whether the caller may act on some resource of a kind (a page offers the action; the call is still checked). */
+  allowsSome(caller: Caller, action: Action, kind: ResourceKind): boolean {
+    return allowsSome(caller.policy, action, kind);
   }
 
   /** An entry in the log of `account` (the account acted on: a root key's acts in another account are that account's). */

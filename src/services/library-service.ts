@@ -97,6 +97,15 @@ export class LibraryService {
     };
   }
 
+  /** One item by its primary key (vdna:ListItems). */
+  async item(caller: Caller, name: string, key: string): Promise<ItemSummary> {
+    await this.guard.check(caller, 'vdna:ListItems', resource(name));
+    const library = await this.require(caller.account, name);
+    const item = await this.store.itemSummary(library.id, key);
+    if (!item) throw new VdnaError('UNKNOWN_KEY', `no item "${key.slice(0, 256)}" in library "${name}"`);
+    return item;
+  }
+
   /** Every item, for callers that want them all (the CLI's list). */
   async allItems(caller: Caller, name: string): Promise<ItemSummary[]> {
     const all: ItemSummary[] = [];

@@ -8,7 +8,7 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
-import { checkInput, type InputConfig } from '../jobs/inputs.js';
+import { allowedPath, checkInput, type InputConfig } from '../jobs/inputs.js';
 import { extensionOf, isTextFile } from '../media/subtitles.js';
 import { probe } from '../media/probe.js';
 import type { MediaRecord, MediaStore } from '../store/media.js';
@@ -92,6 +92,25 @@ export class MediaService {
     const media = await this.store.get(account, id);
     if (!media) throw new VdnaError('UNKNOWN_MEDIA', `no media with id "${id}"`);
     return media;
+  }
+
+  /** The local file of a media the caller may read (vdna:GetMedia): its upload, or its server path. */
+  async contentFile(caller: Caller, id: string): Promise<string> {
+    return this.localFile(await this.get(caller, id));
+  }
+
+  /** The local file of a media reached through a presigned URL (checked by the door's access). */
+  async contentFileById(id: string): Promise<string> {
+    const media = await this.store.byId(id);
+    if (!media) throw new VdnaError('UNKNOWN_MEDIA', `no media with id "${id}"`);
+    return this.localFile(media);
+  }
+
+  private localFile(media: MediaRecord): string {
+    if (media.file) return join(this.dir, media.file);
+    // A server path is read again under today's --allow-path roots; a URL or S3 object is not kept here.
+    if (media.input.type === 'Path') return allowedPath(this.inputs, media.input.source);
+    throw new VdnaError('FILE_NOT_FOUND', `media "${media.id}" is a reference to ${media.input.type === 'URL' ? 'a URL' : 'an S3 object'}: its content is not kept on this server`);
   }
 
   /** Newest first, the media the caller may list. */

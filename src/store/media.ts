@@ -15,6 +15,8 @@ export interface MediaRecord {
 export interface MediaStore {
   add(record: MediaRecord): Promise<void>;
   get(account: string, id: string): Promise<MediaRecord | undefined>;
+  /** Whatever its account: for a presigned URL, which names the media alone. */
+  byId(id: string): Promise<MediaRecord | undefined>;
   /** Newest first. */
   list(account: string, page: { limit: number; cursor?: string }): Promise<{ media: MediaRecord[]; nextCursor?: string }>;
   remove(account: string, id: string): Promise<boolean>;

@@ -91,6 +91,7 @@ export interface LibraryStore {
   /** Removes the keys in one transaction; true for each key that existed. */
   removeItems(libraryId: string, keys: string[]): Promise<boolean[]>;
   listItems(libraryId: string, page?: ItemPage): Promise<ItemSummary[]>;
+  itemSummary(libraryId: string, key: string): Promise<ItemSummary | undefined>;
   loadItems(libraryId: string): Promise<StoredItem[]>;
   /** The changes after `revision` (every item for -1), read at one instant; undefined for a deleted library. */
   changesSince(libraryId: string, revision: number): Promise<LibraryChanges | undefined>;

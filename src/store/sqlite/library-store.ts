@@ -47,6 +47,15 @@ interface ItemRow {
   text?: string | null;
 }
 
+/** An item without its fingerprint: what listings show. */
+const SUMMARY_SELECT =
+  'SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text FROM items';
+
+function toSummary(r: ItemRow): ItemSummary {
+  const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = toItem(r);
+  return { ...summary, hasAudio: r.has_audio === 1, hasText: r.has_text === 1 };
+}
+
 function toItem(row: ItemRow): StoredItem {
   return {
     key: row.key,
@@ -184,14 +193,15 @@ export class SqliteLibraryStore implements LibraryStore {
   async listItems(library: string, page?: ItemPage): Promise<ItemSummary[]> {
     const rows = this.db
       .prepare(
-        `SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text FROM items
-          WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
+        `${SUMMARY_SELECT} WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
       )
       .all(library, ...(page?.after !== undefined ? [page.after] : []), ...(page ? [page.limit] : [])) as ItemRow[];
-    return rows.map((r) => {
-      const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = toItem(r);
-      return { ...summary, hasAudio: r.has_audio === 1, hasText: r.has_text === 1 };
-    });
+    return rows.map(toSummary);
+  }
+
+  async itemSummary(library: string, key: string): Promise<ItemSummary | undefined> {
+    const row = this.db.prepare(`${SUMMARY_SELECT} WHERE library = ? AND key = ?`).get(library, key) as ItemRow | undefined;
+    return row && toSummary(row);
   }
 
   async loadItems(library: string): Promise<StoredItem[]> {

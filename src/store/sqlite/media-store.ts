@@ -38,6 +38,11 @@ export class SqliteMediaStore implements MediaStore {
     return row && toMedia(row);
   }
 
+  async byId(id: string): Promise<MediaRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
+    return row && toMedia(row);
+  }
+
   async list(account: string, page: { limit: number; cursor?: string }): Promise<{ media: MediaRecord[]; nextCursor?: string }> {
     const rows = this.db
       .prepare(`SELECT * FROM media WHERE account = ? ${page.cursor !== undefined ? 'AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`)

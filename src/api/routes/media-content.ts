@@ -1,0 +1,115 @@
+/**
+ * A registered media's bytes and pictures, for players and thumbnails: its content with HTTP Range
+ * (seeking in a video player), a picture at a time, and presigned URLs of both — a <video> or <img>
+ * element sends no Authorization header, so the page asks for URLs with its key and hands those over.
+ * A key needs vdna:GetMedia on media/<id>; another account's media answers as a missing one.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { THUMBNAIL_WIDTHS, thumbnailAt } from '../../media/thumbnail.js';
+import type { AccessService } from '../../services/access-service.js';
+import type { MediaService } from '../../services/media-service.js';
+import { byteRange } from '../byte-range.js';
+import { ERROR_BODY_SCHEMA } from '../errors.js';
+import { ID_PARAM } from '../schemas.js';
+
+const errors = { 400: ERROR_BODY_SCHEMA, 401: ERROR_BODY_SCHEMA, 403: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 415: ERROR_BODY_SCHEMA, 422: ERROR_BODY_SCHEMA };
+
+/** What a browser may render inline; anything else is sent as bytes to save (never as a page of this origin). */
+const PLAYABLE: Record<string, string> = {
+  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
+  '.ogv': 'video/ogg', '.avi': 'video/x-msvideo', '.mpg': 'video/mpeg', '.mpeg': 'video/mpeg', '.ts': 'video/mp2t',
+  '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.ogg': 'audio/ogg', '.oga': 'audio/ogg', '.opus': 'audio/ogg',
+  '.wav': 'audio/wav', '.flac': 'audio/flac',
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif',
+  '.srt': 'text/plain; charset=utf-8', '.vtt': 'text/vtt; charset=utf-8', '.txt': 'text/plain; charset=utf-8', '.json': 'text/plain; charset=utf-8',
+};
+
+/** Presigned paths carry Expires and Signature; a thumbnail also its time and width. */
+const PRESIGN_QUERY = { Expires: { type: 'string', maxLength: 20 }, Signature: { type: 'string', maxLength: 64 } } as const;
+
+function fileOf(req: FastifyRequest<{ Params: { id: string } }>, media: MediaService): Promise<string> {
+  return req.presigned ? media.contentFileById(req.params.id) : media.contentFile(req.caller, req.params.id);
+}
+
+async function sendRange(req: FastifyRequest, reply: FastifyReply, path: string) {
+  const { size } = await stat(path);
+  void reply
+    .header('accept-ranges', 'bytes')
+    .header('content-type', PLAYABLE[extname(path).toLowerCase()] ?? 'application/octet-stream')
+    .header('x-content-type-options', 'nosniff')
+    // Uploaded bytes never run as a page of this origin, whatever they are.
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .header('cache-control', 'private, max-age=3600');
+  const range = byteRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    return reply.status(416).header('content-range', `bytes */${size}`).type('application/json')
+      .send({ Code: 'INVALID_ARGUMENT', Message: `the range "${String(req.headers.range).slice(0, 60)}" starts past the end (${size} bytes)`, RequestId: req.id });
+  }
+  if (!range) return reply.header('content-length', size).send(createReadStream(path));
+  return reply
+    .status(206)
+    .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+    .header('content-length', range.end - range.start + 1)
+    .send(createReadStream(path, { start: range.start, end: range.end }));
+}
+
+export function mediaContentRoutes(app: FastifyInstance, media: MediaService, access: AccessService): void {
+  app.get<{ Params: { id: string } }>(
+    '/v1/media/:id/urls',
+    {
+      schema: {
+        tags: ['media'],
+        summary: "Presigned URLs of a media's content (Range requests) and pictures (add &Time=<s>&Width=<px>), for players and <img> elements (vdna:GetMedia)",
+        params: ID_PARAM,
+        response: { 200: { type: 'object', properties: { ContentUrl: { type: 'string' }, ThumbnailUrl: { type: 'string' } } }, ...errors },
+      },
+    },
+    async (req) => {
+      await media.contentFile(req.caller, req.params.id);
+      const base = `/v1/media/${encodeURIComponent(req.params.id)}`;
+      return { ContentUrl: access.presignPath(`${base}/content`), ThumbnailUrl: access.presignPath(`${base}/thumbnail`) };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
+    '/v1/media/:id/content',
+    {
+      schema: {
+        tags: ['media'],
+        summary: "A media's content, with HTTP Range: an upload, or a file under --allow-path (vdna:GetMedia, or its presigned URL)",
+        params: ID_PARAM,
+        querystring: { type: 'object', additionalProperties: false, properties: PRESIGN_QUERY },
+        response: { ...errors },
+      },
+    },
+    async (req, reply) => sendRange(req, reply, await fileOf(req, media)),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { Time: number; Width: number } }>(
+    '/v1/media/:id/thumbnail',
+    {
+      schema: {
+        tags: ['media'],
+        summary: "A JPEG of a media's picture at Time seconds, Width pixels wide (vdna:GetMedia, or its presigned URL)",
+        params: ID_PARAM,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...PRESIGN_QUERY,
+            Time: { type: 'number', minimum: 0, maximum: 86_400, default: 0 },
+            Width: { type: 'integer', minimum: THUMBNAIL_WIDTHS.min, maximum: THUMBNAIL_WIDTHS.max, default: 160 },
+          },
+        },
+        response: { ...errors },
+      },
+    },
+    async (req, reply) => {
+      const picture = await thumbnailAt(await fileOf(req, media), req.query.Time, req.query.Width);
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(picture);
+    },
+  );
+}

@@ -1,0 +1,124 @@
+/** The API's documents as the page reads them (src/views/native.ts, src/views/video-tags.ts). */
+
+export type MediaType = 'video' | 'audio' | 'text' | 'image';
+
+export interface Library {
+  LibraryId: string;
+  Name: string;
+  MediaType: MediaType;
+  Description: string;
+  CreateTime: string;
+  ItemCount: number;
+  Duration: number;
+}
+
+export interface Item {
+  PrimaryKey: string;
+  Source: string;
+  Duration: number;
+  Frames: number;
+  HasAudio: boolean;
+  HasText: boolean;
+  AddTime: string;
+}
+
+export type JobState = 'Queued' | 'Running' | 'Success' | 'Failed' | 'Paused' | 'Cancelled';
+export const FINAL_STATES: JobState[] = ['Success', 'Failed', 'Cancelled'];
+
+export interface Job {
+  JobId: string;
+  Kind?: string;
+  Queue: string;
+  Library?: string;
+  Mode?: string;
+  State: JobState;
+  Progress: number;
+  Priority: number;
+  PrimaryKey?: string;
+  Input?: { Type: string; Source: string };
+  Code?: string;
+  Message?: string;
+  CreateTime: string;
+  StartTime?: string;
+  CompleteTime?: string;
+  ResultUrl?: string;
+}
+
+export interface Queue {
+  Name: string;
+  Paused: boolean;
+  Counts: Record<string, number>;
+}
+
+export interface MatchSegment {
+  StartTime: number;
+  EndTime: number;
+  MasterStartTime: number;
+  MasterEndTime: number;
+  Similarity: number;
+}
+
+export interface TextMatchSegment {
+  Start: number;
+  End: number;
+  MasterStart: number;
+  MasterEnd: number;
+  QueryText?: string;
+  MasterText?: string;
+  Similarity: number;
+}
+
+export interface Match {
+  PrimaryKey: string;
+  GlobalSimilarity: number;
+  VideoMatchSegments: MatchSegment[];
+  AudioMatchSegments: MatchSegment[];
+  TextMatchSegments: TextMatchSegment[];
+}
+
+export interface DnaResult {
+  JobId: string;
+  Library: string;
+  Mode: string;
+  PrimaryKey?: string;
+  Saved: boolean;
+  MediaDuration?: number;
+  Matches: Match[];
+}
+
+/** A tag with the times it was seen at, in milliseconds (as strings, the clouds' way). */
+export interface TimedTag {
+  Tag: string;
+  Times: string[];
+}
+
+export interface PersonTag extends TimedTag {
+  FaceId?: string;
+  FaceUrl?: string;
+}
+
+export interface TimedText {
+  Text: string;
+  /** Milliseconds. */
+  Start: number;
+  End: number;
+}
+
+export interface VideoTagResult {
+  Keyword: TimedTag[];
+  Person: PersonTag[];
+  Location: TimedTag[];
+  Category: TimedTag[];
+  Ocr: TimedText[];
+  Asr: TimedText[];
+  Unavailable?: { Type: string; Reason: string }[];
+}
+
+export interface Person {
+  Name: string;
+  Faces: number;
+  CreateTime: string;
+}
+
+export const isTagResult = (r: unknown): r is VideoTagResult =>
+  typeof r === 'object' && r !== null && Array.isArray((r as VideoTagResult).Keyword) && Array.isArray((r as VideoTagResult).Ocr);
