@@ -3,7 +3,8 @@
  * a real `vdna serve`: sign in, create a library, upload real media, follow the jobs live (pause,
  * cancel, resume), open a result without a match and the match explorer and check what it draws against the API's result, play from a segment by keyboard,
  * browse the items; a narrow key sees only what it may do and a denial is shown plainly. No request
- * may leave for another origin. Screenshots at desktop and phone widths go to docs/screenshots/.
+ * may leave for another origin. Screenshots at desktop and phone widths go to dist/screenshots/ (to
+ * docs/screenshots/, the README's, with VDNA_UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { ffmpeg, media, ROOT, tempDir } from './helpers.js';
 import { ADMIN_TOKEN, startServer, type RunningServer } from './service-helpers.js';
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = process.env.VDNA_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'dist', 'screenshots');
 const ORIGINAL = media('video/intel_car-detection.mp4');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
