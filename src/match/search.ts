@@ -147,48 +147,8 @@ function toSeconds(s: FrameSegment, query: QueryFrames, item: { fps: number; dur
   };
 }
 
-/**
- * Playback speeds a copy may have been re-timed to beyond what alignment absorbs (0.8-1.25x): a 2x
- * timelapse and a 0.5x slow motion. The query does the extra work: its frames are re-timed to the
- * library's pace (each repeated, or every other one kept) and aligned again.
- */
-const RETIMED_SPEEDS = [2, 0.5];
-
-/** The query as if played at 1/speed of its pace: frame j of the result is frame floor(j / speed) of the query. */
-export function retime(query: QueryFrames, speed: number): QueryFrames {
-  const count = Math.floor(query.count * speed);
-  const v = query.variants;
-  const hashes = new Uint32Array(count * v * 2);
-  const flat = new Uint8Array(count);
-  for (let j = 0; j < count; j++) {
-    const q = Math.min(query.count - 1, Math.floor(j / speed));
-    hashes.set(query.hashes.subarray(2 * q * v, 2 * (q + 1) * v), 2 * j * v);
-    flat[j] = query.flat[q];
-  }
-  // Times on the query's own timeline: `speed` re-timed frames per original one.
-  return { count, variants: v, hashes, flat, fps: query.fps * speed, duration: query.duration };
-}
-
-/** Seconds of the query a match covers. */
-const covered = (m: Match) => m.VideoMatchSegments.reduce((a, s) => a + s.EndTime - s.StartTime, 0);
-
-/**
- * Every library item the query shares picture content with, best first: at the query's own pace, and
- * re-timed to each of RETIMED_SPEEDS; per item, the reading that covers most of the query wins.
- */
+/** Every library item the query shares picture content with, best first. */
 export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchOptions = {}): Match[] {
-  const best = new Map<string, Match>();
-  for (const q of [query, ...RETIMED_SPEEDS.map((speed) => retime(query, speed))]) {
-    for (const m of searchAtPace(index, q, opts)) {
-      const known = best.get(m.PrimaryKey);
-      if (!known || covered(m) > covered(known)) best.set(m.PrimaryKey, m);
-    }
-  }
-  return [...best.values()].sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
-}
-
-/** Every library item the query shares picture content with at the query's pace (up to alignment's 0.8-1.25x). */
-function searchAtPace(index: VideoIndex, query: QueryFrames, opts: SearchOptions): Match[] {
   const params: AlignParams = { ...MATCH_DEFAULTS, ...opts.params };
   const mode = opts.candidates ?? 'auto';
   const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count <= DENSE_CELL_BUDGET);
@@ -219,5 +179,5 @@ function searchAtPace(index: VideoIndex, query: QueryFrames, opts: SearchOptions
     const global = video.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / (weight || 1);
     matches.push({ PrimaryKey: item.key, GlobalSimilarity: round(global), VideoMatchSegments: video, AudioMatchSegments: [], TextMatchSegments: [] });
   }
-  return matches;
+  return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
 }
