@@ -100,7 +100,56 @@ export const EDITS: Edit[] = [
     encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p', '-an'],
   }),
   filtered('combined: crop + mirror + speed 1.1x', () => 'crop=iw*0.9:ih*0.9,hflip', { speed: 1.1 }),
+  // The hard families of issue P4 (the Video Similarity Challenge 2022's transformations), measured
+  // before they are worked on.
+  framed('vertical reframe, blurred fill', (clip) =>
+    `${clip},scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2`),
+  filtered('vertical crop to the centre strip', () => 'crop=ih*9/16:ih'),
+  framed('split screen beside another video', (clip, host) => `${clip},scale=320:360,setsar=1[l];${host},scale=320:360,setsar=1[r];[l][r]hstack`),
+  filtered('crop to 40 % of the area, off-centre', () => 'crop=iw*0.63:ih*0.63:iw*0.05:ih*0.3'),
+  filtered('occlusion: a box over a quarter', () => 'drawbox=x=iw*0.15:y=ih*0.2:w=iw*0.5:h=ih*0.5:color=black:t=fill'),
+  jumpCuts('jump cuts (1 s of every 4 removed)', 4, 1),
+  filtered('144p at 5 fps, heavy compression', () => 'scale=-2:144', {
+    pre: () => 'fps=5',
+    encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '38', '-pix_fmt', 'yuv420p', '-an'],
+  }),
+  filtered('grey + blur', () => 'format=gray,boxblur=4:1'),
 ];
+
+/** The excerpt (`clip`, a filter chain start) composed with a host video's (`host`) by `compose`, which ends in one output. */
+function framed(name: string, compose: (clip: string, host: string) => string): Edit {
+  return {
+    name,
+    host: true,
+    make(src, out, host) {
+      const { start, length } = excerpt(src);
+      const graph = `${compose(`[0:v]fps=25,${trim(start, length)}`, `[1:v]fps=25,${trim(0, length)}`)},${EVEN},format=yuv420p[v]`;
+      return {
+        args: ['-i', src.path, '-stream_loop', '-1', '-i', host!.path, '-filter_complex', graph, '-map', '[v]', '-t', String(length), ...ENCODE, out],
+        truth: [{ queryStart: 0, queryEnd: length, masterStart: start, masterEnd: start + length }],
+      };
+    },
+  };
+}
+
+/** The excerpt with `cut` seconds removed from every `every`: as many segments as pieces kept. */
+function jumpCuts(name: string, every: number, cut: number): Edit {
+  return {
+    name,
+    make(src, out) {
+      const { start, length } = excerpt(src);
+      const keep = every - cut;
+      const truth = [];
+      for (let t = 0; t < length; t += every) {
+        const piece = Math.min(keep, length - t);
+        const q = (t / every) * keep;
+        truth.push({ queryStart: q, queryEnd: q + piece, masterStart: start + t, masterEnd: start + t + piece });
+      }
+      const chain = `[0:v]fps=25,${trim(start, length)},select='lt(mod(t\,${every})\,${keep})',setpts=N/25/TB,${EVEN},format=yuv420p[v]`;
+      return { args: ['-i', src.path, '-filter_complex', chain, '-map', '[v]', ...ENCODE, out], truth };
+    },
+  };
+}
 
 /** The excerpt shrunk into the bottom-right corner of a host video (looped to last as long); with
  *  `related` false the source is outside the library and the query has no true segment. */
