@@ -6,10 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './service-helpers.js';
 
 export interface Postgres {
   /** postgres://… of a fresh database each call. */
@@ -46,17 +46,6 @@ function runner(): { uid?: number; gid?: number; run: (cmd: string, args: string
   if (!user) throw new Error('running as root, with no postgres (or nobody) user to run PostgreSQL as');
   const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g'), run: (cmd, args) => exec('runuser', ['-u', user, '--', cmd, ...args]) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a cluster; stop() (also run when the process exits) removes it. */
