@@ -3,7 +3,7 @@
  * several PostgreSQL flavours): SQLite in a temporary directory, and PostgreSQL in a throwaway cluster
  * (test/postgres-helpers.ts) started once per test file, a fresh database per test.
  */
-import { after, describe } from 'node:test';
+import { after, afterEach, beforeEach, describe } from 'node:test';
 import type { Stores } from '../src/stores.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
@@ -45,4 +45,19 @@ const postgres: Engine = {
 export function forEachEngine(title: string, suite: (engine: Engine) => void): void {
   for (const engine of [sqlite, postgres]) describe(`${title} (${engine.name})`, () => suite(engine));
   after(async () => (await cluster)?.stop());
+}
+
+/** A new database for each test of the suite: opened before it (handed to `use`), closed after. */
+export function freshDatabase(engine: Engine, use: (db: TestDatabase, stores: Stores) => void): void {
+  let db: TestDatabase;
+  let stores: Stores;
+  beforeEach(async () => {
+    db = await engine.database();
+    stores = await db.open();
+    use(db, stores);
+  });
+  afterEach(async () => {
+    await stores.close();
+    db.cleanup();
+  });
 }

@@ -1,10 +1,10 @@
 /** The job queue's contract, verb by verb, on each engine (no server, no sleeps). */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { NewJob } from '../src/jobs/types.js';
 import type { StoredItem } from '../src/store/store.js';
 import type { Stores } from '../src/stores.js';
-import { forEachEngine, type TestDatabase } from './engines.js';
+import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
 
 const job = (over: Partial<NewJob> = {}): NewJob => ({
   account: 'acme',
@@ -36,14 +36,7 @@ forEachEngine('job queue verbs', (engine) => {
   let db: TestDatabase;
   let s: Stores;
   const take = (worker = WORKER, leaseMs = 60_000) => s.jobs.fetch(worker, leaseMs);
-  beforeEach(async () => {
-    db = await engine.database();
-    s = await db.open();
-  });
-  afterEach(async () => {
-    await s.close();
-    db.cleanup();
-  });
+  freshDatabase(engine, (database, stores) => ((db = database), (s = stores)));
 
   test('send queues a job under an unguessable id, Paused when its queue is paused', async () => {
     const a = await s.jobs.send(job());

@@ -1,18 +1,19 @@
 /**
  * Several processes on one PostgreSQL database: two API-only servers (on one data directory: no lock on
- * a shared database) and two standalone `vdna worker` processes (each with a data directory of its own). Every job ends exactly once, none runs twice, each
- * callback is sent once though both servers dispatch; a SIGKILLed worker's job is taken back when its
- * lease runs out and run again, once, by the other worker.
+ * a shared database) and two standalone `vdna worker` processes (each with a data directory of its
+ * own). Every job ends exactly once, none runs twice, each callback is sent once though both servers
+ * dispatch; a SIGKILLed worker's job is taken back when its lease runs out and run again, once, by the
+ * other worker.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { media, ROOT, tempDir } from './helpers.js';
 import { startPostgres, type Postgres } from './postgres-helpers.js';
-import { startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
+import { childCommands, startReceiver, startServer, until, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm'), media('video/zwm_tears_of_steel_10s.mp4')];
@@ -20,25 +21,6 @@ const LEASE_S = 5;
 
 let cluster: Postgres | undefined;
 after(() => cluster?.stop());
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The command lines of a process's children ('' when it has none). */
-function childCommands(pid: number): string {
-  try {
-    return execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
-}
 
 test('two servers and two workers on one PostgreSQL: each job ends once; a SIGKILLed worker’s job runs again once, elsewhere', async () => {
   cluster = await startPostgres();

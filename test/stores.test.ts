@@ -1,9 +1,9 @@
 /** The other stores' contracts on each engine: accounts, keys and the audit log; media; persons; faces; libraries and items. */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { StoredItem } from '../src/store/store.js';
 import type { Stores } from '../src/stores.js';
-import { forEachEngine, type TestDatabase } from './engines.js';
+import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
 
 const item = (key: string, over: Partial<StoredItem> = {}): StoredItem => ({
   key,
@@ -21,14 +21,7 @@ const item = (key: string, over: Partial<StoredItem> = {}): StoredItem => ({
 forEachEngine('stores', (engine) => {
   let db: TestDatabase;
   let s: Stores;
-  beforeEach(async () => {
-    db = await engine.database();
-    s = await db.open();
-  });
-  afterEach(async () => {
-    await s.close();
-    db.cleanup();
-  });
+  freshDatabase(engine, (database, stores) => ((db = database), (s = stores)));
 
   test('libraries: unique names per account, items round-trip bit for bit (video, sound, text), pages in key order', async () => {
     const lib = (await s.libraries.createLibrary('acme', 'films', 'video', 'd'))!;
