@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredItem } from '../src/store/store.js';
-import type { Stores } from '../src/stores.js';
+import { openStores, type Stores } from '../src/stores.js';
 import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
+import { tempDir } from './helpers.js';
 
 const item = (key: string, over: Partial<StoredItem> = {}): StoredItem => ({
   key,
@@ -126,4 +127,16 @@ forEachEngine('stores', (engine) => {
     assert.equal((await s.faces.get('acme', 'f1'))!.id, 'f1');
     assert.equal(await s.faces.byId('nope'), undefined);
   });
+});
+
+test('one setting picks the engine: none is the data directory’s SQLite file; only a postgres:// URL is PostgreSQL', async () => {
+  const dir = tempDir();
+  try {
+    const embedded = await openStores(dir.path, {});
+    assert.equal(embedded.shared, false);
+    await embedded.close();
+    await assert.rejects(openStores(dir.path, { VDNA_DATABASE_URL: 'mysql://u:secret@h/db' }), (e: Error) => /postgres:\/\/ URL, not "mysql:…"/.test(e.message) && !e.message.includes('secret'));
+  } finally {
+    dir.cleanup();
+  }
 });
