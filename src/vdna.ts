@@ -1,6 +1,7 @@
 /**
  * vdna as a library: DNA libraries in a data directory, media added and searched by file path, as
- * the operator of that directory (every call goes through the same services as the server's).
+ * the operator of that directory (every call goes through the same services as the server's). The
+ * stores open in the background (PostgreSQL when VDNA_DATABASE_URL says so); each call waits for them.
  */
 import { localCaller, type Caller } from './access/caller.js';
 import { defaultDataDir } from './data-dir.js';
@@ -18,56 +19,71 @@ export interface SearchResult {
 }
 
 export class Vdna {
-  readonly services: Services;
+  private readonly opening: Promise<Services>;
+  private opened?: Services;
   private readonly caller: Caller;
 
   /** `account`: whose libraries (default: the account "default", the one the server's first key belongs to). */
   constructor(opts: { dataDir?: string; account?: string } = {}) {
     const dataDir = opts.dataDir ?? defaultDataDir();
-    this.services = openServices(dataDir, localSettings(dataDir));
+    this.opening = openServices(dataDir, localSettings(dataDir)).then((services) => (this.opened = services));
+    // A failure to open is reported by the first call (and close), not as an unhandled rejection.
+    this.opening.catch(() => undefined);
     this.caller = localCaller(opts.account);
   }
 
-  libraries(): Promise<LibraryInfo[]> {
-    return this.services.libraries.list(this.caller);
+  /** Resolves once the stores are open (calls wait for it anyway). */
+  async ready(): Promise<Services> {
+    return this.opening;
   }
 
-  library(name: string): Promise<LibraryInfo> {
-    return this.services.libraries.get(this.caller, name);
+  /** The services, once open (await ready() first). */
+  get services(): Services {
+    if (!this.opened) throw new Error('vdna is not open yet: await vdna.ready() first');
+    return this.opened;
   }
 
-  createLibrary(name: string, description = '', mediaType: MediaType = 'video'): Promise<LibraryInfo> {
-    return this.services.libraries.create(this.caller, name, mediaType, description);
+  async libraries(): Promise<LibraryInfo[]> {
+    return (await this.ready()).libraries.list(this.caller);
   }
 
-  deleteLibrary(name: string): Promise<void> {
-    return this.services.libraries.delete(this.caller, name);
+  async library(name: string): Promise<LibraryInfo> {
+    return (await this.ready()).libraries.get(this.caller, name);
   }
 
-  list(library: string): Promise<ItemSummary[]> {
-    return this.services.libraries.allItems(this.caller, library);
+  async createLibrary(name: string, description = '', mediaType: MediaType = 'video'): Promise<LibraryInfo> {
+    return (await this.ready()).libraries.create(this.caller, name, mediaType, description);
+  }
+
+  async deleteLibrary(name: string): Promise<void> {
+    return (await this.ready()).libraries.delete(this.caller, name);
+  }
+
+  async list(library: string): Promise<ItemSummary[]> {
+    return (await this.ready()).libraries.allItems(this.caller, library);
   }
 
   /** Fingerprints a file and stores it under `key`, creating a video library if needed. All or nothing. */
-  add(library: string, path: string, key: string, opts: ProgressOptions & { force?: boolean } = {}): Promise<ItemSummary> {
-    return this.services.libraries.add(this.caller, library, path, key, opts);
+  async add(library: string, path: string, key: string, opts: ProgressOptions & { force?: boolean } = {}): Promise<ItemSummary> {
+    return (await this.ready()).libraries.add(this.caller, library, path, key, opts);
   }
 
-  remove(library: string, key: string): Promise<void> {
-    return this.services.libraries.remove(this.caller, library, key);
+  async remove(library: string, key: string): Promise<void> {
+    return (await this.ready()).libraries.remove(this.caller, library, key);
   }
 
   /** Every item of the library that the file shares content with, with the matching segments. */
   async search(library: string, path: string, opts: ProgressOptions & LibrarySearchOptions = {}): Promise<SearchResult> {
-    return { Matches: await this.services.libraries.search(this.caller, library, path, opts) };
+    return { Matches: await (await this.ready()).libraries.search(this.caller, library, path, opts) };
   }
 
   /** A library's in-memory index (benchmarks look inside it). */
   async index(library: string): Promise<LibraryIndex> {
-    return this.services.libraries.indexes.index(await this.library(library));
+    return (await this.ready()).libraries.indexes.index(await this.library(library));
   }
 
-  close(): void {
-    this.services.close();
+  /** Closes at once when open (the embedded database is closed before this returns). */
+  close(): Promise<void> {
+    return this.opened ? this.opened.close() : this.opening.then((services) => services.close());
   }
 }

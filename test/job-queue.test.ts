@@ -1,11 +1,10 @@
-/** The embedded job queue, verb by verb, on an in-memory database (no server, no sleeps). */
+/** The job queue's contract, verb by verb, on each engine (no server, no sleeps). */
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
+import { test } from 'node:test';
 import type { NewJob } from '../src/jobs/types.js';
-import { openSqliteStores } from '../src/store/sqlite/index.js';
 import type { StoredItem } from '../src/store/store.js';
-
-type Stores = ReturnType<typeof openSqliteStores>;
+import type { Stores } from '../src/stores.js';
+import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
 
 const job = (over: Partial<NewJob> = {}): NewJob => ({
   account: 'acme',
@@ -33,12 +32,11 @@ const item = (key: string): StoredItem => ({
 const WORKER = 'host:1';
 const lease = (id: string, worker = WORKER) => ({ id, worker });
 
-describe('job queue verbs (SQLite, in memory)', () => {
+forEachEngine('job queue verbs', (engine) => {
+  let db: TestDatabase;
   let s: Stores;
   const take = (worker = WORKER, leaseMs = 60_000) => s.jobs.fetch(worker, leaseMs);
-  beforeEach(() => {
-    s = openSqliteStores(':memory:');
-  });
+  freshDatabase(engine, (database, stores) => ((db = database), (s = stores)));
 
   test('send queues a job under an unguessable id, Paused when its queue is paused', async () => {
     const a = await s.jobs.send(job());
@@ -226,5 +224,55 @@ describe('job queue verbs (SQLite, in memory)', () => {
     await s.outbox.recordAttempt(d.id, { attempt: 2, time: new Date().toISOString(), ok: true, status: 200, milliseconds: 3 });
     const [done] = await s.outbox.deliveries(a.id);
     assert.deepEqual([done.state, done.attempts, done.log.map((l) => l.ok)], ['Delivered', 2, [false, true]]);
+  });
+
+  test('workers on four connections fetching at once take each job once, highest priority first', async () => {
+    const others = [await db.open(), await db.open(), await db.open()];
+    try {
+      const sent = [];
+      for (let i = 0; i < 24; i++) sent.push(await s.jobs.send(job({ priority: i % 3 })));
+      const workers = [s, ...others].map(async (stores, w) => {
+        const got: Array<{ id: string; priority: number }> = [];
+        for (let j = await stores.jobs.fetch(`host:${w}`, 60_000); j; j = await stores.jobs.fetch(`host:${w}`, 60_000)) got.push(j);
+        return got;
+      });
+      const taken = (await Promise.all(workers)).flat();
+      assert.equal(taken.length, 24);
+      assert.equal(new Set(taken.map((j) => j.id)).size, 24, 'no job taken twice');
+      // Each worker took its jobs highest priority first.
+      for (const got of await Promise.all(workers)) {
+        assert.deepEqual(got.map((j) => j.priority), [...got.map((j) => j.priority)].sort((a, b) => b - a));
+      }
+      assert.deepEqual(await s.jobs.stateCounts(), { Running: 24 });
+    } finally {
+      for (const o of others) await o.close();
+    }
+  });
+
+  test('a job ends once when its worker and a reaper race: either it completes, or it goes back and the late end is refused', async () => {
+    const other = await db.open();
+    try {
+      const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
+      for (let round = 0; round < 10; round++) {
+        const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: `k${round}`, callback: { type: 'redis', stream: 'e' } }));
+        await take(WORKER, -1);
+        const [completed, reaped] = await Promise.allSettled([
+          s.jobs.complete(lease(a.id), { code: 'OK', message: 'stored' }, { put: { libraryId: lib.id, item: item(`k${round}`), replace: false } }),
+          other.jobs.requeueRunning(3, { expiredOnly: true }),
+        ]);
+        const state = (await s.jobs.byId(a.id))!.state;
+        const events = (await s.outbox.deliveries(a.id)).length;
+        const stored = await s.libraries.hasItem(lib.id, `k${round}`);
+        if (completed.status === 'fulfilled') {
+          assert.deepEqual([state, events, stored, reaped.status === 'fulfilled' && reaped.value.requeued], ['Success', 1, true, 0]);
+        } else {
+          assert.match(String(completed.reason), /not running here/);
+          assert.deepEqual([state, events, stored], ['Queued', 0, false]);
+          await s.jobs.cancel(a.id);
+        }
+      }
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,11 +1,18 @@
-/** A database made by the first releases (schema 1) opens under accounts: its data belongs to "default", unchanged. */
+/**
+ * A database made by the first releases (schema 1) opens under accounts: its data belongs to "default",
+ * unchanged. PostgreSQL: processes starting at once migrate once; a newer schema is refused.
+ */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import pg from 'pg';
+import { after, test } from 'node:test';
+import { MIGRATIONS as PG_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import { openPostgresStores } from '../src/store/postgres/index.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 import { tempDir } from './helpers.js';
+import { startPostgres, type Postgres } from './postgres-helpers.js';
 
 test('schema 1 -> current: libraries, items, jobs, queues and deliveries kept, records made camelCase', async () => {
   const dir = tempDir();
@@ -54,5 +61,25 @@ test('schema 1 -> current: libraries, items, jobs, queues and deliveries kept, r
     openSqliteStores(dir.path).close();
   } finally {
     dir.cleanup();
+  }
+});
+
+let cluster: Postgres | undefined;
+after(() => cluster?.stop());
+
+test('PostgreSQL: five connections opening a new database at once (processes starting together) apply each migration once; a newer schema is refused', async () => {
+  cluster = await startPostgres();
+  const url = await cluster.database();
+  const opened = await Promise.all(Array.from({ length: 5 }, () => openPostgresStores(url)));
+  await Promise.all(opened.map((s) => s.close()));
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(rows.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
+    await client.query('INSERT INTO schema_migrations VALUES ($1, $2)', [PG_MIGRATIONS.length + 1, 'later']);
+    await assert.rejects(openPostgresStores(url), new RegExp(`schema version ${PG_MIGRATIONS.length + 1}, newer than this vdna knows \\(${PG_MIGRATIONS.length}\\)`));
+  } finally {
+    await client.end();
   }
 });

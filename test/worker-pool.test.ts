@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { media, ROOT, tempDir } from './helpers.js';
-import { startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
+import { childCommands, startReceiver, startServer, until, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm'), media('video/zwm_tears_of_steel_10s.mp4')];
@@ -17,25 +17,6 @@ function workerPids(server: RunningServer): number[] {
     return execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'worker --pooled'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
-  }
-}
-
-/** The command lines of a process's children ('' when it has none). */
-function childCommands(pid: number): string {
-  try {
-    return execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

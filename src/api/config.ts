@@ -12,6 +12,8 @@ export interface ServiceConfig {
   workers: number;
   /** How long a stopping server lets running jobs finish before they go back to the queue. */
   graceMs: number;
+  /** How long a worker's lease on a job lasts without renewal (renewed every second): a worker cut off loses its jobs after it. */
+  leaseMs: number;
   /** V8 heap limit of each worker process, in MB. */
   workerMemoryMb: number;
   /** Base of the URLs the server hands out (result documents); defaults to the listening address. */
@@ -86,6 +88,7 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     dataDir,
     workers: int(opts.workers ?? env.VDNA_WORKERS, 1, 'workers'),
     graceMs: int(env.VDNA_SHUTDOWN_GRACE_S, 30, 'shutdown grace') * 1000,
+    leaseMs: int(env.VDNA_LEASE_S, 60, 'lease') * 1000,
     workerMemoryMb: int(env.VDNA_WORKER_MEMORY_MB, 4096, 'worker memory'),
     publicUrl: opts.publicUrl ?? env.VDNA_PUBLIC_URL,
     maxUploadBytes: int(opts.maxUploadMb ?? env.VDNA_MAX_UPLOAD_MB, 2048, 'max upload MB') * 1024 * 1024,

@@ -15,7 +15,7 @@ import { FINAL_STATES } from '../jobs/types.js';
 import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
 import type { NewKey } from '../services/access-service.js';
 import { createServices, type Services } from '../services/index.js';
-import { openSqliteStores } from '../store/sqlite/index.js';
+import { openStores } from '../stores.js';
 import { WorkerPool } from '../worker/pool.js';
 import { nativeEvents } from '../views/native-events.js';
 import { aliyunDoor } from './aliyun/door.js';
@@ -54,8 +54,12 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** Staged files whose job no longer waits for them (a crash between upload and submit, or after the end). */
+/**
+ * Staged files whose job no longer waits for them (a crash between upload and submit, or after the end).
+ * On a shared database other servers may be staging into the directory right now: only ended jobs' files go.
+ */
 async function removeOrphanStaging(dir: string, services: Services): Promise<void> {
+  const shared = services.stores.shared;
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -64,7 +68,8 @@ async function removeOrphanStaging(dir: string, services: Services): Promise<voi
   }
   for (const name of names) {
     const job = await services.stores.jobs.byId(name.split('.')[0]);
-    if (!job || name.endsWith('.part') || FINAL_STATES.includes(job.state)) rmSync(join(dir, name), { force: true });
+    const orphan = job ? FINAL_STATES.includes(job.state) : !shared;
+    if (orphan || (!shared && name.endsWith('.part'))) rmSync(join(dir, name), { force: true });
   }
 }
 
@@ -75,7 +80,15 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   if (cfg.noAuth && !isLoopbackHost(cfg.host)) {
     throw new VdnaError('INVALID_ARGUMENT', `--no-auth is only possible on a loopback address, not ${cfg.host}`);
   }
-  const unlock = lockDataDir(cfg.dataDir);
+  const stores = await openStores(cfg.dataDir);
+  // One server per data directory on the embedded engine; servers sharing a database may share one too.
+  let unlock: () => void;
+  try {
+    unlock = stores.shared ? () => undefined : lockDataDir(cfg.dataDir);
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
   let baseUrl = cfg.publicUrl ?? `http://${cfg.host}:${cfg.port}`;
   const inputs = inputConfig(cfg);
   const callbacks: CallbackConfig = {
@@ -85,13 +98,13 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     urlPolicy: inputs.urlPolicy,
     redisUrl: cfg.redisUrl,
   };
-  const services = createServices(openSqliteStores(cfg.dataDir), loadMasterKey(cfg.dataDir), {
+  const services = createServices(stores, loadMasterKey(cfg.dataDir), {
     inputs,
     mediaDir: join(cfg.dataDir, 'media'),
     callbacks,
     access: { rateLimit: cfg.rateLimit, resultUrlTtlSeconds: cfg.resultUrlTtlSeconds },
   });
-  const { stores, access } = services;
+  const { access } = services;
   const firstKey = await access.bootstrap({ adminToken: cfg.adminToken, accessKeys: cfg.accessKeys, defaultCallbackSecret: cfg.callbackSecret });
   const resultUrl = (jobId: string) => `${baseUrl}${access.presignPath(`/v1/jobs/${jobId}/result`)}`;
   const faceUrl = (faceId: string) => `${baseUrl}${access.presignPath(`/v1/faces/${faceId}`)}`;
@@ -113,7 +126,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   );
   const workers = new WorkerPool(stores.jobs, {
     count: cfg.workers,
-    config: { dataDir: cfg.dataDir, inputs, concurrency: 1, graceMs: cfg.graceMs },
+    config: { dataDir: cfg.dataDir, inputs, concurrency: 1, leaseMs: cfg.leaseMs, graceMs: cfg.graceMs },
     entry: VDNA_BIN,
     args: ['worker', '--pooled'],
     memoryMb: cfg.workerMemoryMb,
@@ -214,7 +227,8 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       if (!cfg.publicUrl) baseUrl = address;
       await removeOrphanStaging(inputs.stagingDir, services);
       // This server holds the data directory: every job still Running was cut off by the last stop.
-      const recovered = await stores.jobs.requeueRunning(MAX_JOB_ATTEMPTS);
+      // On a shared database other workers run jobs: only those whose lease ran out were cut off.
+      const recovered = await stores.jobs.requeueRunning(MAX_JOB_ATTEMPTS, { expiredOnly: stores.shared });
       if (recovered.requeued || recovered.failed) app.log.warn(recovered, 'jobs interrupted by the last stop');
       workers.start();
       dispatcher.start();
@@ -224,7 +238,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
       await app.close();
       await workers.stop();
       await dispatcher.stop();
-      services.close();
+      await services.close();
       unlock();
     },
   };

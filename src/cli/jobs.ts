@@ -22,7 +22,7 @@ const out = (text: string): void => void process.stdout.write(`${text}\n`);
 export function serveCommand(program: Command): Command {
   return program
     .command('serve')
-    .description('run the DNA service: HTTP API, job workers and callbacks on the embedded store')
+    .description('run the DNA service: HTTP API, job workers and callbacks (on the embedded store, or VDNA_DATABASE_URL)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or $VDNA_HOST)')
     .option('--port <port>', 'port (default 8080, or $VDNA_PORT; 0 picks a free one)')
     .option('--workers <n>', 'worker processes, one job at a time each (default 1, or $VDNA_WORKERS; 0: API only)')
@@ -88,8 +88,9 @@ export function workerCommand(program: Command): Command {
       const dataDir = cmd.optsWithGlobals<{ data?: string }>().data ?? defaultDataDir();
       const cfg = serviceConfig(dataDir, opts);
       const concurrency = Math.max(1, Number(opts.concurrency ?? 1) || 1);
-      process.stderr.write(`vdna worker running jobs of ${dataDir} (${concurrency} at a time; Ctrl-C stops it)\n`);
-      await runWorker({ dataDir, inputs: inputConfig(cfg), concurrency, graceMs: cfg.graceMs });
+      const of = process.env.VDNA_DATABASE_URL ? 'the PostgreSQL database (VDNA_DATABASE_URL)' : dataDir;
+      process.stderr.write(`vdna worker running jobs of ${of} (${concurrency} at a time; Ctrl-C stops it)\n`);
+      await runWorker({ dataDir, inputs: inputConfig(cfg), concurrency, leaseMs: cfg.leaseMs, graceMs: cfg.graceMs, reap: true });
     });
 }
 

@@ -23,11 +23,11 @@ export function action<A extends unknown[]>(body: (local: Local, ...args: A) => 
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const dataDir = opts.data ?? defaultDataDir();
-    const services = openServices(dataDir, localSettings(dataDir));
+    const services = await openServices(dataDir, localSettings(dataDir));
     try {
       await body({ services, caller: localCaller(opts.account), account: opts.account }, ...(args.slice(0, -1) as A));
     } finally {
-      services.close();
+      await services.close();
     }
   };
 }

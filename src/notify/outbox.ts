@@ -27,7 +27,7 @@ export interface Delivery {
 export interface Outbox {
   /** A job's deliveries, oldest first. */
   deliveries(jobId: string): Promise<Delivery[]>;
-  /** Deliveries whose next attempt is due, oldest first. */
+  /** Deliveries whose next attempt is due, oldest first (an engine several servers share hands each to one of them for a while). */
   due(now: number, limit: number): Promise<Delivery[]>;
   /** Milliseconds until the next pending delivery is due, if any. */
   nextDueIn(now: number): Promise<number | undefined>;

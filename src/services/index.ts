@@ -1,12 +1,11 @@
 /**
  * The services on one engine's stores: what every door (HTTP API, CLI, the cloud doors) calls.
- * The embedded engine (SQLite in the data directory) is the default.
+ * The embedded engine (SQLite in the data directory) is the default; VDNA_DATABASE_URL picks PostgreSQL.
  */
 import { loadMasterKey, SecretBox } from '../access/secrets.js';
 import type { InputConfig } from '../jobs/inputs.js';
 import type { CallbackChecks } from '../notify/callbacks.js';
-import { openSqliteStores } from '../store/sqlite/index.js';
-import type { Stores } from '../stores.js';
+import { openStores, type Stores } from '../stores.js';
 import { AccessService, type AccessConfig } from './access-service.js';
 import { Guard } from './guard.js';
 import { JobService } from './job-service.js';
@@ -35,7 +34,7 @@ export interface Services {
   access: AccessService;
   /** Where jobs' media come from, with the media registry: what the runner stages them with. */
   inputs: InputConfig;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function createServices(stores: Stores, masterKey: Buffer, settings: Omit<ServiceSettings, 'masterKey'>): Services {
@@ -57,9 +56,9 @@ export function createServices(stores: Stores, masterKey: Buffer, settings: Omit
   };
 }
 
-/** The services on the embedded engine of a data directory. */
-export function openServices(dataDir: string, settings: ServiceSettings): Services {
-  return createServices(openSqliteStores(dataDir), settings.masterKey ?? loadMasterKey(dataDir), settings);
+/** The services on the data directory's stores (or the database VDNA_DATABASE_URL names). */
+export async function openServices(dataDir: string, settings: ServiceSettings): Promise<Services> {
+  return createServices(await openStores(dataDir), settings.masterKey ?? loadMasterKey(dataDir), settings);
 }
 
 /** Settings for services used from this process only: the CLI and the library API (no network inputs, no callbacks). */

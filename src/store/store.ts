@@ -1,5 +1,5 @@
 /**
- * The libraries' persistence contract. Engines live side by side (store/sqlite/ now, PostgreSQL next),
+ * The libraries' persistence contract. Engines live side by side (store/sqlite/, store/postgres/),
  * so every method is asynchronous even where the embedded engine answers at once.
  */
 

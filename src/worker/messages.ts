@@ -10,6 +10,8 @@ export interface WorkerConfig {
   /** Jobs one worker process runs at once. */
   concurrency: number;
   leaseMs?: number;
+  /** A standalone worker (no server beside it to do it) also takes back jobs whose lease ran out. */
+  reap?: boolean;
   /** How long a stopping worker lets its running jobs finish before they go back to the queue. */
   graceMs: number;
 }

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import type { JobQueue } from '../jobs/queue.js';
-import { MAX_JOB_ATTEMPTS, workerName } from '../jobs/runner.js';
+import { DEFAULT_LEASE_MS, MAX_JOB_ATTEMPTS, workerName } from '../jobs/runner.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 
@@ -28,8 +28,9 @@ export interface WorkerPoolOptions {
  * with every core busy decoding, the API still answers at once.
  */
 const WORKER_NICENESS = 10;
-/** Leases that ran out (a hung or cut-off worker) are looked for this often. */
+/** Leases that ran out (a hung or cut-off worker) are looked for this often (or once a lease, if shorter). */
 const REAP_MS = 10_000;
+export const reapEvery = (leaseMs = DEFAULT_LEASE_MS) => Math.min(REAP_MS, leaseMs);
 const MAX_RESPAWN_DELAY_MS = 30_000;
 
 interface Slot {
@@ -57,7 +58,7 @@ export class WorkerPool {
   start(): void {
     this.stopping = false;
     this.slots.forEach((slot) => this.spawn(slot));
-    this.reaper = setInterval(() => void this.reap(), REAP_MS);
+    this.reaper = setInterval(() => void this.reap(), reapEvery(this.options.config.leaseMs));
     this.reaper.unref();
   }
 

@@ -4,16 +4,18 @@
  * run one, and a worker that dies takes only its own jobs down (they go back to the queue).
  */
 import { join } from 'node:path';
-import { JobRunner } from '../jobs/runner.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { JobRunner, MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { localSettings, openServices } from '../services/index.js';
 import { jobKinds } from './job-kinds.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import { reapEvery } from './pool.js';
 
 const send = (message: FromWorker) => process.send?.(message);
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  const services = openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, mediaDir: join(config.dataDir, 'media') });
+  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, mediaDir: join(config.dataDir, 'media') });
   const runner = new JobRunner(
     services.stores.jobs,
     jobKinds(services),
@@ -26,6 +28,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   );
   runner.start();
   send({ type: 'ready', worker: runner.worker });
+  const reaper = config.reap ? setInterval(() => void reap(services.stores.jobs, () => runner.kick()), reapEvery(config.leaseMs)) : undefined;
   // The runner's poll timer does not hold the process open; a worker without a server (no IPC) would exit.
   const alive = setInterval(() => undefined, 1 << 30);
   // Told to stop, jobs get their grace period; orphaned (the server died), they go back at once.
@@ -49,8 +52,22 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     process.on('disconnect', orphan);
   });
   clearInterval(alive);
+  clearInterval(reaper);
   await runner.stop(graceMs);
-  services.close();
+  await services.close();
+}
+
+/** Jobs whose lease ran out go back to the queue (their worker died or was cut off); said on stderr. */
+async function reap(jobs: JobQueue, kick: () => void): Promise<void> {
+  try {
+    const recovered = await jobs.requeueRunning(MAX_JOB_ATTEMPTS, { expiredOnly: true });
+    if (recovered.requeued || recovered.failed) {
+      process.stderr.write(`vdna worker: jobs whose lease ran out: ${recovered.requeued} back in the queue, ${recovered.failed} failed\n`);
+      if (recovered.requeued) kick();
+    }
+  } catch (err) {
+    process.stderr.write(`vdna worker: could not look for expired leases: ${(err as Error).message}\n`);
+  }
 }
 
 /** The child side of a WorkerPool: says hello, waits for its settings (kicks before them are moot), then works. */

@@ -1,39 +1,8 @@
 /** Accounts, access keys and the audit log in the embedded engine's database. */
 import type Database from 'better-sqlite3';
 import type { AccessStore, AccountRecord, AuditEntry, AuditFilter, KeyRecord } from '../../access/store.js';
-import { decodeCursor, pageOf } from './paging.js';
-
-interface KeyRow {
-  id: string;
-  account: string;
-  description: string;
-  policy: string;
-  root: number;
-  secret: string;
-  token_hash: string;
-  rate_limit: number | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const toKey = (r: KeyRow): KeyRecord => ({
-  id: r.id,
-  account: r.account,
-  description: r.description,
-  policy: r.policy,
-  root: r.root === 1,
-  sealedSecret: r.secret,
-  tokenHash: r.token_hash,
-  ...(r.rate_limit !== null && { rateLimit: r.rate_limit }),
-  createdAt: r.created_at,
-  ...(r.revoked_at !== null && { revokedAt: r.revoked_at }),
-});
-
-const toAccount = (r: { name: string; created_at: string; callback_secret: string }): AccountRecord => ({
-  name: r.name,
-  createdAt: r.created_at,
-  sealedCallbackSecret: r.callback_secret,
-});
+import { pageOf } from '../sql/paging.js';
+import { AUDIT_INSERT, auditPage, auditValues, KEY_COLUMNS, toAccount, toAuditEntry, toKey, type AccountRow, type KeyRow } from '../sql/records.js';
 
 export class SqliteAccessStore implements AccessStore {
   constructor(private readonly db: Database.Database) {}
@@ -44,12 +13,12 @@ export class SqliteAccessStore implements AccessStore {
   }
 
   async account(name: string): Promise<AccountRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE name = ?').get(name) as Parameters<typeof toAccount>[0] | undefined;
+    const row = this.db.prepare('SELECT * FROM accounts WHERE name = ?').get(name) as AccountRow | undefined;
     return row && toAccount(row);
   }
 
   async accounts(): Promise<AccountRecord[]> {
-    return (this.db.prepare('SELECT * FROM accounts ORDER BY name').all() as Array<Parameters<typeof toAccount>[0]>).map(toAccount);
+    return (this.db.prepare('SELECT * FROM accounts ORDER BY name').all() as AccountRow[]).map(toAccount);
   }
 
   async setCallbackSecret(name: string, sealed: string): Promise<void> {
@@ -58,10 +27,7 @@ export class SqliteAccessStore implements AccessStore {
 
   async createKey(k: KeyRecord): Promise<void> {
     this.db
-      .prepare(
-        `INSERT INTO access_keys (id, account, description, policy, root, secret, token_hash, rate_limit, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      .prepare(`INSERT INTO access_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(k.id, k.account, k.description, k.policy, k.root ? 1 : 0, k.sealedSecret, k.tokenHash, k.rateLimit ?? null, k.createdAt);
   }
 
@@ -93,33 +59,12 @@ export class SqliteAccessStore implements AccessStore {
   }
 
   async audit(e: AuditEntry): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit_log (time, account, key_id, action, resource, outcome, code, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.time, e.account, e.keyId ?? null, e.action, e.resource, e.outcome, e.code ?? null, e.requestId ?? null);
+    this.db.prepare(AUDIT_INSERT).run(...auditValues(e));
   }
 
   async auditLog(filter: AuditFilter): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.account !== undefined) where.push('account = ?'), args.push(filter.account);
-    if (filter.since !== undefined) where.push('time >= ?'), args.push(filter.since);
-    if (filter.cursor !== undefined) where.push('seq < ?'), args.push(decodeCursor(filter.cursor));
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
-      .all(...args, filter.limit + 1) as Array<Record<string, unknown> & { seq: number }>;
-    const { page, nextCursor } = pageOf(rows, filter.limit);
-    return {
-      entries: page.map((r) => ({
-        time: r.time as string,
-        account: r.account as string,
-        ...(r.key_id !== null && { keyId: r.key_id as string }),
-        action: r.action as string,
-        resource: r.resource as string,
-        outcome: r.outcome as AuditEntry['outcome'],
-        ...(r.code !== null && { code: r.code as string }),
-        ...(r.request_id !== null && { requestId: r.request_id as string }),
-      })),
-      ...(nextCursor && { nextCursor }),
-    };
+    const { sql, args } = auditPage(filter);
+    const { page, nextCursor } = pageOf(this.db.prepare(sql).all(...args) as Array<Record<string, unknown> & { seq: number }>, filter.limit);
+    return { entries: page.map(toAuditEntry), ...(nextCursor && { nextCursor }) };
   }
 }

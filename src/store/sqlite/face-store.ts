@@ -1,28 +1,11 @@
 /** Faces found by smart tagging, in the embedded engine's database. */
 import type Database from 'better-sqlite3';
 import type { FaceRecord, FaceStore, NewFace } from '../faces.js';
-
-interface FaceRow {
-  id: string;
-  account: string;
-  job_id: string | null;
-  descriptor: string;
-  thumbnail: Buffer;
-  created_at: string;
-}
-
-const toFace = (r: FaceRow): FaceRecord => ({
-  id: r.id,
-  account: r.account,
-  ...(r.job_id !== null && { jobId: r.job_id }),
-  descriptor: JSON.parse(r.descriptor),
-  thumbnail: r.thumbnail,
-  createdAt: r.created_at,
-});
+import { FACE_INSERT, toFace, type FaceRow } from '../sql/records.js';
 
 /** Writes faces in the caller's transaction (a job's end stores its faces with it). */
 export function putFaces(db: Database.Database, account: string, jobId: string | undefined, faces: NewFace[]): void {
-  const insert = db.prepare('INSERT INTO faces (id, account, job_id, descriptor, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(FACE_INSERT);
   const now = new Date().toISOString();
   for (const f of faces) insert.run(f.id, account, jobId ?? null, JSON.stringify(f.descriptor), f.thumbnail, now);
 }

@@ -13,6 +13,7 @@ export function openSqliteStores(dataDir: string): Stores & { db: Database.Datab
   const db = openDatabase(dataDir);
   return {
     db,
+    shared: false,
     libraries: new SqliteLibraryStore(db),
     jobs: new SqliteJobQueue(db),
     outbox: new SqliteOutbox(db),
@@ -20,6 +21,8 @@ export function openSqliteStores(dataDir: string): Stores & { db: Database.Datab
     media: new SqliteMediaStore(db),
     persons: new SqlitePersonStore(db),
     faces: new SqliteFaceStore(db),
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }

@@ -7,62 +7,26 @@ import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type
 import type { Delivery, DeliveryAttempt, Outbox } from '../../notify/outbox.js';
 import { putFaces } from './face-store.js';
 import { putItem, removeItems } from './library-store.js';
-import { decodeCursor, pageOf } from './paging.js';
-
-interface JobRow {
-  seq: number;
-  id: string;
-  account: string;
-  kind: string;
-  door: string;
-  queue: string;
-  library: string;
-  options: string | null;
-  mode: string;
-  state: string;
-  priority: number;
-  progress: number;
-  primary_key: string | null;
-  input: string | null;
-  user_data: string | null;
-  callback: string | null;
-  key_id: string | null;
-  code: string | null;
-  message: string | null;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-}
-
-function toJob(r: JobRow): JobRecord {
-  return {
-    id: r.id,
-    account: r.account,
-    kind: r.kind,
-    door: r.door as JobRecord['door'],
-    queue: r.queue,
-    library: r.library,
-    ...(r.options !== null && { options: JSON.parse(r.options) }),
-    mode: r.mode as JobRecord['mode'],
-    state: r.state as JobState,
-    priority: r.priority,
-    progress: r.progress,
-    ...(r.primary_key !== null && { primaryKey: r.primary_key }),
-    ...(r.input !== null && { input: JSON.parse(r.input) }),
-    ...(r.user_data !== null && { userData: r.user_data }),
-    ...(r.callback !== null && { callback: JSON.parse(r.callback) }),
-    ...(r.key_id !== null && { keyId: r.key_id }),
-    ...(r.code !== null && { code: r.code }),
-    ...(r.message !== null && { message: r.message }),
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    ...(r.started_at !== null && { startedAt: r.started_at }),
-    ...(r.completed_at !== null && { completedAt: r.completed_at }),
-  };
-}
-
-const WAITING = "state IN ('Queued', 'Paused')";
+import { pageOf } from '../sql/paging.js';
+import {
+  afterAttempt,
+  CANCELLED_WAITING,
+  END_SET,
+  endValues,
+  failedDeliveries,
+  interrupted,
+  JOB_COLUMNS,
+  JOB_PLACEHOLDERS,
+  jobList,
+  jobValues,
+  NOT_RUNNING_HERE,
+  toCounts,
+  toDelivery,
+  toJob,
+  toQueue,
+  type DeliveryRow,
+  type JobRow,
+} from '../sql/jobs.js';
 
 export class SqliteJobQueue implements JobQueue {
   constructor(private readonly db: Database.Database) {}
@@ -81,28 +45,8 @@ export class SqliteJobQueue implements JobQueue {
       this.ensureQueue(job.account, job.queue);
       const { paused } = this.db.prepare('SELECT paused FROM queues WHERE account = ? AND name = ?').get(job.account, job.queue) as { paused: number };
       this.db
-        .prepare(
-          `INSERT INTO jobs (id, account, kind, door, queue, library, options, mode, state, priority, primary_key, input, user_data, callback, key_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          job.account,
-          job.kind,
-          job.door ?? 'native',
-          job.queue,
-          job.library,
-          job.options ? JSON.stringify(job.options) : null,
-          job.mode,
-          paused ? 'Paused' : 'Queued',
-          job.priority,
-          job.primaryKey ?? null,
-          job.input ? JSON.stringify(job.input) : null,
-          job.userData ?? null,
-          job.callback ? JSON.stringify(job.callback) : null,
-          job.keyId ?? null,
-          new Date().toISOString(),
-        );
+        .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (${JOB_PLACEHOLDERS})`)
+        .run(...jobValues(id, job, paused ? 'Paused' : 'Queued'));
       return this.row(id)!;
     }).immediate();
   }
@@ -135,22 +79,9 @@ export class SqliteJobQueue implements JobQueue {
   /** Ends a job that is in one of the states `from` and writes its event to the outbox; in the caller's transaction. */
   private end(id: string, state: JobState, end: JobEnd, from: string, worker?: string): JobRecord {
     const { changes } = this.db
-      .prepare(
-        `UPDATE jobs SET state = ?, code = ?, message = ?, result = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL,
-                         progress = CASE WHEN ? = 'Success' THEN 100 ELSE progress END
-          WHERE id = ? AND state IN (${from}) ${worker === undefined ? '' : 'AND lease_owner = ?'}`,
-      )
-      .run(
-        state,
-        end.code,
-        end.message,
-        end.result === undefined ? null : JSON.stringify(end.result),
-        new Date().toISOString(),
-        state,
-        id,
-        ...(worker === undefined ? [] : [worker]),
-      );
-    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is not running here (it ended, or its lease passed to another worker)`);
+      .prepare(`UPDATE jobs SET ${END_SET} WHERE id = ? AND state IN (${from}) ${worker === undefined ? '' : 'AND lease_owner = ?'}`)
+      .run(...endValues(state, end), id, ...(worker === undefined ? [] : [worker]));
+    if (changes === 0) throw new VdnaError('JOB_NOT_CANCELLABLE', NOT_RUNNING_HERE(id));
     const job = this.row(id)!;
     const target = job.callback ?? this.queueCallback(job.account, job.queue);
     if (target && target.type !== 'none') {
@@ -178,7 +109,7 @@ export class SqliteJobQueue implements JobQueue {
     return this.db.transaction(() => {
       const job = this.row(id);
       if (job?.state === 'Queued' || job?.state === 'Paused') {
-        return this.end(id, 'Cancelled', { code: 'CANCELLED', message: 'cancelled before it ran' }, "'Queued', 'Paused'");
+        return this.end(id, 'Cancelled', CANCELLED_WAITING, "'Queued', 'Paused'");
       }
       if (job?.state !== 'Running') return undefined;
       this.db.prepare('UPDATE jobs SET cancel_requested = 1 WHERE id = ?').run(id);
@@ -195,7 +126,7 @@ export class SqliteJobQueue implements JobQueue {
     return this.db.transaction(() => {
       const spent = this.db.prepare(`SELECT id FROM jobs WHERE ${clause} AND attempts >= ?`).all(...args, maxAttempts) as Array<{ id: string }>;
       for (const { id } of spent) {
-        this.end(id, 'Failed', { code: 'INTERRUPTED', message: `its worker stopped during this job ${maxAttempts} times; it is not tried again` }, "'Running'");
+        this.end(id, 'Failed', interrupted(maxAttempts), "'Running'");
       }
       const requeued = this.db
         .prepare(
@@ -218,24 +149,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async list(account: string, filter: JobFilter): Promise<{ jobs: JobRecord[]; nextCursor?: string }> {
-    const where = ['account = ?'];
-    const args: unknown[] = [account];
-    const inList = (column: string, values: string[]) => {
-      where.push(`${column} IN (${values.map(() => '?').join(', ') || 'NULL'})`);
-      args.push(...values);
-    };
-    if (filter.states?.length) inList('state', filter.states);
-    if (filter.libraries !== undefined) inList('library', filter.libraries);
-    if (filter.queue !== undefined) where.push('queue = ?'), args.push(filter.queue);
-    if (filter.primaryKey !== undefined) where.push('primary_key = ?'), args.push(filter.primaryKey);
-    if (filter.kind !== undefined) where.push('kind = ?'), args.push(filter.kind);
-    if (filter.since !== undefined) where.push('created_at >= ?'), args.push(filter.since);
-    if (filter.until !== undefined) where.push('created_at < ?'), args.push(filter.until);
-    const asc = filter.order === 'asc';
-    if (filter.cursor !== undefined) where.push(asc ? 'seq > ?' : 'seq < ?'), args.push(decodeCursor(filter.cursor));
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq ${asc ? 'ASC' : 'DESC'} LIMIT ?`)
-      .all(...args, filter.limit + 1) as JobRow[];
+    const { sql, args } = jobList(account, filter);
+    const rows = this.db.prepare(sql).all(...args) as JobRow[];
     const { page, nextCursor } = pageOf(rows, filter.limit);
     return { jobs: page.map(toJob), ...(nextCursor && { nextCursor }) };
   }
@@ -255,16 +170,8 @@ export class SqliteJobQueue implements JobQueue {
       | { paused: number; callback: string | null }
       | undefined;
     if (!row) return undefined;
-    const counts = this.db
-      .prepare('SELECT state, COUNT(*) AS n FROM jobs WHERE account = ? AND queue = ? GROUP BY state')
-      .all(account, name) as Array<{ state: JobState; n: number }>;
-    return {
-      account,
-      name,
-      paused: row.paused === 1,
-      ...(row.callback !== null && { callback: JSON.parse(row.callback) }),
-      counts: Object.fromEntries(counts.map((c) => [c.state, c.n])),
-    };
+    const counts = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs WHERE account = ? AND queue = ? GROUP BY state').all(account, name);
+    return toQueue(account, name, row, toCounts(counts as Array<{ state: JobState; n: number }>));
   }
 
   async queues(account: string): Promise<QueueRecord[]> {
@@ -293,31 +200,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async stateCounts(): Promise<Partial<Record<JobState, number>>> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>;
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    return toCounts(this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>);
   }
-}
-
-interface DeliveryRow {
-  id: number;
-  job_id: string;
-  target: string;
-  state: Delivery['state'];
-  attempts: number;
-  next_at: number;
-  log: string;
-}
-
-function toDelivery(r: DeliveryRow): Delivery {
-  return {
-    id: r.id,
-    jobId: r.job_id,
-    target: JSON.parse(r.target),
-    state: r.state,
-    attempts: r.attempts,
-    ...(r.state === 'Pending' && { nextAttemptAt: new Date(r.next_at).toISOString() }),
-    log: JSON.parse(r.log),
-  };
 }
 
 /** The outbox's rows are written by SqliteJobQueue when a job ends; this side works them off. */
@@ -341,13 +225,8 @@ export class SqliteOutbox implements Outbox {
   }
 
   async failed(account: string, page: { limit: number; cursor?: string }): Promise<{ deliveries: Delivery[]; nextCursor?: string }> {
-    const rows = this.db
-      .prepare(
-        `SELECT d.*, d.id AS seq FROM deliveries d JOIN jobs j ON j.id = d.job_id
-          WHERE j.account = ? AND d.state = 'Failed' ${page.cursor !== undefined ? 'AND d.id < ?' : ''}
-          ORDER BY d.id DESC LIMIT ?`,
-      )
-      .all(account, ...(page.cursor !== undefined ? [decodeCursor(page.cursor)] : []), page.limit + 1) as Array<DeliveryRow & { seq: number }>;
+    const { sql, args } = failedDeliveries(account, page);
+    const rows = this.db.prepare(sql).all(...args) as Array<DeliveryRow & { seq: number }>;
     const { page: shown, nextCursor } = pageOf(rows, page.limit);
     return { deliveries: shown.map(toDelivery), ...(nextCursor && { nextCursor }) };
   }
@@ -366,11 +245,8 @@ export class SqliteOutbox implements Outbox {
   async recordAttempt(id: number, attempt: DeliveryAttempt, retryAt?: number): Promise<void> {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT log FROM deliveries WHERE id = ?').get(id) as { log: string };
-      const log = [...JSON.parse(row.log), attempt];
-      const state = attempt.ok ? 'Delivered' : retryAt !== undefined ? 'Pending' : 'Failed';
-      this.db
-        .prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, log = ? WHERE id = ?')
-        .run(state, retryAt ?? Date.now(), JSON.stringify(log), id);
+      const next = afterAttempt(row.log, attempt, retryAt);
+      this.db.prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, log = ? WHERE id = ?').run(next.state, next.nextAt, next.log, id);
     }).immediate();
   }
 }

@@ -2,75 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { VdnaError } from '../../errors.js';
 import type { ItemPage, ItemSummary, LibraryChanges, LibraryInfo, LibraryStore, MediaType, StoredItem } from '../store.js';
-
-function packBits(flags: Uint8Array): Buffer {
-  const out = Buffer.alloc(Math.ceil(flags.length / 8));
-  flags.forEach((f, i) => {
-    if (f) out[i >> 3] |= 1 << (i & 7);
-  });
-  return out;
-}
-
-function unpackBits(bytes: Buffer, count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) out[i] = (bytes[i >> 3] >> (i & 7)) & 1;
-  return out;
-}
-
-function wordsToBuffer(words: Uint32Array): Buffer {
-  const out = Buffer.alloc(words.length * 4);
-  words.forEach((w, i) => out.writeUInt32LE(w, i * 4));
-  return out;
-}
-
-function bufferToWords(bytes: Buffer): Uint32Array {
-  const out = new Uint32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt32LE(i * 4);
-  return out;
-}
-
-interface ItemRow {
-  key: string;
-  source: string;
-  duration: number;
-  fps: number;
-  frame_count: number;
-  fp_version: string;
-  added_at: string;
-  hashes?: Buffer;
-  flat?: Buffer;
-  audio?: Buffer | null;
-  audio_rate?: number | null;
-  audio_version?: string | null;
-  has_audio?: number;
-  has_text?: number;
-  text?: string | null;
-}
-
-/** An item without its fingerprint: what listings show. */
-const SUMMARY_SELECT =
-  'SELECT key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text FROM items';
-
-function toSummary(r: ItemRow): ItemSummary {
-  const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = toItem(r);
-  return { ...summary, hasAudio: r.has_audio === 1, hasText: r.has_text === 1 };
-}
-
-function toItem(row: ItemRow): StoredItem {
-  return {
-    key: row.key,
-    source: row.source,
-    duration: row.duration,
-    fps: row.fps,
-    count: row.frame_count,
-    hashes: row.hashes ? bufferToWords(row.hashes) : new Uint32Array(0),
-    flat: row.flat ? unpackBits(row.flat, row.frame_count) : new Uint8Array(0),
-    fingerprintVersion: row.fp_version,
-    addedAt: row.added_at,
-    ...(row.audio && { audio: { frameRate: row.audio_rate!, landmarks: bufferToWords(row.audio), version: row.audio_version! } }),
-    ...(row.text && { text: JSON.parse(row.text) }),
-  };
-}
+import { ITEM_COLUMNS, ITEM_PLACEHOLDERS, itemValues, LIBRARY_SUMMARY, SUMMARY_COLUMNS, toItem, toLibrary, toSummary, type ItemRow } from '../sql/items.js';
 
 /** Counts a change of the library; its new revision. */
 function nextRevision(db: Database.Database, library: string): number {
@@ -81,31 +13,11 @@ function nextRevision(db: Database.Database, library: string): number {
 
 /** Stores an item; call it inside a transaction (it bumps the library's revision too). */
 export function putItem(db: Database.Database, library: string, item: StoredItem, replace: boolean): void {
-  const insert = db.prepare(
-    `INSERT ${replace ? 'OR REPLACE' : ''} INTO items
-       (library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text, revision)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = db.prepare(`INSERT ${replace ? 'OR REPLACE' : ''} INTO items (${ITEM_COLUMNS}) VALUES (${ITEM_PLACEHOLDERS})`);
   try {
     const revision = nextRevision(db, library);
     db.prepare('DELETE FROM item_removals WHERE library = ? AND key = ?').run(library, item.key);
-    insert.run(
-      library,
-      item.key,
-      item.source,
-      item.duration,
-      item.fps,
-      item.count,
-      wordsToBuffer(item.hashes),
-      packBits(item.flat),
-      item.fingerprintVersion,
-      item.addedAt,
-      item.audio ? wordsToBuffer(item.audio.landmarks) : null,
-      item.audio?.frameRate ?? null,
-      item.audio?.version ?? null,
-      item.text ? JSON.stringify(item.text) : null,
-      revision,
-    );
+    insert.run(...itemValues(library, item, revision));
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new VdnaError('DUPLICATE_KEY', `key "${item.key}" already exists in this library`);
@@ -130,28 +42,8 @@ export function removeItems(db: Database.Database, library: string, keys: string
 export class SqliteLibraryStore implements LibraryStore {
   constructor(private readonly db: Database.Database) {}
 
-  /** Libraries with their item count and stored seconds. */
   private summaries(where: string, ...args: unknown[]): LibraryInfo[] {
-    const rows = this.db
-      .prepare(
-        `SELECT l.id, l.account, l.name, l.media_type, l.description, l.created_at, l.revision,
-                COUNT(i.key) AS item_count, COALESCE(SUM(i.duration), 0) AS duration
-           FROM libraries l LEFT JOIN items i ON i.library = l.id
-          WHERE ${where}
-          GROUP BY l.id ORDER BY l.name`,
-      )
-      .all(...args) as Array<Record<string, unknown>>;
-    return rows.map((row) => ({
-      id: row.id as string,
-      account: row.account as string,
-      name: row.name as string,
-      mediaType: row.media_type as MediaType,
-      description: row.description as string,
-      createdAt: row.created_at as string,
-      itemCount: Number(row.item_count),
-      duration: Number(row.duration),
-      revision: Number(row.revision),
-    }));
+    return (this.db.prepare(LIBRARY_SUMMARY(where)).all(...args) as Array<Record<string, unknown>>).map(toLibrary);
   }
 
   async libraries(account: string): Promise<LibraryInfo[]> {
@@ -192,15 +84,13 @@ export class SqliteLibraryStore implements LibraryStore {
 
   async listItems(library: string, page?: ItemPage): Promise<ItemSummary[]> {
     const rows = this.db
-      .prepare(
-        `${SUMMARY_SELECT} WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`,
-      )
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM items WHERE library = ? ${page?.after !== undefined ? 'AND key > ?' : ''} ORDER BY key ${page ? 'LIMIT ?' : ''}`)
       .all(library, ...(page?.after !== undefined ? [page.after] : []), ...(page ? [page.limit] : [])) as ItemRow[];
     return rows.map(toSummary);
   }
 
   async itemSummary(library: string, key: string): Promise<ItemSummary | undefined> {
-    const row = this.db.prepare(`${SUMMARY_SELECT} WHERE library = ? AND key = ?`).get(library, key) as ItemRow | undefined;
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM items WHERE library = ? AND key = ?`).get(library, key) as ItemRow | undefined;
     return row && toSummary(row);
   }
 

@@ -1,36 +1,14 @@
 /** The media registry in the embedded engine's database. */
 import type Database from 'better-sqlite3';
 import type { MediaRecord, MediaStore } from '../media.js';
-import { decodeCursor, pageOf } from './paging.js';
-
-interface MediaRow {
-  seq: number;
-  id: string;
-  account: string;
-  title: string;
-  input: string;
-  file: string | null;
-  size: number | null;
-  created_at: string;
-}
-
-const toMedia = (r: MediaRow): MediaRecord => ({
-  id: r.id,
-  account: r.account,
-  title: r.title,
-  input: JSON.parse(r.input),
-  ...(r.file !== null && { file: r.file }),
-  ...(r.size !== null && { size: r.size }),
-  createdAt: r.created_at,
-});
+import { accountPage, pageOf } from '../sql/paging.js';
+import { MEDIA_INSERT, mediaValues, toMedia, type MediaRow } from '../sql/records.js';
 
 export class SqliteMediaStore implements MediaStore {
   constructor(private readonly db: Database.Database) {}
 
   async add(m: MediaRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO media (id, account, title, input, file, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(m.id, m.account, m.title, JSON.stringify(m.input), m.file ?? null, m.size ?? null, m.createdAt);
+    this.db.prepare(MEDIA_INSERT).run(...mediaValues(m));
   }
 
   async get(account: string, id: string): Promise<MediaRecord | undefined> {
@@ -44,10 +22,8 @@ export class SqliteMediaStore implements MediaStore {
   }
 
   async list(account: string, page: { limit: number; cursor?: string }): Promise<{ media: MediaRecord[]; nextCursor?: string }> {
-    const rows = this.db
-      .prepare(`SELECT * FROM media WHERE account = ? ${page.cursor !== undefined ? 'AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`)
-      .all(account, ...(page.cursor !== undefined ? [decodeCursor(page.cursor)] : []), page.limit + 1) as MediaRow[];
-    const { page: shown, nextCursor } = pageOf(rows, page.limit);
+    const { sql, args } = accountPage('media', account, page);
+    const { page: shown, nextCursor } = pageOf(this.db.prepare(sql).all(...args) as MediaRow[], page.limit);
     return { media: shown.map(toMedia), ...(nextCursor && { nextCursor }) };
   }
 

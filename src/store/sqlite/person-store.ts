@@ -1,15 +1,7 @@
 /** The person registry in the embedded engine's database. */
 import type Database from 'better-sqlite3';
 import type { PersonRecord, PersonStore } from '../persons.js';
-
-interface PersonRow {
-  account: string;
-  name: string;
-  descriptors: string;
-  created_at: string;
-}
-
-const toPerson = (r: PersonRow): PersonRecord => ({ account: r.account, name: r.name, descriptors: JSON.parse(r.descriptors), createdAt: r.created_at });
+import { toPerson, type PersonRow } from '../sql/records.js';
 
 export class SqlitePersonStore implements PersonStore {
   constructor(private readonly db: Database.Database) {}

@@ -15,3 +15,12 @@ export function pageOf<R extends { seq: number }>(rows: R[], limit: number): { p
     ...(rows.length > limit && { nextCursor: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') }),
   };
 }
+
+/** A newest-first page of `table` rows of one account, as `?` SQL and its arguments (the rows: `limit + 1`, see pageOf). */
+export function accountPage(table: string, account: string, page: { limit: number; cursor?: string }): { sql: string; args: unknown[] } {
+  const after = page.cursor !== undefined;
+  return {
+    sql: `SELECT * FROM ${table} WHERE account = ? ${after ? 'AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`,
+    args: [account, ...(after ? [decodeCursor(page.cursor!)] : []), page.limit + 1],
+  };
+}
