@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { media, ROOT, tempDir } from './helpers.js';
+import { media, ROOT, tempDir, until } from './helpers.js';
 import { startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
@@ -26,16 +26,6 @@ function childCommands(pid: number): string {
     return execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' });
   } catch {
     return '';
-  }
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
