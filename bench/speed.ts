@@ -7,14 +7,17 @@
  *     resident bytes per indexed frame;
  * (c) storage bytes per hour of video in the embedded store;
  * (d) audio: extraction in x realtime (library and query side), landmarks per second, index and
- *     storage bytes per hour. `--only audio|video` runs one part.
+ *     storage bytes per hour;
+ * (e) whole files with picture and sound (real clips, library and query side): wall and CPU seconds,
+ *     ffmpeg's included. `--only video|audio|media` runs one part.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from '../src/config.js';
 import { fingerprintAudio, libraryLandmarks, type AudioFingerprint } from '../src/fingerprint/audio/fingerprint.js';
+import { fingerprintMedia } from '../src/fingerprint/media.js';
 import { HASH_BITS } from '../src/fingerprint/audio/landmarks.js';
 import { AudioIndex } from '../src/index/audio-index.js';
 import { probe } from '../src/media/probe.js';
@@ -192,17 +195,47 @@ async function audioSpeed(): Promise<void> {
   }
 }
 
+/** CPU seconds of this process and of its waited-for children (ffmpeg), from /proc (Linux). */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  // Fields 16 and 17 of /proc/self/stat (after the command name): children's user and system ticks.
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (own.user + own.system) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+async function mediaSpeed(): Promise<void> {
+  console.log('\n## (e) whole files with picture and sound: fingerprintMedia, median of 3 runs (wall s / CPU s, ffmpeg included)\n');
+  console.log('clip                                  seconds   library wall   CPU   query wall   CPU');
+  for (const name of ['openboard_wannaworktogether.mp4', 'fillets_intro.mpg', 'moviepy_big_buck_bunny_0_30.webm', 'pdextendedview_diver.mov', 'planetblupi_win005.mkv']) {
+    const path = video(name);
+    const duration = (await probe(path)).duration;
+    const cells: string[] = [];
+    for (const forSearch of [false, true]) {
+      const runs: Array<[number, number]> = [];
+      for (let r = 0; r < 3; r++) {
+        const cpu = cpuSeconds();
+        const wall = await timed(() => fingerprintMedia(path, { forSearch }));
+        runs.push([wall, cpuSeconds() - cpu]);
+      }
+      const median = (i: 0 | 1) => runs.map((x) => x[i]).sort((a, b) => a - b)[1].toFixed(2);
+      cells.push(`${median(0).padStart(11)}  ${median(1).padStart(5)}`);
+    }
+    console.log(`${name.padEnd(36)} ${duration.toFixed(1).padStart(7)}  ${cells.join('  ')}`);
+  }
+}
+
 async function main() {
   mkdirSync(DIR, { recursive: true });
   const argv = process.argv.slice(2);
   const hoursArg = argv.includes('--hours') ? argv[argv.indexOf('--hours') + 1] : '10,100,1000';
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  if (only !== 'audio') {
+  if (!only || only === 'video') {
     if (!argv.includes('--skip-extract')) await extraction();
     await searchLatency(hoursArg.split(',').map(Number));
     await storage();
   }
-  if (only !== 'video') await audioSpeed();
+  if (!only || only === 'audio') await audioSpeed();
+  if (!only || only === 'media') await mediaSpeed();
 }
 
 main().catch((err) => {

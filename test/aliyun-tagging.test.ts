@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import { callRpc, openApiClient } from './aliyun-sdk.js';
-import { media, tempDir } from './helpers.js';
+import { media, tempDir, until } from './helpers.js';
 import { startReceiver, startServer, type RunningServer } from './service-helpers.js';
 
 const AK = 'LTAI5tVdnaTagTest0001';
@@ -36,16 +36,6 @@ describe('Alibaba Cloud door: smart tagging through the official SDKs', () => {
     const res = (await callRpc(openApiClient(new URL(server.url).host, AK, SECRET), action, version, query)) as { body: Json };
     return JSON.parse(JSON.stringify(res.body));
   };
-  const until = async (check: () => Promise<Json | undefined>, what: string): Promise<Json> => {
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const found = await check();
-      if (found) return found;
-      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-
   before(async () => {
     receiver = await startReceiver();
     server = await startServer(join(dir.path, 'data'), ['--allow-private-urls'], { VDNA_ACCESS_KEYS: `default:${AK}:${SECRET}` });
@@ -68,10 +58,10 @@ describe('Alibaba Cloud door: smart tagging through the official SDKs', () => {
     assert.deepEqual([dna.Type, tag.Type, tag.MediaId], ['AIMediaDNA', 'AIVideoTag', mediaId]);
     assert.notEqual(dna.JobId, tag.JobId);
 
-    const listed = await until(async () => {
+    const listed = await until('both AI jobs', async () => {
       const res = await pop(VOD)('ListAIJob', { JobIds: `${dna.JobId},${tag.JobId}` });
       return res.AIJobList.AIJob.every((j: Json) => j.Status === 'success' || j.Status === 'fail') ? res : undefined;
-    }, 'both AI jobs');
+    }, 180_000);
     const tagJob = listed.AIJobList.AIJob.find((j: Json) => j.JobId === tag.JobId);
     assert.deepEqual([tagJob.Type, tagJob.Status, tagJob.Code, tagJob.Message], ['AIVideoTag', 'success', '0', 'OK']);
     for (const [k, v] of Object.entries(tagJob)) assert.equal(typeof v, 'string', `AIJob.${k} is a string`);
@@ -82,10 +72,10 @@ describe('Alibaba Cloud door: smart tagging through the official SDKs', () => {
     assert.equal(data.Person.length, 0, 'faces were not asked for');
 
     // The event, against the documented callback example: every field a string, Data a JSON string.
-    const events = await until(async () => {
+    const events = await until('the AIVideoTagComplete event', async () => {
       const got = receiver.received.filter((r) => r.body.includes('AIVideoTagComplete'));
       return got.length ? got : undefined;
-    }, 'the AIVideoTagComplete event');
+    }, 180_000);
     const event = JSON.parse(events[0].body);
     assert.deepEqual(Object.keys(event).sort(), ['Code', 'Data', 'EventTime', 'EventType', 'Extend', 'JobId', 'MediaId', 'Message', 'Status']);
     assert.deepEqual([event.EventType, event.JobId, event.MediaId, event.Status, event.Code, event.Message], ['AIVideoTagComplete', tag.JobId, mediaId, 'success', '0', 'OK']);
@@ -118,10 +108,10 @@ describe('Alibaba Cloud door: smart tagging through the official SDKs', () => {
       UserData: '{"userId":"42"}',
     });
     assert.match(submitted.JobId, /^[0-9a-f]{32}$/);
-    const done = await until(async () => {
+    const done = await until('the smart tagging job', async () => {
       const res = await pop(IMS)('QuerySmarttagJob', { JobId: submitted.JobId });
       return res.JobStatus === 'Success' || res.JobStatus === 'Fail' ? res : undefined;
-    }, 'the smart tagging job');
+    }, 180_000);
     assert.deepEqual([done.JobStatus, done.UserData], ['Success', '{"userId":"42"}']);
     const results = done.Results.Result as Json[];
     assert.deepEqual(results.map((r) => r.Type), ['VideoLabel', 'TextLabel', 'ASR', 'OCR']);
@@ -134,10 +124,10 @@ describe('Alibaba Cloud door: smart tagging through the official SDKs', () => {
     assert.ok(person.occurrences.every((o: Json) => typeof o.from === 'number' && o.to >= o.from));
     assert.ok(JSON.parse(results[3].Data).some((o: Json) => /hello world/i.test(o.content)), results[3].Data);
 
-    const messages = await until(async () => {
+    const messages = await until('the smarttag message', async () => {
       const got = receiver.received.filter((r) => r.body.includes(submitted.JobId));
       return got.length ? got : undefined;
-    }, 'the smarttag message');
+    }, 180_000);
     assert.deepEqual(JSON.parse(messages[0].body), { Type: 'smarttag', JobId: submitted.JobId, State: 'Success', UserData: '{"userId":"42"}' });
 
     await assert.rejects(pop(IMS)('SubmitSmarttagJob', { Input: JSON.stringify({ Type: 'Carrier-pigeon', Media: 'x' }) }), (err: Json) => err.code === 'InvalidParameter');

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { media, tempDir } from './helpers.js';
+import { media, tempDir, until } from './helpers.js';
 import { startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
@@ -39,14 +39,6 @@ async function stallingReceiver() {
     state,
     close: () => new Promise<void>((r) => server.close(() => r()).closeAllConnections()),
   };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const items = async (server: RunningServer) =>

@@ -64,7 +64,7 @@ describe('decoder time limit', () => {
       execFileSync('mkfifo', [fifo]);
       const info = { path: fifo, format: 'mp4', duration: 1, hasAudio: false, still: false };
       await assert.rejects(
-        runDecoder(info, ['-i', fifo, '-f', 'rawvideo', 'pipe:1'], { what: 'video frames', unitBytes: 1, unitsPerSecond: 1, expectedSeconds: 1, timeoutMs: 300 }, () => undefined),
+        runDecoder(info, ['-i', fifo], [{ args: ['-f', 'rawvideo'], what: 'video frames', unitBytes: 1, unitsPerSecond: 1, expectedSeconds: 1, sink: () => undefined }], { timeoutMs: 300 }),
         (err: VdnaError) => err.code === 'MEDIA_TIMEOUT',
       );
       assert.equal(decodeTimeoutMs(3600), (120 + 3600) * 1000, 'two minutes plus the announced duration');

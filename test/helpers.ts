@@ -37,3 +37,14 @@ export function vdna(args: string[], env: Record<string, string> = {}): CliResul
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Polls `check` every 50 ms until it gives something other than undefined or false, and resolves with that. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -11,9 +11,9 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { media, ROOT, tempDir } from './helpers.js';
+import { media, ROOT, tempDir, until } from './helpers.js';
 import { startPostgres, type Postgres } from './postgres-helpers.js';
-import { childCommands, startReceiver, startServer, until, waitForJob, type RunningServer } from './service-helpers.js';
+import { childCommands, startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm'), media('video/zwm_tears_of_steel_10s.mp4')];

@@ -159,17 +159,6 @@ export async function startRedis(): Promise<{ url: string; stop: () => Promise<v
   };
 }
 
-/** Polls `check` until it gives a value (or fails the test after `timeoutMs`). */
-export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The command lines of a process's children ('' when it has none): a worker's ffmpeg tells which job it runs. */
 export function childCommands(pid: number): string {
   try {

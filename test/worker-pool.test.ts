@@ -4,8 +4,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { media, ROOT, tempDir } from './helpers.js';
-import { childCommands, startReceiver, startServer, until, waitForJob, type RunningServer } from './service-helpers.js';
+import { media, ROOT, tempDir, until } from './helpers.js';
+import { childCommands, startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm'), media('video/zwm_tears_of_steel_10s.mp4')];

@@ -5,12 +5,19 @@
  */
 import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from '../config.js';
 import { VdnaError } from '../errors.js';
+import { decodableTogether, decodeFramesAndAudio } from '../media/decode-audio.js';
 import { probe, type MediaInfo } from '../media/probe.js';
 import { embeddedSubtitles, isTextFile, readText, sidecarSubtitles } from '../media/subtitles.js';
 import type { MediaType, StoredItem } from '../store/store.js';
-import { fingerprintAudio, libraryLandmarks, type AudioFingerprint } from './audio/fingerprint.js';
+import { fingerprintAudio, libraryLandmarks, soundFingerprinter, type AudioFingerprint, type AudioFingerprintOptions } from './audio/fingerprint.js';
 import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './text/shingles.js';
-import { fingerprintMedia as fingerprintVideo, QUERY_VARIANTS, type VideoFingerprint } from './video/fingerprint.js';
+import {
+  fingerprintMedia as fingerprintVideo,
+  frameFingerprinter,
+  QUERY_VARIANTS,
+  type FingerprintOptions,
+  type VideoFingerprint,
+} from './video/fingerprint.js';
 
 /** Names the sampling and hashing parameters, so that a library never mixes incompatible hashes. */
 export const AUDIO_FINGERPRINT_VERSION = (() => {
@@ -71,10 +78,11 @@ export async function admitMedia(path: string, mediaType: MediaType, forSearch: 
 
 /**
  * Fingerprints a file for a library of `mediaType`: picture (with every query variant when it is to
- * be searched) and sound, in parallel, and text (embedded subtitles, or a sidecar .srt/.vtt beside
- * it). Stored video needs a picture; stored audio, a sound track; a query to a video library may
- * have any of the three. A text file (subtitles, timed-text JSON, plain text) gives text only: it is
- * stored in text libraries and searches video and text libraries.
+ * be searched) and sound, from one decoder where the container allows it, and text (embedded
+ * subtitles, or a sidecar .srt/.vtt beside it). Stored video needs a picture; stored audio, a sound
+ * track; a query to a video library may have any of the three. A text file (subtitles, timed-text
+ * JSON, plain text) gives text only: it is stored in text libraries and searches video and text
+ * libraries.
  */
 export async function fingerprintMedia(path: string, opts: ProgressOptions & { forSearch: boolean; mediaType?: MediaType }): Promise<MediaFingerprint> {
   const mediaType = opts.mediaType ?? 'video';
@@ -93,18 +101,17 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
     return { duration: lastEnd(cues), text: subtitles };
   }
   const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
-  const [video, audio] = await Promise.all([
-    withVideo
-      ? fingerprintVideo(info, { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal })
-      : undefined,
-    info.audio && mediaType !== 'image'
-      ? fingerprintAudio(info, {
-          shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
-          signal: opts.signal,
-          onProgress: withVideo ? undefined : opts.onProgress,
-        })
-      : undefined,
-  ]);
+  const withAudio = info.audio !== undefined && mediaType !== 'image';
+  const videoOpts: FingerprintOptions = { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal };
+  const audioOpts: AudioFingerprintOptions = {
+    shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
+    signal: opts.signal,
+    onProgress: withVideo ? undefined : opts.onProgress,
+  };
+  const [video, audio] =
+    withVideo && withAudio && decodableTogether(info)
+      ? await fingerprintPictureAndSound(info, videoOpts, audioOpts)
+      : await Promise.all([withVideo ? fingerprintVideo(info, videoOpts) : undefined, withAudio ? fingerprintAudio(info, audioOpts) : undefined]);
   const usableVideo = video && !video.flat.every((f) => f === 1) ? video : undefined;
   const usableAudio = audio && audio.landmarks.count > 0 ? audio : undefined;
   if (withVideo && !usableVideo && (!opts.forSearch || !usableAudio)) {
@@ -118,6 +125,21 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
     still: info.still,
     ...(mediaType === 'video' && subtitles && { text: subtitles }),
   };
+}
+
+/**
+ * Picture and sound of one file from one decoder, which reads and demuxes it once (the costly part of
+ * fingerprinting): the same fingerprints as fingerprintVideo and fingerprintAudio make one at a time.
+ */
+async function fingerprintPictureAndSound(
+  info: MediaInfo,
+  videoOpts: FingerprintOptions,
+  audioOpts: AudioFingerprintOptions,
+): Promise<[VideoFingerprint, AudioFingerprint]> {
+  const picture = frameFingerprinter(info, videoOpts);
+  const sound = soundFingerprinter(info, audioOpts);
+  const { audioSeconds } = await decodeFramesAndAudio(info, picture.sampling, picture.sink, sound.decoding, sound.sink);
+  return [picture.end(), sound.end(audioSeconds)];
 }
 
 /** The end of the latest cue; a loop, not Math.max(...): a file of a few hundred thousand cues would overflow the stack. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { decoderCommand, decoderCrash, tools } from './ffmpeg.js';
 import type { MediaInfo } from './probe.js';
@@ -31,32 +32,44 @@ const MAX_DECODE_ERRORS = 20;
 const MIN_COVERAGE = 0.9;
 
 /**
- * One ffmpeg child per file, decoding from the start (no input seek: some files decode to garbage
- * after one), sampling with `fps` before `scale`. Every frame is decoded in full: skipping
- * non-reference frames shifts which source frame a sample shows and skipping the loop filter leaves
- * block edges in low-bitrate copies; both cost more accuracy (median frame distance 2 -> 6 bits on a
- * CRF 35 re-encode) than the ~2x decode speed they buy.
- * Library and query must sample identically, so this is the only frame reader in vdna.
+ * One ffmpeg child per file (which may decode its sound too: see decodeFramesAndAudio), decoding
+ * from the start (no input seek: some files decode to garbage after one), sampling with `fps` before
+ * `scale`. Every frame is decoded in full: skipping non-reference frames shifts which source frame a
+ * sample shows and skipping the loop filter leaves block edges in low-bitrate copies; both cost more
+ * accuracy (median frame distance 2 -> 6 bits on a CRF 35 re-encode) than the ~2x decode speed they
+ * buy. Library and query must sample identically, so frameOutput is the only frame sampler in vdna.
  */
 export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSink): Promise<SampledFrames> {
-  const video = info.video;
-  if (!video) return Promise.reject(new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path}`));
+  if (!info.video) return Promise.reject(new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path}`));
   if (info.still) return sampleStill(info, opts, sink);
-  const args = [
-    '-threads', String(opts.threads ?? 0),
-    '-i', info.path,
-    '-map', `0:${video.index}`, '-an', '-sn', '-dn',
-    '-vf', `fps=${opts.fps},scale=${opts.size}:${opts.size}:flags=area,format=gray`,
-    '-f', 'rawvideo', 'pipe:1',
-  ];
-  return runDecoder(info, args, {
+  return runDecoder(info, decoderInput(info, opts.threads), [frameOutput(info, opts, sink)], { signal: opts.signal }).then(([count]) => ({
+    fps: opts.fps,
+    size: opts.size,
+    count,
+  }));
+}
+
+/** The input side of a decoder command: the file, with the decoder threads (0 = ffmpeg decides). */
+export function decoderInput(info: MediaInfo, threads = 0): string[] {
+  return ['-threads', String(threads), '-i', info.path];
+}
+
+/** The sampled grey thumbnails of a (moving) picture, as one output of a decoder (see sampleFrames). */
+export function frameOutput(info: MediaInfo, opts: SampleOptions, sink: FrameSink): DecoderOutput {
+  const video = info.video!;
+  return {
+    args: [
+      '-map', `0:${video.index}`, '-an', '-sn', '-dn',
+      '-vf', `fps=${opts.fps},scale=${opts.size}:${opts.size}:flags=area,format=gray`,
+      '-f', 'rawvideo',
+    ],
     what: 'video frames',
     unitBytes: opts.size * opts.size,
     unitsPerSecond: opts.fps,
     expectedSeconds: video.duration || info.duration,
     onProgress: opts.onProgress,
-    signal: opts.signal,
-  }, (bytes, index) => sink(new Uint8Array(bytes), index)).then((count) => ({ fps: opts.fps, size: opts.size, count }));
+    sink: (bytes, index) => sink(new Uint8Array(bytes), index),
+  };
 }
 
 /**
@@ -66,16 +79,21 @@ export function sampleFrames(info: MediaInfo, opts: SampleOptions, sink: FrameSi
  */
 async function sampleStill(info: MediaInfo, opts: SampleOptions, sink: FrameSink): Promise<SampledFrames> {
   let picture: Uint8Array | undefined;
-  const args = [
-    '-threads', String(opts.threads ?? 0),
-    '-i', info.path,
-    '-map', `0:${info.video!.index}`, '-an', '-sn', '-dn', '-frames:v', '1',
-    '-vf', `scale=${opts.size}:${opts.size}:flags=area,format=gray`,
-    '-f', 'rawvideo', 'pipe:1',
-  ];
-  await runDecoder(info, args, { what: 'picture', unitBytes: opts.size * opts.size, unitsPerSecond: 1, expectedSeconds: 0, signal: opts.signal }, (bytes) => {
-    picture = new Uint8Array(bytes);
-  });
+  const output: DecoderOutput = {
+    args: [
+      '-map', `0:${info.video!.index}`, '-an', '-sn', '-dn', '-frames:v', '1',
+      '-vf', `scale=${opts.size}:${opts.size}:flags=area,format=gray`,
+      '-f', 'rawvideo',
+    ],
+    what: 'picture',
+    unitBytes: opts.size * opts.size,
+    unitsPerSecond: 1,
+    expectedSeconds: 0,
+    sink: (bytes) => {
+      picture = new Uint8Array(bytes);
+    },
+  };
+  await runDecoder(info, decoderInput(info, opts.threads), [output], { signal: opts.signal });
   for (let i = 0; i < opts.fps; i++) sink(new Uint8Array(picture!), i);
   opts.onProgress?.(1);
   return { fps: opts.fps, size: opts.size, count: opts.fps };
@@ -86,7 +104,10 @@ export function decodeTimeoutMs(expectedSeconds: number): number {
   return (120 + Math.max(0, expectedSeconds)) * 1000;
 }
 
-export interface DecoderRun {
+/** One raw stream a decoder writes to a pipe of its own, handed over in whole units and judged alone. */
+export interface DecoderOutput {
+  /** ffmpeg's output options for it (stream, filters, raw format), without the pipe. */
+  args: string[];
   /** What the units are, for messages ("video frames"). */
   what: string;
   /** Bytes per unit (a frame, a block of samples); units are handed over whole. */
@@ -94,9 +115,13 @@ export interface DecoderRun {
   unitsPerSecond: number;
   /** Seconds the container announces (0: unknown), to tell a truncated file. */
   expectedSeconds: number;
-  /** The decode is stopped past this many milliseconds (default: decodeTimeoutMs of the announced duration). */
-  timeoutMs?: number;
   onProgress?: (seconds: number) => void;
+  sink: (unit: Buffer, index: number) => void;
+}
+
+export interface DecoderLimits {
+  /** The decode is stopped past this many milliseconds (default: decodeTimeoutMs of the longest announced duration). */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -132,45 +157,34 @@ export function decoderVerdict(end: DecoderEnd): VdnaError | undefined {
 }
 
 /**
- * Runs one ffmpeg child with `args` (after the common flags), hands its raw output to `sink` in whole
- * units, and tells corrupt and truncated media apart from good media. Resolves with the unit count.
+ * Runs one ffmpeg child with the `input` arguments and one pipe per output (the first on fd 1, the
+ * next on fd 3, 4...), hands each output's raw bytes to its sink in whole units, and tells corrupt and
+ * truncated media apart from good media, output by output (ffmpeg's messages and exit are shared).
+ * Resolves with each output's unit count.
  */
-export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sink: (unit: Buffer, index: number) => void): Promise<number> {
+export function runDecoder(info: MediaInfo, input: string[], outputs: DecoderOutput[], limits: DecoderLimits = {}): Promise<number[]> {
+  const fds = outputs.map((_, i) => (i === 0 ? 1 : i + 2));
+  const args = [...input, ...outputs.flatMap((output, i) => [...output.args, `pipe:${fds[i]}`])];
   return new Promise((resolve, reject) => {
     const child = spawn(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: run.signal,
+      stdio: ['ignore', 'pipe', 'pipe', ...outputs.slice(1).map(() => 'pipe' as const)],
+      signal: limits.signal,
       // Aborted (a cancelled job, a shutdown): nothing of ffmpeg's output is wanted, and a decoder stuck
       // in a hostile file may not heed SIGTERM.
       killSignal: 'SIGKILL',
     });
     // A decode that takes far longer than the media could need is stopped: hostile files cost bounded time.
-    const timeoutMs = run.timeoutMs ?? decodeTimeoutMs(run.expectedSeconds);
+    const timeoutMs = limits.timeoutMs ?? decodeTimeoutMs(Math.max(...outputs.map((o) => o.expectedSeconds)));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
     timer.unref();
-    let pending: Buffer = Buffer.alloc(0);
-    let count = 0;
-    let lastReport = -1;
+    // Every pipe flows at once: ffmpeg writes its outputs in turn, so one left unread would stall them all.
+    const counts = outputs.map((output, i) => readUnits(child.stdio[fds[i]] as Readable, output));
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let at = 0;
-      while (pending.length - at >= run.unitBytes) {
-        sink(pending.subarray(at, at + run.unitBytes), count++);
-        at += run.unitBytes;
-      }
-      pending = pending.subarray(at);
-      const seconds = count / run.unitsPerSecond;
-      if (run.onProgress && seconds - lastReport >= 1) {
-        lastReport = seconds;
-        run.onProgress(seconds);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
+    (child.stdio[2] as Readable).on('data', (chunk: Buffer) => {
       if (stderr.length < 1 << 16) stderr += chunk.toString();
     });
     child.on('error', (err) => {
@@ -185,11 +199,36 @@ export function runDecoder(info: MediaInfo, args: string[], run: DecoderRun, sin
       }
       const crash = decoderCrash(signal, stderr, info.path);
       if (crash) return reject(crash);
-      const decoded = count / run.unitsPerSecond;
-      const failure = decoderVerdict({ path: info.path, what: run.what, code, stderr, decodedSeconds: decoded, expectedSeconds: run.expectedSeconds, step: 1 / run.unitsPerSecond });
+      const units = counts.map((count) => count());
+      const seconds = outputs.map((output, i) => units[i] / output.unitsPerSecond);
+      const failure = outputs
+        .map((output, i) => decoderVerdict({ path: info.path, what: output.what, code, stderr, decodedSeconds: seconds[i], expectedSeconds: output.expectedSeconds, step: 1 / output.unitsPerSecond }))
+        .find((verdict) => verdict !== undefined);
       if (failure) return reject(failure);
-      run.onProgress?.(decoded);
-      resolve(count);
+      outputs.forEach((output, i) => output.onProgress?.(seconds[i]));
+      resolve(units);
     });
   });
+}
+
+/** Cuts a pipe's bytes into the output's units as they arrive; returns the count of units so far. */
+function readUnits(pipe: Readable, output: DecoderOutput): () => number {
+  let pending: Buffer = Buffer.alloc(0);
+  let count = 0;
+  let lastReport = -1;
+  pipe.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let at = 0;
+    while (pending.length - at >= output.unitBytes) {
+      output.sink(pending.subarray(at, at + output.unitBytes), count++);
+      at += output.unitBytes;
+    }
+    pending = pending.subarray(at);
+    const seconds = count / output.unitsPerSecond;
+    if (output.onProgress && seconds - lastReport >= 1) {
+      lastReport = seconds;
+      output.onProgress(seconds);
+    }
+  });
+  return () => count;
 }

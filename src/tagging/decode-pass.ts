@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { decodeTimeoutMs, decoderVerdict } from '../media/decode.js';
-import { decoderCommand, tools } from '../media/ffmpeg.js';
+import { decoderCommand, decoderCrash, tools } from '../media/ffmpeg.js';
 import { probe, type MediaInfo } from '../media/probe.js';
 import type { Frame } from './types.js';
 
@@ -68,7 +68,7 @@ export async function decodeForTagging(path: string, options: DecodePassOptions)
 
   let framesDecoded = 0;
   let framesEmitted = 0;
-  let code: number | null;
+  let exit: { code: number | null; signal: NodeJS.Signals | null };
   let samples: Int16Array | undefined;
   try {
     const pictures = new PpmSplitter();
@@ -85,7 +85,7 @@ export async function decodeForTagging(path: string, options: DecodePassOptions)
         deadline.resume();
       }
     }
-    code = await ffmpeg.exit;
+    exit = await ffmpeg.exit;
     samples = await pcm;
   } catch (err) {
     ffmpeg.child.kill('SIGKILL');
@@ -95,11 +95,13 @@ export async function decodeForTagging(path: string, options: DecodePassOptions)
   }
 
   if (timedOut) throw new VdnaError('MEDIA_TIMEOUT', `decoding ${path} took over ${(timeoutMs / 1000).toFixed(0)} s: stopped`);
+  const crash = decoderCrash(exit.signal, ffmpeg.messages(), info.path);
+  if (crash) throw crash;
   const decodedSeconds = info.video ? framesDecoded / opts.fps : (samples?.length ?? 0) / PCM_SAMPLE_RATE;
   const failure = decoderVerdict({
     path: info.path,
     what: 'pictures or sound',
-    code,
+    code: exit.code,
     stderr: ffmpeg.messages(),
     decodedSeconds,
     expectedSeconds: info.video?.duration || info.audio?.duration || info.duration,
@@ -116,11 +118,11 @@ function startFfmpeg(args: string[], withAudio: boolean, signal?: AbortSignal) {
     signal,
     killSignal: 'SIGKILL',
   });
-  const exit = new Promise<number | null>((resolve, reject) => {
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (err) =>
       reject((err as NodeJS.ErrnoException).code === 'ABORT_ERR' ? err : new VdnaError('FFMPEG_MISSING', `cannot run ffmpeg (${tools().ffmpeg.path}): ${err.message}`)),
     );
-    child.on('close', resolve);
+    child.on('close', (code, signal) => resolve({ code, signal }));
   });
   exit.catch(() => undefined); // awaited after the pictures are read
   const [pictures, messages, pcm] = [1, 2, 3].map((fd) => child.stdio[fd] as Readable);

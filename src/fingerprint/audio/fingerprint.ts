@@ -1,6 +1,6 @@
 import { AUDIO_DEFAULTS } from '../../config.js';
 import { VdnaError } from '../../errors.js';
-import { decodeAudio } from '../../media/decode-audio.js';
+import { decodeAudio, type AudioDecodeOptions, type AudioSink } from '../../media/decode-audio.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { concatLandmarks, hashLandmarks, pairPeaks } from './landmarks.js';
 import { PeakFinder, strongestPeaks } from './peaks.js';
@@ -74,24 +74,40 @@ class Grid {
   }
 }
 
+/**
+ * A sound fingerprint in the making: the decoding it needs, a sink that analyses the blocks as they
+ * arrive, and the fingerprint once the decoder says how many seconds it handed over.
+ */
+export interface SoundFingerprinter {
+  decoding: AudioDecodeOptions;
+  sink: AudioSink;
+  end(decodedSeconds: number): AudioFingerprint;
+}
+
+export function soundFingerprinter(info: MediaInfo, opts: AudioFingerprintOptions = {}, p = AUDIO_DEFAULTS): SoundFingerprinter {
+  const shifts = opts.shifts ?? 1;
+  const grids = Array.from({ length: shifts }, (_, i) => new Grid(Math.round((i * p.hop) / shifts), p));
+  const total = info.audio?.duration || info.duration;
+  return {
+    decoding: { sampleRate: p.sampleRate, blockSamples: p.hop, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
+    sink: (block) => grids.forEach((g) => g.push(block)),
+    end(duration) {
+      const frameRate = p.sampleRate / p.hop;
+      const parts = grids.map((g) => {
+        g.finder.finish();
+        const perSecond = shifts > 1 ? p.queryPeaksPerSecond : p.peaksPerSecond;
+        return pairPeaks(strongestPeaks(g.finder.peaks, frameRate, perSecond), p, g.offset / p.hop);
+      });
+      return { frameRate, duration, landmarks: concatLandmarks(parts) };
+    },
+  };
+}
+
 /** Fingerprints the first audio stream of a probed file. */
 export async function fingerprintAudio(info: MediaInfo, opts: AudioFingerprintOptions = {}, p = AUDIO_DEFAULTS): Promise<AudioFingerprint> {
   if (!info.audio) throw new VdnaError('NO_AUDIO_STREAM', `no audio stream in ${info.path}`);
-  const shifts = opts.shifts ?? 1;
-  const grids = Array.from({ length: shifts }, (_, i) => new Grid(Math.round((i * p.hop) / shifts), p));
-  const total = info.audio.duration || info.duration;
-  const duration = await decodeAudio(
-    info,
-    { sampleRate: p.sampleRate, blockSamples: p.hop, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
-    (block) => grids.forEach((g) => g.push(block)),
-  );
-  const frameRate = p.sampleRate / p.hop;
-  const parts = grids.map((g) => {
-    g.finder.finish();
-    const perSecond = shifts > 1 ? p.queryPeaksPerSecond : p.peaksPerSecond;
-    return pairPeaks(strongestPeaks(g.finder.peaks, frameRate, perSecond), p, g.offset / p.hop);
-  });
-  return { frameRate, duration, landmarks: concatLandmarks(parts) };
+  const fingerprinter = soundFingerprinter(info, opts, p);
+  return fingerprinter.end(await decodeAudio(info, fingerprinter.decoding, fingerprinter.sink));
 }
 
 /** What a library stores of an audio fingerprint: (hash, frame) pairs. */

@@ -1,5 +1,5 @@
 import { VIDEO_DEFAULTS } from '../../config.js';
-import { sampleFrames } from '../../media/decode.js';
+import { sampleFrames, type FrameSink, type SampleOptions } from '../../media/decode.js';
 import { probe, type MediaInfo } from '../../media/probe.js';
 import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
@@ -181,9 +181,17 @@ export class TemporalPool {
   }
 }
 
-/** Decodes `info` and hashes its sampled frames as it goes (memory stays one window of thumbnails). */
-export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions = {}): Promise<VideoFingerprint> {
-  if (!info.video) throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path} (audio-only files are not video)`);
+/**
+ * A picture fingerprint in the making: the sampling it needs, a sink that hashes the sampled frames as
+ * they arrive (memory stays one window of thumbnails), and the fingerprint once they are all in.
+ */
+export interface FrameFingerprinter {
+  sampling: SampleOptions;
+  sink: FrameSink;
+  end(): VideoFingerprint;
+}
+
+export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {}): FrameFingerprinter {
   const variants = opts.variants ?? LIBRARY_VARIANTS;
   const { sampleFps: fps, thumbSize, borderMaxMean, borderMaxStd } = VIDEO_DEFAULTS;
   const { oversample, poolFrames } = VIDEO_DEFAULTS;
@@ -205,23 +213,32 @@ export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions
     windowStart += window.length;
     window = [];
   };
-  const total = info.video.duration || info.duration;
+  const total = info.video?.duration || info.duration;
   const pool = new TemporalPool(oversample, poolFrames, (frame) => {
     window.push(frame);
     if (window.length === windowFrames) flush(false);
   });
-  await sampleFrames(
-    info,
-    { fps: fps * oversample, size: thumbSize, threads: opts.threads, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
-    (frame) => pool.push(frame),
-  );
-  const sampledCount = pool.end();
-  flush(true);
-  fp.count = sampledCount;
-  fp.hashes = fp.hashes.slice(0, fp.count * fp.variants * 2);
-  fp.flat = fp.flat.slice(0, fp.count);
-  fp.duration = sampledCount / fps;
-  return fp;
+  return {
+    sampling: { fps: fps * oversample, size: thumbSize, threads: opts.threads, signal: opts.signal, onProgress: (s) => opts.onProgress?.(s, total) },
+    sink: (frame) => pool.push(frame),
+    end() {
+      const sampledCount = pool.end();
+      flush(true);
+      fp.count = sampledCount;
+      fp.hashes = fp.hashes.slice(0, fp.count * fp.variants * 2);
+      fp.flat = fp.flat.slice(0, fp.count);
+      fp.duration = sampledCount / fps;
+      return fp;
+    },
+  };
+}
+
+/** Decodes `info` and hashes its sampled frames as it goes. */
+export async function fingerprintMedia(info: MediaInfo, opts: FingerprintOptions = {}): Promise<VideoFingerprint> {
+  if (!info.video) throw new VdnaError('NO_VIDEO_STREAM', `no video stream in ${info.path} (audio-only files are not video)`);
+  const fingerprinter = frameFingerprinter(info, opts);
+  await sampleFrames(info, fingerprinter.sampling, fingerprinter.sink);
+  return fingerprinter.end();
 }
 
 /** Probes and fingerprints a file. */
