@@ -8,22 +8,20 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { ffmpeg, media, tempDir } from './helpers.js';
-import { ADMIN_TOKEN, startServer, type RunningServer } from './service-helpers.js';
-import { dashboardPages, DESKTOP, launchBrowser, PHONE, SCREENSHOTS, signIn, submittedJob, waitOnJobsPage } from './web-browser.js';
+import { ADMIN_TOKEN } from './service-helpers.js';
+import { dashboardSuite, DESKTOP, PHONE, SCREENSHOTS, signIn, submittedJob, waitOnJobsPage } from './web-browser.js';
 
 const ORIGINAL = media('video/intel_car-detection.mp4');
 
 describe('the web dashboard in a browser', () => {
   const dir = tempDir('vdna-web-');
   const copy = join(dir.path, 'parking-copy.mp4');
-  let server: RunningServer;
-  let browser: Browser;
-  const { newPage, foreign, problems } = dashboardPages(
-    () => browser,
-    () => server.url,
+  // A re-encoded excerpt of a real clip: seconds 6-20, smaller and brighter.
+  const { server, newPage, foreign, problems } = dashboardSuite(dir, () =>
+    ffmpeg(['-ss', '6', '-t', '14', '-i', ORIGINAL, '-vf', 'scale=480:-2,eq=brightness=0.06', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-an', copy]),
   );
 
   /** Submits a file in a mode (labels as the page shows them) and answers the job id. */
@@ -36,18 +34,6 @@ describe('the web dashboard in a browser', () => {
     await page.click('form >> button[type=submit]');
     return submittedJob(page);
   }
-
-  before(async () => {
-    // A re-encoded excerpt of a real clip: seconds 6-20, smaller and brighter.
-    ffmpeg(['-ss', '6', '-t', '14', '-i', ORIGINAL, '-vf', 'scale=480:-2,eq=brightness=0.06', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-an', copy]);
-    server = await startServer(dir.path, ['--workers', '1']);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    dir.cleanup();
-  });
 
   test('sign in, create a library, upload, follow the jobs, explore the match, browse the items', async () => {
     const { context, page } = await newPage();
@@ -89,8 +75,8 @@ describe('the web dashboard in a browser', () => {
     // What the explorer draws is the API's result.
     const card = page.locator('article.match[data-key="parking"]');
     await card.locator('g.segment').first().waitFor();
-    const result = (await server.api('GET', `/v1/jobs/${searchJob}/result`)).body;
-    const item = (await server.api('GET', '/v1/libraries/films/items/parking')).body;
+    const result = (await server().api('GET', `/v1/jobs/${searchJob}/result`)).body;
+    const item = (await server().api('GET', '/v1/libraries/films/items/parking')).body;
     assert.equal(result.Matches.length, 1);
     const m = result.Matches[0];
     const expected = [
@@ -176,7 +162,7 @@ describe('the web dashboard in a browser', () => {
         { Effect: 'Allow', Action: ['vdna:ListItems'], Resource: ['library/films'] },
       ],
     };
-    const key = (await server.api('POST', '/v1/keys', { Account: 'default', Policy: policy })).body.Token;
+    const key = (await server().api('POST', '/v1/keys', { Account: 'default', Policy: policy })).body.Token;
     const { context, page } = await newPage();
     await signIn(page, key);
     await page.locator('li[data-library="films"]').waitFor();
@@ -202,7 +188,7 @@ describe('the web dashboard in a browser', () => {
     await films.locator('text=Yes, delete').click();
     await page.locator('text=Library films deleted.').waitFor();
     assert.equal(await films.count(), 0);
-    assert.equal((await server.api('GET', '/v1/libraries/films')).status, 404);
+    assert.equal((await server().api('GET', '/v1/libraries/films')).status, 404);
     await context.close();
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);

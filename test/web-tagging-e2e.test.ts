@@ -8,11 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { media, tempDir } from './helpers.js';
-import { ADMIN_TOKEN, startServer, type RunningServer } from './service-helpers.js';
-import { dashboardPages, launchBrowser, PHONE, SCREENSHOTS, signIn, submittedJob, waitOnJobsPage } from './web-browser.js';
+import { ADMIN_TOKEN } from './service-helpers.js';
+import { dashboardSuite, PHONE, SCREENSHOTS, signIn, submittedJob, waitOnJobsPage } from './web-browser.js';
 
 const CLIP = media('video/forensics_movie-hello.mp4');
 const PHOTO = media('faces/facerec_obama.jpg');
@@ -21,21 +20,7 @@ type Json = Record<string, any>;
 
 describe('smart tagging in the web dashboard', () => {
   const dir = tempDir('vdna-web-tags-');
-  let server: RunningServer;
-  let browser: Browser;
-  const { newPage, foreign, problems } = dashboardPages(
-    () => browser,
-    () => server.url,
-  );
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(dir.path, ['--workers', '1']), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    dir.cleanup();
-  });
+  const { server, newPage, foreign, problems } = dashboardSuite(dir);
 
   test('tag a clip, open its tags, name its face; add and remove persons in the registry', async () => {
     const { context, page } = await newPage();
@@ -51,7 +36,7 @@ describe('smart tagging in the web dashboard', () => {
     await page.setInputFiles('input[name=media-file]', CLIP);
     await page.click('form >> button[type=submit]');
     const jobId = await submittedJob(page);
-    const submitted = (await server.api('GET', `/v1/jobs/${jobId}`)).body;
+    const submitted = (await server().api('GET', `/v1/jobs/${jobId}`)).body;
     assert.deepEqual([submitted.Kind, submitted.Types, submitted.Input.Type], ['tag', 'ocr,face', 'Media']);
 
     // While it runs: the registry, a person added from a photo (previewed first).
@@ -66,7 +51,7 @@ describe('smart tagging in the web dashboard', () => {
     await page.click('text=Add person');
     await page.locator('text=Barack Obama registered.').waitFor();
     await page.locator('li[data-person="Barack Obama"] >> text=1 face').waitFor();
-    assert.deepEqual((await server.api('GET', '/v1/persons')).body.Persons.map((p: Json) => [p.Name, p.Faces]), [['Barack Obama', 1]]);
+    assert.deepEqual((await server().api('GET', '/v1/persons')).body.Persons.map((p: Json) => [p.Name, p.Faces]), [['Barack Obama', 1]]);
 
     // The job, followed on the jobs page; its result opens in the tags view.
     await waitOnJobsPage(page, jobId);
@@ -77,7 +62,7 @@ describe('smart tagging in the web dashboard', () => {
     await timeline.waitFor();
 
     // What the timeline draws is the API's result: a row per tag and one per text track, a mark per time.
-    const result: Json = (await server.api('GET', `/v1/jobs/${jobId}/result`)).body;
+    const result: Json = (await server().api('GET', `/v1/jobs/${jobId}/result`)).body;
     assert.ok(result.Keyword.some((k: Json) => k.Tag === 'hello'), JSON.stringify(result.Keyword));
     assert.ok(result.Ocr.some((l: Json) => /Hello world/.test(l.Text)), JSON.stringify(result.Ocr));
     assert.equal(result.Person.length, 1, JSON.stringify(result.Person));
@@ -126,7 +111,7 @@ describe('smart tagging in the web dashboard', () => {
     await person.locator('input').fill('Eriberto');
     await person.locator('text=Add to persons').click();
     await person.locator('text=Added to Eriberto').waitFor();
-    const named = (await server.api('GET', '/v1/persons')).body.Persons;
+    const named = (await server().api('GET', '/v1/persons')).body.Persons;
     assert.deepEqual(named.map((p: Json) => [p.Name, p.Faces]).sort(), [['Barack Obama', 1], ['Eriberto', 1]]);
 
     // The registry lists them; removing one asks first.
@@ -135,12 +120,12 @@ describe('smart tagging in the web dashboard', () => {
     const eriberto = page.locator('li[data-person="Eriberto"]');
     await eriberto.locator('text=Remove').click();
     await eriberto.locator('text=Keep').click();
-    assert.equal((await server.api('GET', '/v1/persons')).body.Persons.length, 2);
+    assert.equal((await server().api('GET', '/v1/persons')).body.Persons.length, 2);
     await eriberto.locator('text=Remove').click();
     await eriberto.locator('text=Yes, remove').click();
     await page.locator('text=Eriberto removed.').waitFor();
     assert.equal(await eriberto.count(), 0);
-    assert.deepEqual((await server.api('GET', '/v1/persons')).body.Persons.map((p: Json) => p.Name), ['Barack Obama']);
+    assert.deepEqual((await server().api('GET', '/v1/persons')).body.Persons.map((p: Json) => p.Name), ['Barack Obama']);
     await context.close();
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
