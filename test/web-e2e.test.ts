@@ -8,47 +8,21 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ffmpeg, media, ROOT, tempDir } from './helpers.js';
-import { ADMIN_TOKEN, startServer, type RunningServer } from './service-helpers.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { ffmpeg, media, tempDir } from './helpers.js';
+import { ADMIN_TOKEN } from './service-helpers.js';
+import { dashboardSuite, DESKTOP, PHONE, SCREENSHOTS, signIn, submittedJob, waitOnJobsPage } from './web-browser.js';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = process.env.VDNA_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'dist', 'screenshots');
 const ORIGINAL = media('video/intel_car-detection.mp4');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 describe('the web dashboard in a browser', () => {
   const dir = tempDir('vdna-web-');
   const copy = join(dir.path, 'parking-copy.mp4');
-  let server: RunningServer;
-  let browser: Browser;
-  const foreign: string[] = [];
-  const problems: string[] = [];
-
-  /** A context whose every request to another origin is recorded and refused. */
-  async function newPage(viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport });
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.origin !== server.url) {
-        foreign.push(url.href);
-        return route.abort();
-      }
-      return route.continue();
-    });
-    const page = await context.newPage();
-    page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(`${server.url}/`);
-    return { context, page };
-  }
-
-  async function signIn(page: Page, key: string) {
-    await page.fill('#api-key', key);
-    await page.click('button[type=submit]');
-  }
+  // A re-encoded excerpt of a real clip: seconds 6-20, smaller and brighter.
+  const { server, newPage, foreign, problems } = dashboardSuite(dir, () =>
+    ffmpeg(['-ss', '6', '-t', '14', '-i', ORIGINAL, '-vf', 'scale=480:-2,eq=brightness=0.06', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-an', copy]),
+  );
 
   /** Submits a file in a mode (labels as the page shows them) and answers the job id. */
   async function submit(page: Page, file: string, mode: string, key?: string): Promise<string> {
@@ -58,28 +32,8 @@ describe('the web dashboard in a browser', () => {
     await page.setInputFiles('input[name=media-file]', file);
     if (key) await page.fill('input[name=primary-key]', key);
     await page.click('form >> button[type=submit]');
-    const note = page.locator('[data-job]');
-    await note.waitFor({ timeout: 30_000 });
-    return (await note.getAttribute('data-job'))!;
+    return submittedJob(page);
   }
-
-  /** Follows the job on the jobs page, which updates by itself (no reload), until it succeeds. */
-  async function waitOnJobsPage(page: Page, jobId: string) {
-    await page.click('nav >> text=Jobs');
-    await page.locator(`li.job[data-job="${jobId}"][data-state="Success"]`).waitFor({ timeout: 90_000 });
-  }
-
-  before(async () => {
-    // A re-encoded excerpt of a real clip: seconds 6-20, smaller and brighter.
-    ffmpeg(['-ss', '6', '-t', '14', '-i', ORIGINAL, '-vf', 'scale=480:-2,eq=brightness=0.06', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-an', copy]);
-    server = await startServer(dir.path, ['--workers', '1']);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    dir.cleanup();
-  });
 
   test('sign in, create a library, upload, follow the jobs, explore the match, browse the items', async () => {
     const { context, page } = await newPage();
@@ -121,8 +75,8 @@ describe('the web dashboard in a browser', () => {
     // What the explorer draws is the API's result.
     const card = page.locator('article.match[data-key="parking"]');
     await card.locator('g.segment').first().waitFor();
-    const result = (await server.api('GET', `/v1/jobs/${searchJob}/result`)).body;
-    const item = (await server.api('GET', '/v1/libraries/films/items/parking')).body;
+    const result = (await server().api('GET', `/v1/jobs/${searchJob}/result`)).body;
+    const item = (await server().api('GET', '/v1/libraries/films/items/parking')).body;
     assert.equal(result.Matches.length, 1);
     const m = result.Matches[0];
     const expected = [
@@ -208,7 +162,7 @@ describe('the web dashboard in a browser', () => {
         { Effect: 'Allow', Action: ['vdna:ListItems'], Resource: ['library/films'] },
       ],
     };
-    const key = (await server.api('POST', '/v1/keys', { Account: 'default', Policy: policy })).body.Token;
+    const key = (await server().api('POST', '/v1/keys', { Account: 'default', Policy: policy })).body.Token;
     const { context, page } = await newPage();
     await signIn(page, key);
     await page.locator('li[data-library="films"]').waitFor();
@@ -234,7 +188,7 @@ describe('the web dashboard in a browser', () => {
     await films.locator('text=Yes, delete').click();
     await page.locator('text=Library films deleted.').waitFor();
     assert.equal(await films.count(), 0);
-    assert.equal((await server.api('GET', '/v1/libraries/films')).status, 404);
+    assert.equal((await server().api('GET', '/v1/libraries/films')).status, 404);
     await context.close();
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);

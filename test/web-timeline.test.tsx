@@ -10,7 +10,7 @@ import { TagTimeline } from '../web/src/components/tag-timeline.js';
 import { TimelinePair } from '../web/src/components/timeline-pair.js';
 import { nextDelay, POLL } from '../web/src/poll.js';
 import { layoutPair, PAIR_GEOMETRY, segmentsOf } from '../web/src/timeline/pair-layout.js';
-import { layoutTags, TAG_GEOMETRY } from '../web/src/timeline/tag-layout.js';
+import { layoutTags, rowLabel, TAG_GEOMETRY } from '../web/src/timeline/tag-layout.js';
 import type { Match, VideoTagResult } from '../web/src/types.js';
 
 const MATCH: Match = {
@@ -117,8 +117,28 @@ test('TagTimeline draws the rows with face pictures and every mark', () => {
   assert.deepEqual(rows.map((r) => r['data-group']), ['Person', 'Person', 'Keyword', 'Location', 'Ocr', 'Asr']);
   assert.equal(elements(html, 'rect', 'mark').length, 8);
   assert.match(html, /<image href="\/v1\/faces\/f1\?Expires=1&amp;Signature=x"/);
+  assert.match(html, /<tspan class="row-group">Person: <\/tspan>Ada Lovelace/);
+  assert.doesNotMatch(html, /On-screen text: <\/tspan>/, 'a text track is named once');
   const empty: VideoTagResult = { Keyword: [], Person: [], Location: [], Category: [], Ocr: [], Asr: [] };
   assert.match(render(<TagTimeline result={empty} />), /Nothing was tagged/);
+});
+
+test("a row's label fits left of its marks: group and tag, the tag alone on a phone, a text track by its group", () => {
+  const person = { group: 'Person' as const, label: 'Unknown person 12', faceUrl: '/v1/faces/f1' };
+  const keyword = { group: 'Keyword' as const, label: 'configurapoes-and-more-words', faceUrl: undefined };
+  assert.deepEqual(rowLabel(person, TAG_GEOMETRY.left), { group: 'Person: ', text: 'Unknown person 12' });
+  assert.deepEqual(rowLabel(keyword, TAG_GEOMETRY.left), { group: 'Keyword: ', text: 'configurapoes-and-mo…' });
+  // 137 px (a phone's 38 %): no room for the groups beside the tags.
+  assert.deepEqual(rowLabel(person, 137), { text: 'Unknown perso…' });
+  assert.deepEqual(rowLabel({ group: 'Keyword', label: 'hello' }, 137), { text: 'hello' });
+  assert.deepEqual(rowLabel({ group: 'Ocr', label: 'On-screen text' }, 137), { text: 'On-screen text' });
+  for (const left of [100, 137, 200]) {
+    for (const row of [person, keyword]) {
+      const { group = '', text } = rowLabel(row, left);
+      const x = row.faceUrl ? TAG_GEOMETRY.face + TAG_GEOMETRY.gap : 0;
+      assert.ok(x + (group + text).length * TAG_GEOMETRY.charWidth <= left - TAG_GEOMETRY.gap, `${left}: ${group}${text}`);
+    }
+  }
 });
 
 test('polling backs off while nothing changes and comes back at once after a change', () => {

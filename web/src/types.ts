@@ -28,6 +28,8 @@ export const FINAL_STATES: JobState[] = ['Success', 'Failed', 'Cancelled'];
 export interface Job {
   JobId: string;
   Kind?: string;
+  /** A tagging job's analysers, comma-separated (ocr,asr,face,object). */
+  Types?: string;
   Queue: string;
   Library?: string;
   Mode?: string;
@@ -105,6 +107,10 @@ export interface TimedText {
 }
 
 export interface VideoTagResult {
+  JobId?: string;
+  Kind?: string;
+  /** Seconds. */
+  MediaDuration?: number;
   Keyword: TimedTag[];
   Person: PersonTag[];
   Location: TimedTag[];

@@ -1,6 +1,6 @@
 /** A tagging result's timeline (see timeline/tag-layout.ts): a click on a mark plays the media from there. */
 import { seconds } from '../format.js';
-import { GROUP_LABEL, layoutTags, TAG_GEOMETRY } from '../timeline/tag-layout.js';
+import { GROUP_LABEL, layoutTags, rowLabel, TAG_GEOMETRY } from '../timeline/tag-layout.js';
 import type { VideoTagResult } from '../types.js';
 
 export interface TagTimelineProps {
@@ -13,7 +13,6 @@ export interface TagTimelineProps {
 
 export function TagTimeline({ result, mediaDuration, onSeek, width }: TagTimelineProps) {
   const layout = layoutTags(result, mediaDuration, width);
-  const labelChars = Math.max(8, Math.floor((layout.left - 60) / 7));
   const g = TAG_GEOMETRY;
   if (layout.rows.length === 0) return <p class="empty">Nothing was tagged in this media.</p>;
   return (
@@ -24,31 +23,35 @@ export function TagTimeline({ result, mediaDuration, onSeek, width }: TagTimelin
       <text class="tick" x={layout.width - g.right} y={12} text-anchor="end">
         {seconds(layout.duration)}
       </text>
-      {layout.rows.map((row, i) => (
-        <g class={`tag-row tag-${row.group.toLowerCase()}`} key={i} data-group={row.group} data-label={row.label}>
-          <rect class="row-track" x={layout.left} y={row.y} width={layout.width - layout.left - g.right} height={g.markHeight} />
-          {row.faceUrl && <image href={row.faceUrl} x={0} y={row.y - 2} width={20} height={20} preserveAspectRatio="xMidYMid slice" />}
-          <text class="row-label" x={row.faceUrl ? 26 : 0} y={row.y + 12}>
-            <tspan class="row-group">{GROUP_LABEL[row.group]}: </tspan>
-            {row.label.length > labelChars ? `${row.label.slice(0, labelChars - 1)}…` : row.label}
-          </text>
-          {row.marks.map((m, j) => (
-            <rect
-              key={j}
-              class="mark"
-              x={m.x}
-              y={row.y}
-              width={m.width}
-              height={g.markHeight}
-              data-start={m.start}
-              data-end={m.end}
-              onClick={() => onSeek?.(m.start)}
-            >
-              <title>{`${m.text ?? row.label} at ${seconds(m.start)}`}</title>
-            </rect>
-          ))}
-        </g>
-      ))}
+      {layout.rows.map((row, i) => {
+        const label = rowLabel(row, layout.left);
+        return (
+          <g class={`tag-row tag-${row.group.toLowerCase()}`} key={i} data-group={row.group} data-label={row.label}>
+            <rect class="row-track" x={layout.left} y={row.y} width={layout.width - layout.left - g.right} height={g.markHeight} />
+            {row.faceUrl && <image href={row.faceUrl} x={0} y={row.y - 2} width={g.face} height={g.face} preserveAspectRatio="xMidYMid slice" />}
+            <text class="row-label" x={row.faceUrl ? g.face + g.gap : 0} y={row.y + 12}>
+              <title>{`${GROUP_LABEL[row.group]}: ${row.label}`}</title>
+              {label.group && <tspan class="row-group">{label.group}</tspan>}
+              {label.text}
+            </text>
+            {row.marks.map((m, j) => (
+              <rect
+                key={j}
+                class="mark"
+                x={m.x}
+                y={row.y}
+                width={m.width}
+                height={g.markHeight}
+                data-start={m.start}
+                data-end={m.end}
+                onClick={() => onSeek?.(m.start)}
+              >
+                <title>{`${m.text ?? row.label} at ${seconds(m.start)}`}</title>
+              </rect>
+            ))}
+          </g>
+        );
+      })}
     </svg>
   );
 }

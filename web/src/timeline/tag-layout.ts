@@ -15,7 +15,7 @@ export const GROUP_LABEL: Record<TagGroup, string> = {
   Asr: 'Speech',
 };
 
-export const TAG_GEOMETRY = { width: 1000, left: 200, right: 12, top: 18, rowHeight: 26, markHeight: 16, minWidth: 3 } as const;
+export const TAG_GEOMETRY = { width: 1000, left: 230, right: 12, top: 18, rowHeight: 26, markHeight: 16, minWidth: 3, face: 20, gap: 6, charWidth: 7.3 } as const;
 
 export interface TagMark {
   x: number;
@@ -100,4 +100,21 @@ export function layoutTags(result: VideoTagResult, mediaDuration?: number, width
   if (result.Asr.length) rows.push({ group: 'Asr', label: GROUP_LABEL.Asr, marks: result.Asr.map(span) });
   const placed = rows.map((r, i) => ({ ...r, y: g.top + i * g.rowHeight }));
   return { width, left, duration, height: g.top + rows.length * g.rowHeight + 8, rows: placed };
+}
+
+/**
+ * A row's label as it fits left of the marks (~7.3 px a character of 13 px DejaVu Sans, the widest of
+ * the page's fonts): a tag's group, then the tag, cut with "…"; in a drawing too narrow for both (a
+ * phone's), every tag alone. A text track (on-screen text, speech) is named by its group only.
+ */
+export function rowLabel(row: Pick<TagRow, 'group' | 'label' | 'faceUrl'>, left: number): { group?: string; text: string } {
+  const g = TAG_GEOMETRY;
+  const chars = (faced: boolean) => Math.max(4, Math.floor((left - g.gap - (faced ? g.face + g.gap : 0)) / g.charWidth));
+  const room = chars(row.faceUrl !== undefined);
+  const fit = (text: string, n: number) => (text.length > n ? `${text.slice(0, Math.max(n - 1, 1))}…` : text);
+  // Groups are named when the longest ("Category: ") leaves a face's row 10 characters of tag.
+  const named = chars(true) >= 20;
+  if (row.group === 'Ocr' || row.group === 'Asr' || !named) return { text: fit(row.label, room) };
+  const group = `${GROUP_LABEL[row.group]}: `;
+  return { group, text: fit(row.label, room - group.length) };
 }

@@ -45,6 +45,7 @@ export function JobView({ id }: { id: string }) {
       {job && (
         <p class="meta">
           Job {job.JobId} · {job.State}
+          {job.Types ? ` · ${job.Types.split(',').join(', ')}` : ''}
           {job.Library ? ` · ${job.Mode} in ${job.Library}` : ''}
           {job.PrimaryKey ? ` · key ${job.PrimaryKey}` : ''} · ended {dateTime(job.CompleteTime)}
         </p>

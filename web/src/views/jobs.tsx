@@ -94,7 +94,7 @@ export function JobsView() {
             <li class="card job" key={j.JobId} data-job={j.JobId} data-state={j.State}>
               <div class="job-head">
                 <span class={`state state-${j.State.toLowerCase()}`}>{j.State}</span>
-                <strong>{j.Kind === 'tag' ? 'Tagging' : `${j.Mode} in ${j.Library}`}</strong>
+                <strong>{j.Kind === 'tag' ? `Tagging${j.Types ? ` (${j.Types.split(',').join(', ')})` : ''}${j.Library ? `, ${j.Mode} in ${j.Library}` : ''}` : `${j.Mode} in ${j.Library}`}</strong>
                 {j.PrimaryKey && <span class="meta"> · {j.PrimaryKey}</span>}
               </div>
               {j.State === 'Running' && <ProgressBar value={j.Progress / 100} label={`Progress of job ${j.JobId}`} />}

@@ -84,6 +84,7 @@ function AddPerson({ onAdded, onError }: { onAdded: (name: string) => void; onEr
       aria-labelledby="add-person-title"
       onSubmit={async (e) => {
         e.preventDefault();
+        const element = e.currentTarget;
         setBusy(true);
         const form = new FormData();
         photos.forEach((p) => form.append('Photo', p, p.name));
@@ -92,6 +93,7 @@ function AddPerson({ onAdded, onError }: { onAdded: (name: string) => void; onEr
           onAdded(name.trim());
           setName('');
           setPhotos([]);
+          element.reset();
         } catch (err) {
           onError(err);
         } finally {

@@ -18,7 +18,13 @@ export const MODES: { mode: SubmitMode; label: string; stores: boolean }[] = [
   { mode: 'onlysave', label: 'Save without searching', stores: true },
   { mode: 'tag', label: 'Tag (text, speech, faces, objects)', stores: false },
 ];
-const TAG_TYPES = 'ocr,asr,face,object';
+/** The analysers a tagging job may run (the API's Types), all by default. */
+export const ANALYSERS = [
+  { type: 'ocr', label: 'On-screen text' },
+  { type: 'asr', label: 'Speech' },
+  { type: 'face', label: 'Faces' },
+  { type: 'object', label: 'Objects' },
+] as const;
 
 /** A primary key from a file name: its stem, with what keys may not hold replaced. */
 export const keyFromFileName = (name: string) => name.replace(/\.[^.]*$/, '').replace(/[\u0000-\u001f\u007f]/g, '_').slice(0, 256) || 'media';
@@ -32,6 +38,7 @@ export function SubmitView({ library: preset }: { library?: string }) {
   const [url, setUrl] = useState('');
   const [key, setKey] = useState('');
   const [priority, setPriority] = useState(1);
+  const [types, setTypes] = useState<string[]>(ANALYSERS.map((a) => a.type));
   const [progress, setProgress] = useState<number | undefined>();
   const [job, setJob] = useState<Job | undefined>();
   const [error, setError] = useState<unknown>();
@@ -65,8 +72,7 @@ export function SubmitView({ library: preset }: { library?: string }) {
     setError(undefined);
     setJob(undefined);
     const fields: Record<string, unknown> =
-      mode === 'tag' ? { Kind: 'tag', Types: TAG_TYPES } : { Library: library, Mode: mode, Priority: priority, ...(stores && { PrimaryKey: key.trim() }) };
-    if (mode === 'tag') fields.Priority = priority;
+      mode === 'tag' ? { Kind: 'tag', Types: types.join(','), Priority: priority } : { Library: library, Mode: mode, Priority: priority, ...(stores && { PrimaryKey: key.trim() }) };
     try {
       let submitted: Job;
       if (source === 'url') {
@@ -163,6 +169,26 @@ export function SubmitView({ library: preset }: { library?: string }) {
             </select>
           </label>
         )}
+        {mode === 'tag' && (
+          <fieldset>
+            <legend>Look for</legend>
+            {ANALYSERS.map((a) => (
+              <label class="choice" key={a.type}>
+                <input
+                  type="checkbox"
+                  name="types"
+                  value={a.type}
+                  checked={types.includes(a.type)}
+                  onChange={(e) => {
+                    const on = e.currentTarget.checked;
+                    setTypes(ANALYSERS.map((x) => x.type).filter((t) => (t === a.type ? on : types.includes(t))));
+                  }}
+                />{' '}
+                {a.label}
+              </label>
+            ))}
+          </fieldset>
+        )}
         {stores && (
           <label>
             Key to store it under
@@ -178,7 +204,7 @@ export function SubmitView({ library: preset }: { library?: string }) {
           </select>
         </label>
         {busy && <ProgressBar value={progress} label="Upload" />}
-        <button type="submit" disabled={busy || allowedModes.length === 0}>
+        <button type="submit" disabled={busy || allowedModes.length === 0 || (mode === 'tag' && types.length === 0)}>
           {busy ? 'Uploading…' : 'Submit'}
         </button>
       </form>

@@ -12,6 +12,7 @@ import { useWidth } from '../components/use-width.js';
 import { seconds } from '../format.js';
 import { localPath } from '../timeline/tag-layout.js';
 import { can, usePermissions } from '../permissions.js';
+import { href } from '../router.js';
 import type { Job, PersonTag, TimedTag, TimedText, VideoTagResult } from '../types.js';
 
 export function TagsView({ job, result }: { job: Job; result: VideoTagResult }) {
@@ -28,7 +29,7 @@ export function TagsView({ job, result }: { job: Job; result: VideoTagResult }) 
     <>
       {urls && <video class="tag-player" ref={player} src={urls.ContentUrl} controls preload="metadata" aria-label="The tagged media" />}
       <div ref={drawing}>
-        <TagTimeline result={result} onSeek={seek} width={width} />
+        <TagTimeline result={result} mediaDuration={result.MediaDuration} onSeek={seek} width={width} />
       </div>
       {result.Unavailable?.length ? (
         <Note>
@@ -99,7 +100,7 @@ function PersonList({ persons, onSeek, mayName }: { persons: PersonTag[]; onSeek
       <h2>Persons</h2>
       <ul class="persons">
         {persons.map((p) => (
-          <li key={p.FaceId ?? p.Tag}>
+          <li key={p.FaceId ?? p.Tag} data-person={p.Tag}>
             {p.FaceUrl ? <img class="face" src={localPath(p.FaceUrl)} alt={`Face of ${p.Tag}`} width={48} height={48} /> : <span class="face face-missing" aria-hidden="true" />}
             <div>
               <strong>{p.Tag}</strong> <Times times={p.Times} onSeek={onSeek} />
@@ -117,7 +118,12 @@ function NameFace({ faceId }: { faceId: string }) {
   const [name, setName] = useState('');
   const [done, setDone] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
-  if (done) return <Note>Added to {done}.</Note>;
+  if (done)
+    return (
+      <Note>
+        Added to <a href={href.persons()}>{done}</a>.
+      </Note>
+    );
   return (
     <form
       class="inline-form"
