@@ -105,7 +105,7 @@ async function serveDemo(url: string, mediaDir: string, credentials: Credentials
     process.stderr.write(`vdna: demo failed: ${(err as Error).message}\n`);
   }
   out(
-    `The server keeps running (Ctrl-C stops it). Try: ${url}/docs | VDNA_SERVER=${url} VDNA_API_KEY=<your key> npx vdna jobs list | npx vdna jobs submit demo FILE --wait\n` +
+    `The server keeps running (Ctrl-C stops it). Try: ${url}/ (the dashboard; sign in with a key) | ${url}/docs | VDNA_SERVER=${url} VDNA_API_KEY=<your key> npx vdna jobs list | npx vdna jobs submit demo FILE --wait\n` +
       'A key for yourself: npx vdna keys create --account default --admin',
   );
 }
