@@ -20,7 +20,7 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
         onProgress: (seconds, total) => total > 0 && ctx.progress(0.05 + (0.9 * seconds) / total),
       });
       ctx.signal.throwIfAborted();
-      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp, `${job.input!.type.toLowerCase()}:${job.input!.source}`);
+      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp);
       const result: JobResult = {
         saved: item !== undefined,
         mediaDuration: fp.duration,
@@ -46,12 +46,13 @@ export async function targetLibrary(store: LibraryStore, indexes: LibraryIndexes
  * stores what duplicates nothing, forcesave stores anyway, onlysave stores without searching. Shared
  * by every kind that makes DNA (a tagging job's text).
  */
-export async function searchAndStore(indexes: LibraryIndexes, library: LibraryInfo, job: JobRecord, fp: MediaFingerprint, source: string) {
+export async function searchAndStore(indexes: LibraryIndexes, library: LibraryInfo, job: JobRecord, fp: MediaFingerprint) {
   const key = job.primaryKey;
   // An item does not duplicate itself (a media searched again under the key it is stored by).
   const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
   const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
-  const item = save ? itemOf(key!, source, fp) : undefined;
+  // The item remembers where its media came from (url:…, s3:…, upload:…, media:…).
+  const item = save ? itemOf(key!, `${job.input!.type.toLowerCase()}:${job.input!.source}`, fp) : undefined;
   return { matches, item, effects: item && { put: { libraryId: library.id, item, replace: false } } };
 }
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { fingerprintText } from '../../fingerprint/text/shingles.js';
 import type { LibraryIndexes } from '../../match/library-indexes.js';
 import type { NewFace } from '../../store/faces.js';
-import type { LibraryStore } from '../../store/store.js';
+import type { LibraryInfo, LibraryStore } from '../../store/store.js';
 import { tagMedia, type AnalyserName, type TagReport } from '../../tagging/pipeline.js';
 import type { PersonGallery } from '../../tagging/persons.js';
 import type { JobKind, JobOutcome } from '../kinds.js';
@@ -40,20 +40,19 @@ export function tagKind({ store, indexes, gallery }: TagKindDeps): JobKind {
       const faces = facesOf(report);
       const result = tagResultOf(report, faces);
       const outcome: JobOutcome = { message: summary(result), result, effects: { faces } };
-      return library ? { ...outcome, ...(await textDna(job, result, outcome.effects!)) } : outcome;
+      return library ? { ...outcome, ...(await textDna(job, library, result, outcome.effects!)) } : outcome;
     },
   };
 
   /** The text read and heard as one timed text (speech, then the screen), searched and stored in the job's library. */
-  async function textDna(job: JobRecord, result: TagResult, effects: JobEffects): Promise<Partial<JobOutcome>> {
-    const library = await indexes.library(job.account, job.library);
+  async function textDna(job: JobRecord, library: LibraryInfo, result: TagResult, effects: JobEffects): Promise<Partial<JobOutcome>> {
     const byStart = (a: { start: number }, b: { start: number }) => a.start - b.start;
     const text = fingerprintText([...[...result.asr].sort(byStart), ...[...result.ocr].sort(byStart)], true);
     if (text.shingles.length === 0) {
       return { message: `${summary(result)}; too little text for text DNA`, result: { ...result, saved: false, matches: [] } };
     }
     const fp = { duration: result.mediaDuration, text };
-    const found = await searchAndStore(indexes, library, job, fp, `${job.input!.type.toLowerCase()}:${job.input!.source}`);
+    const found = await searchAndStore(indexes, library, job, fp);
     return {
       message: `${summary(result)}; text ${outcomeMessage(job.mode, found.item !== undefined)}`,
       result: { ...result, saved: found.item !== undefined, matches: found.matches },
