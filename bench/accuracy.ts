@@ -1,5 +1,6 @@
 /**
  * npm run bench:accuracy -- [--split test|tune|both] [--only audio|text|video] [--no-mpeg7] [--no-chromaprint] [--candidates auto|all|index]
+ *                           [--edits REGEX]  (only the edits whose names match; unrelated queries always run)
  *
  * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
  * (and unrelated queries from videos outside it), searches each query against the whole library and
@@ -65,7 +66,7 @@ async function makeQuery(edit: Edit, src: Source, host: Source | undefined, dir:
 }
 
 /** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */
-export async function prepare(split: Split, log = (s: string) => process.stderr.write(s)): Promise<Prepared> {
+export async function prepare(split: Split, log = (s: string) => process.stderr.write(s), edits: RegExp = /./): Promise<Prepared> {
   const dir = join(OUT, split);
   mkdirSync(join(dir, 'queries'), { recursive: true });
   const vdna = new Vdna({ dataDir: join(dir, 'data') });
@@ -87,7 +88,7 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   const hosts = await Promise.all(unrelatedVideos(split).map(source));
   const jobs: Array<{ edit: Edit; src: Source; host?: Source; master?: string }> = [];
   sources.forEach((src, i) => {
-    for (const edit of EDITS) jobs.push({ edit, src, host: edit.host ? hosts[i % hosts.length] : undefined, master: names[i] });
+    for (const edit of EDITS.filter((e) => edits.test(e.name))) jobs.push({ edit, src, host: edit.host ? hosts[i % hosts.length] : undefined, master: names[i] });
   });
   hosts.forEach((src, i) => {
     jobs.push({ edit: UNRELATED, src });
@@ -183,7 +184,7 @@ async function main() {
   const report: Record<string, unknown> = { params: MATCH_DEFAULTS, candidates };
   for (const split of splits) {
     process.stderr.write(`[${split}] preparing\n`);
-    const p = await prepare(split);
+    const p = await prepare(split, undefined, new RegExp(arg('--edits') ?? '.', 'i'));
     const t0 = performance.now();
     const rows = evaluate(p, {}, candidates);
     const searchMs = (performance.now() - t0) / p.cases.length;

@@ -108,21 +108,21 @@ export function pairSimilarity(distance: number): number {
 }
 
 /**
- * How many different pictures master frames [from, to] show: a frame counts when its hash is more
+ * How many different pictures frames [from, to] of a sequence show (variant 0, the library's view): a frame counts when its hash is more
  * than `distance` bits from the last one counted. A static shot shows one, however long it lasts,
  * and two static shots can look alike without being copies, so a segment with few looks needs more
  * similarity to be believed.
  */
-export function distinctLooks(master: HashSequence, from: number, to: number, distance: number): number {
+export function distinctLooks(frames: HashSequence, from: number, to: number, distance: number): number {
   let looks = 0;
   let last = -1;
-  const h = master.hashes;
-  const v = master.variants;
-  for (let m = from; m <= to; m++) {
-    if (master.flat[m]) continue;
-    if (last >= 0 && popcount32((h[2 * m * v] ^ h[2 * last * v]) >>> 0) + popcount32((h[2 * m * v + 1] ^ h[2 * last * v + 1]) >>> 0) <= distance) continue;
+  const h = frames.hashes;
+  const v = frames.variants;
+  for (let k = from; k <= to; k++) {
+    if (frames.flat[k]) continue;
+    if (last >= 0 && popcount32((h[2 * k * v] ^ h[2 * last * v]) >>> 0) + popcount32((h[2 * k * v + 1] ^ h[2 * last * v + 1]) >>> 0) <= distance) continue;
     looks++;
-    last = m;
+    last = k;
   }
   return looks;
 }
@@ -235,7 +235,10 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
     if (segments.length >= p.maxSegmentsPerItem) break;
     if (c.q1 - c.q0 + 1 < minFrames) continue;
     const similarity = c.simCount ? c.simSum / c.simCount : 0;
-    const floor = distinctLooks(master, c.m0, c.m1, p.lookDistance) >= p.minLooks ? p.minSegmentSimilarity : p.minStaticSimilarity;
+    // A static shot on either side counts as one: one picture held against a moving master (or a
+    // moving query against a still) is a chance likeness, not a copy.
+    const looks = Math.min(distinctLooks(master, c.m0, c.m1, p.lookDistance), distinctLooks(query, c.q0, c.q1, p.lookDistance));
+    const floor = looks >= p.minLooks ? p.minSegmentSimilarity : p.minStaticSimilarity;
     if (similarity < floor) continue;
     let overlaps = false;
     for (let q = c.q0; q <= c.q1 && !overlaps; q++) overlaps = taken[q] === 1;

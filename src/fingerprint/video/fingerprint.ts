@@ -5,6 +5,7 @@ import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
 import { findInset } from './inset.js';
+import { fillBand, findPanels } from './layout.js';
 import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from './orientation.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
@@ -26,15 +27,19 @@ export interface VideoFingerprint {
   duration: number;
 }
 
+const PANELS = ['panel0', 'panel1', 'panel2', 'panel3'] as const;
+export type Within = 'inset' | 'band' | (typeof PANELS)[number];
+
 /** One way of looking at a frame: which share of the border-free picture, where, and mirrored or not. */
 export interface HashVariant {
   fraction: number;
   /** Placement of the region (see subRect); centred when absent. */
   anchor?: [number, number];
   mirror: boolean;
-  /** Taken from a picture-in-picture inset found in the query (see findInset) instead of the whole
-   *  picture; where none is found, the variant repeats variant 0. */
-  inset?: boolean;
+  /** Taken from a part of the picture found in the query instead of the whole of it: a
+   *  picture-in-picture inset, the band over a fill, a panel of a split screen (see layoutAreas);
+   *  where there is none, the variant repeats variant 0. */
+  within?: Within;
   /** The picture turned first (undoes a rotated or upside-down copy). */
   orient?: Orientation;
 }
@@ -45,8 +50,8 @@ export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAU
 /**
  * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
  * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
- * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset;
- * each of these mirrored; and the library's view of the picture turned each other way.
+ * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset, of
+ * the band of a reframed copy and of each panel of a split screen; each of these mirrored; and the library's view of the picture turned each other way.
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
@@ -56,8 +61,10 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
     { fraction: mid },
     { fraction: 1 },
     ...([[0, 0], [1, 0], [0, 1], [1, 1]] as Array<[number, number]>).map((anchor) => ({ fraction: mid, anchor })),
-    { fraction: base, inset: true },
-    { fraction: mid, inset: true },
+    { fraction: base, within: 'inset' },
+    { fraction: mid, within: 'inset' },
+    { fraction: base, within: 'band' },
+    ...PANELS.map((within) => ({ fraction: base, within })),
   ];
   return [
     ...[false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror }))),
@@ -75,9 +82,23 @@ export interface FingerprintOptions {
 /** Frames judged together for border removal (a scene's worth, short enough to follow changes). */
 const BORDER_WINDOW_SECONDS = 30;
 
+/** The parts of the picture the variants ask for (`within`) that this window of frames shows. */
+function layoutAreas(frames: Uint8Array[], border: Rect, wanted: ReadonlySet<Within>): Map<Within, Rect> {
+  const { thumbSize: size, borderMaxMean: maxMean, borderMaxStd: maxStd } = VIDEO_DEFAULTS;
+  const areas = new Map<Within, Rect>();
+  const inset = wanted.has('inset') ? findInset(frames, size, border) : undefined;
+  if (inset) areas.set('inset', inset);
+  const band = wanted.has('band') ? fillBand(frames, size, border) : undefined;
+  if (band) areas.set('band', band);
+  // A panel has letterbox bars of its own when the copy's shape is not the panel's.
+  const panels = PANELS.some((p) => wanted.has(p)) ? findPanels(frames, size, border) : undefined;
+  panels?.forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
+  return areas;
+}
+
 /** Hashes of one window of frames, written into `fp` from frame index `first`. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
-  const inset = variants.some((v) => v.inset) ? findInset(frames, VIDEO_DEFAULTS.thumbSize, border) : undefined;
+  const areas = layoutAreas(frames, border, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const picture = new Float64Array(dctSize * dctSize);
@@ -89,16 +110,17 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
     coeffsFor.clear();
     let flat = true;
     variants.forEach((variant, v) => {
-      if (variant.inset && !inset) {
+      const within = variant.within && areas.get(variant.within);
+      if (variant.within && !within) {
         const at = k * variants.length;
         fp.hashes.copyWithin(2 * (at + v), 2 * at, 2 * at + 2);
         return;
       }
-      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.inset ? 'inset' : ''}:${variant.orient ?? ''}`;
+      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
         const { orient } = variant;
-        const area = orient ? orientRect(border, thumbSize, orient) : variant.inset && inset ? inset : border;
+        const area = orient ? orientRect(border, thumbSize, orient) : (within ?? border);
         const source = orient ? orientFrame(frame, thumbSize, orient) : frame;
         resample(source, thumbSize, subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
         if (mask) applyMask(picture, mask);

@@ -1,3 +1,4 @@
+import { edgePersistence } from './edges.js';
 import type { Rect } from './region.js';
 
 export interface InsetOptions {
@@ -23,30 +24,7 @@ const UNSEEN_SIDE_COST = 0.15;
  */
 export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: InsetOptions = INSET_DEFAULTS): Rect | undefined {
   if (frames.length < 8) return undefined;
-  // Persistence of vertical and horizontal edges at each pixel, from centred differences (a border
-  // that falls between two thumbnail pixels blurs over both).
-  const vEdge = new Float32Array(size * size);
-  const hEdge = new Float32Array(size * size);
-  for (const f of frames) {
-    for (let y = 1; y < size - 1; y++) {
-      for (let x = 1; x < size - 1; x++) {
-        const i = y * size + x;
-        if (Math.abs(f[i + 1] - f[i - 1]) >= opts.edgeStep) vEdge[i]++;
-        if (Math.abs(f[i + size] - f[i - size]) >= opts.edgeStep) hEdge[i]++;
-      }
-    }
-  }
-  const n = frames.length;
-  // Prefix sums: vCol[x][y] = sum of vEdge over rows < y in column x; hRow[y][x] likewise along rows.
-  const vCol = new Float32Array(size * (size + 1));
-  const hRow = new Float32Array(size * (size + 1));
-  for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) vCol[x * (size + 1) + y + 1] = vCol[x * (size + 1) + y] + vEdge[y * size + x] / n;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) hRow[y * (size + 1) + x + 1] = hRow[y * (size + 1) + x] + hEdge[y * size + x] / n;
-  const vLine = (x: number, y0: number, y1: number) => (vCol[x * (size + 1) + y1] - vCol[x * (size + 1) + y0]) / (y1 - y0);
-  const hLine = (y: number, x0: number, x1: number) => (hRow[y * (size + 1) + x1] - hRow[y * (size + 1) + x0]) / (x1 - x0);
-  // The side between pixel lines a-1 and a.
-  const vSide = (a: number, y0: number, y1: number) => Math.max(vLine(a - 1, y0, y1), vLine(a, y0, y1));
-  const hSide = (a: number, x0: number, x1: number) => Math.max(hLine(a - 1, x0, x1), hLine(a, x0, x1));
+  const { vSide, hSide } = edgePersistence(frames, size, opts.edgeStep);
 
   const ax0 = Math.ceil(area.x);
   const ay0 = Math.ceil(area.y);

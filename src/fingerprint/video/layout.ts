@@ -1,0 +1,149 @@
+/**
+ * Where a re-upload put the copied picture when it did not fill the frame with it: one panel of a
+ * split screen (reaction videos, comparisons), or a band over a blurred or plain fill (a landscape
+ * video reframed to portrait). Found over a window of query frames; each found area becomes a view
+ * the query hashes on its own, so the library keeps one hash per frame.
+ */
+import { edgePersistence } from './edges.js';
+import type { Rect } from './region.js';
+
+export interface LayoutOptions {
+  /** Grey-level step between neighbouring pixels that counts as an edge. */
+  edgeStep: number;
+  /** Share of frames (averaged along the line) in which a split line must show as an edge. */
+  minSplitPersistence: number;
+  /** Split lines lie this far from the picture's sides at least (share of the side); so do panels. */
+  minPanelShare: number;
+  /** A line whose detail is below this share of the picture's sharpest lines is fill. */
+  fillDetailRatio: number;
+  /** A band is kept when fill takes at least this share of the side, and the band at least minBandShare. */
+  minFillShare: number;
+  minBandShare: number;
+}
+
+export const LAYOUT_DEFAULTS: LayoutOptions = {
+  edgeStep: 10,
+  minSplitPersistence: 0.75,
+  minPanelShare: 0.25,
+  fillDetailRatio: 0.3,
+  minFillShare: 0.12,
+  minBandShare: 0.25,
+};
+
+/**
+ * Detail of each pixel over the window: the summed absolute steps to its right and lower neighbours
+ * (within `area`). Low where the picture is a plain colour or a blurred fill.
+ */
+function detailMap(frames: Uint8Array[], size: number, x0: number, y0: number, x1: number, y1: number): { right: Float64Array; down: Float64Array } {
+  const right = new Float64Array(size * size);
+  const down = new Float64Array(size * size);
+  for (const f of frames) {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = y * size + x;
+        if (x + 1 < x1) right[i] += Math.abs(f[i + 1] - f[i]);
+        if (y + 1 < y1) down[i] += Math.abs(f[i + size] - f[i]);
+      }
+    }
+  }
+  return { right, down };
+}
+
+/** Most panels a query is split into (2 side by side, 3 in a row, or a 2 x 2 grid). */
+const MAX_PANELS = 4;
+const MIN_FRAMES = 8;
+
+/**
+ * The straight lines across the whole of `area` (along one axis) that are edges in nearly every frame:
+ * the seams between panels. Positions are the first pixel line after the seam, best first.
+ */
+function splitLines(score: (a: number) => number, from: number, to: number, opts: LayoutOptions): number[] {
+  const margin = Math.ceil((to - from) * opts.minPanelShare);
+  const found: Array<{ at: number; s: number }> = [];
+  for (let a = from + margin; a <= to - margin; a++) {
+    const s = score(a);
+    if (s >= opts.minSplitPersistence) found.push({ at: a, s });
+  }
+  found.sort((x, y) => y.s - x.s);
+  const lines: number[] = [];
+  for (const f of found) if (lines.every((l) => Math.abs(l - f.at) >= margin)) lines.push(f.at);
+  return lines;
+}
+
+/**
+ * The panels of a split screen inside `area`, or undefined when no seam crosses the picture. Seams are
+ * taken best first while the grid they make has at most MAX_PANELS cells.
+ */
+export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts: LayoutOptions = LAYOUT_DEFAULTS): Rect[] | undefined {
+  if (frames.length < MIN_FRAMES) return undefined;
+  const { vSide, hSide } = edgePersistence(frames, size, opts.edgeStep);
+  const x0 = Math.ceil(area.x);
+  const y0 = Math.ceil(area.y);
+  const x1 = Math.floor(area.x + area.w);
+  const y1 = Math.floor(area.y + area.h);
+  const vertical = splitLines((a) => vSide(a, y0, y1), x0, x1, opts);
+  const horizontal = splitLines((a) => hSide(a, x0, x1), y0, y1, opts);
+  const cols: number[] = [];
+  const rows: number[] = [];
+  for (const [lines, taken, other] of [
+    [vertical, cols, rows],
+    [horizontal, rows, cols],
+  ] as const) {
+    for (const line of lines) if ((taken.length + 2) * (other.length + 1) <= MAX_PANELS) taken.push(line);
+  }
+  if (cols.length + rows.length === 0) return undefined;
+  const xs = [x0, ...cols.sort((a, b) => a - b), x1];
+  const ys = [y0, ...rows.sort((a, b) => a - b), y1];
+  const panels: Rect[] = [];
+  for (let j = 0; j + 1 < ys.length; j++) for (let i = 0; i + 1 < xs.length; i++) panels.push({ x: xs[i], y: ys[j], w: xs[i + 1] - xs[i], h: ys[j + 1] - ys[j] });
+  // The fill around a reframed copy has seams too: a panel of fill carries nothing to match.
+  const { right, down } = detailMap(frames, size, x0, y0, x1, y1);
+  const detail = panels.map((p) => {
+    let sum = 0;
+    for (let y = p.y; y < p.y + p.h; y++) for (let x = p.x; x < p.x + p.w; x++) sum += right[y * size + x] + down[y * size + x];
+    return sum / (p.w * p.h);
+  });
+  const sharpest = Math.max(...detail);
+  const kept = panels.filter((_, i) => detail[i] >= opts.fillDetailRatio * sharpest);
+  return kept.length > 1 ? kept : undefined;
+}
+
+/**
+ * The band of `area` that carries the picture when the rest is fill: lines (rows from the top and the
+ * bottom, columns from the left and the right) whose detail, over the window, is a small share of the
+ * picture's sharpest lines. A blurred copy of the picture behind a smaller sharp one (the common way
+ * of turning landscape video portrait) and a plain colour both qualify. Undefined when there is no fill.
+ */
+export function fillBand(frames: Uint8Array[], size: number, area: Rect, opts: LayoutOptions = LAYOUT_DEFAULTS): Rect | undefined {
+  if (frames.length === 0) return undefined;
+  const x0 = Math.ceil(area.x);
+  const y0 = Math.ceil(area.y);
+  const x1 = Math.floor(area.x + area.w);
+  const y1 = Math.floor(area.y + area.h);
+  // Detail along each row and down each column.
+  const steps = detailMap(frames, size, x0, y0, x1, y1);
+  const rowDetail = new Float64Array(size);
+  const colDetail = new Float64Array(size);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      rowDetail[y] += steps.right[y * size + x];
+      colDetail[x] += steps.down[y * size + x];
+    }
+  }
+  const trim = (detail: Float64Array, from: number, to: number): [number, number] => {
+    const sorted = Array.from(detail.subarray(from, to)).sort((a, b) => a - b);
+    const sharp = sorted[Math.floor(sorted.length * 0.9)];
+    const isFill = (a: number) => detail[a] < opts.fillDetailRatio * sharp;
+    let lo = from;
+    while (lo < to && isFill(lo)) lo++;
+    let hi = to;
+    while (hi > lo && isFill(hi - 1)) hi--;
+    return [lo, hi];
+  };
+  const [top, bottom] = trim(rowDetail, y0, y1);
+  const [left, right] = trim(colDetail, x0, x1);
+  const fill = Math.max((top - y0 + y1 - bottom) / (y1 - y0), (left - x0 + x1 - right) / (x1 - x0));
+  if (fill < opts.minFillShare) return undefined;
+  if (bottom - top < (y1 - y0) * opts.minBandShare || right - left < (x1 - x0) * opts.minBandShare) return undefined;
+  return { x: left, y: top, w: right - left, h: bottom - top };
+}

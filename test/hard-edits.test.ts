@@ -1,0 +1,80 @@
+/**
+ * The hard re-upload layouts of issue P4 on real media, through search: a copy in one panel of a split
+ * screen (letterboxed in its panel or squeezed into it), and a landscape copy reframed to portrait over
+ * a blurred fill. Each is found with its segment on both timelines; the same layouts made of videos
+ * outside the library find nothing.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Match } from '../src/match/search.js';
+import { Vdna } from '../src/vdna.js';
+import { ffmpeg, media, tempDir } from './helpers.js';
+
+const LIBRARY = ['moviepy_big_buck_bunny_0_30.webm', 'zwm_caminandes_10s.mp4', 'intel_car-detection.mp4', 'pdextendedview_diver.mov'];
+const HOST = media('video/udacity_solidWhiteRight_dashcam.mp4');
+const OTHER = media('video/opencv_vtest_pedestrians.avi');
+const ENCODE = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-pix_fmt', 'yuv420p', '-an'];
+
+/** 12 s of `clip` from `start`, laid out by `graph` ([c] the clip, [h] the host, output [v]). */
+function layout(out: string, clip: string, start: number, graph: string): string {
+  const host = graph.includes('[h]');
+  ffmpeg([
+    '-ss', String(start), '-t', '12', '-i', clip, ...(host ? ['-stream_loop', '-1', '-t', '12', '-i', HOST] : []),
+    '-filter_complex', `[0:v]fps=25,setpts=PTS-STARTPTS[c];${host ? '[1:v]fps=25,setpts=PTS-STARTPTS[h];' : ''}${graph}`,
+    '-map', '[v]', '-t', '12', ...ENCODE, out,
+  ]);
+  return out;
+}
+
+const SPLIT_SQUEEZED = '[c]scale=320:360,setsar=1[l];[h]scale=320:360,setsar=1[r];[l][r]hstack,format=yuv420p[v]';
+/** The copy keeps its shape inside its panel: bars above and below it. */
+const SPLIT_LETTERBOXED = '[h]scale=320:360,setsar=1[l];[c]scale=320:180,setsar=1,pad=320:360:0:90:black[r];[l][r]hstack,format=yuv420p[v]';
+const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
+
+function assertFound(matches: Match[], key: string, masterStart: number, what: string): void {
+  assert.equal(matches.length, 1, `${what}: ${JSON.stringify(matches.map((m) => m.PrimaryKey))}`);
+  assert.equal(matches[0].PrimaryKey, key, what);
+  const segments = matches[0].VideoMatchSegments;
+  const covered = segments.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
+  assert.ok(covered >= 8, `${what}: only ${covered} s of 12 found: ${JSON.stringify(segments)}`);
+  for (const s of segments) {
+    const offset = s.MasterStartTime - s.StartTime;
+    assert.ok(Math.abs(offset - masterStart) <= 1, `${what}: segment at the wrong place: ${JSON.stringify(s)}`);
+  }
+}
+
+describe('hard re-upload layouts, found by search', () => {
+  const dir = tempDir();
+  const vdna = new Vdna({ dataDir: join(dir.path, 'data') });
+  const q = (name: string) => join(dir.path, name);
+
+  before(async () => {
+    for (const name of LIBRARY) await vdna.add('films', media(`video/${name}`), name);
+  });
+  after(async () => {
+    await vdna.close();
+    dir.cleanup();
+  });
+
+  it('finds a copy in one panel of a split screen, squeezed into it or letterboxed in it', async () => {
+    const bunny = media('video/moviepy_big_buck_bunny_0_30.webm');
+    const squeezed = layout(q('split-squeezed.mp4'), bunny, 15, SPLIT_SQUEEZED);
+    assertFound((await vdna.search('films', squeezed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 15, 'squeezed into the left panel');
+    const boxed = layout(q('split-letterboxed.mp4'), bunny, 0, SPLIT_LETTERBOXED);
+    assertFound((await vdna.search('films', boxed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 0, 'letterboxed in the right panel');
+  });
+
+  it('finds a landscape copy reframed to portrait over a blurred fill', async () => {
+    const diver = media('video/pdextendedview_diver.mov');
+    const reframed = layout(q('reframed.mp4'), diver, 1, REFRAME_BLURRED);
+    assertFound((await vdna.search('films', reframed)).Matches, 'pdextendedview_diver.mov', 1, 'reframed over a blurred fill');
+  });
+
+  it('finds nothing in the same layouts made of videos outside the library', async () => {
+    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED]] as const) {
+      const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);
+      assert.deepEqual((await vdna.search('films', unrelated)).Matches, [], name);
+    }
+  });
+});
