@@ -1,6 +1,6 @@
 /**
  * npm run bench:accuracy -- [--split test|tune|both] [--only audio|text|video] [--no-mpeg7] [--no-chromaprint] [--candidates auto|all|index]
- *                           [--edits REGEX]  (only the edits whose names match; unrelated queries always run)
+ *                           [--edits REGEX]  (only the edits whose names match; unrelated queries always run) [--no-near-duplicates]
  *
  * Builds a library from one half of the real corpus, makes queries with ffmpeg edits of its videos
  * (and unrelated queries from videos outside it), searches each query against the whole library and
@@ -24,6 +24,7 @@ import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
 import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
 import { evaluateAudio, evaluateChromaprint, prepareAudio } from './audio-accuracy.js';
 import { evaluateText } from './text-accuracy.js';
+import { CARD_SECONDS, evaluateNearDuplicates } from './near-duplicates.js';
 import { mpeg7Detect } from './mpeg7.js';
 import { mapLimit } from './pool.js';
 import { OUT } from './paths.js';
@@ -194,7 +195,16 @@ async function main() {
     console.log(`\n## ${split} half: library of ${p.keys.length} videos, ${p.cases.length} queries (mean search ${searchMs.toFixed(1)} ms, candidates=${candidates})\n`);
     console.log(formatRows(rows, mpeg7));
     console.log(`\nunrelated query-library pairs: ${unrelatedPairs}; false matches in all: ${rows.reduce((a, r) => a + r.falseMatches, 0)}`);
+    const near = argv.includes('--no-near-duplicates') ? undefined : await evaluateNearDuplicates(split);
+    if (near) {
+      console.log(
+        `near-duplicate pairs (${near.queries} queries x ${near.library} items: other scenes of the same films, a shared title card and logo, black and frozen frames): ${near.pairs};` +
+          ` false matches ${near.falseMatches}; a film's later part matched to its first part: ${near.sameFilm}; matched over the shared ${CARD_SECONDS} s card only: ${near.cardOnly}`,
+      );
+      for (const d of near.details) console.log(`  ${d}`);
+    }
     report[split] = {
+      nearDuplicates: near,
       rows: rows.map((r) => ({ ...r, ...scores(r.tally) })),
       mpeg7: mpeg7?.map((r) => ({ ...r, ...scores(r.tally) })),
       relatedQueries: relatedPairs.reduce((a, r) => a + r.queries, 0),

@@ -33,6 +33,9 @@ const SHORT_VIDEOS = ['forensics_movie-hello.mp4', 'udacity_solidWhiteRight_dash
 
 export type Split = 'tune' | 'test';
 
+/** The short clips (never in a library). */
+export const shortVideos = (): string[] => [...SHORT_VIDEOS];
+
 export function video(name: string): string {
   const path = join(MEDIA, 'video', name);
   if (!existsSync(path)) throw new Error(`corpus file missing: ${path}`);

@@ -40,6 +40,7 @@ export interface MatchParams {
   minSegmentSeconds: number;
   minSegmentSimilarity: number;
   minStaticSimilarity: number;
+  edgeDistance: number;
   minLooks: number;
   lookDistance: number;
   maxSegmentsPerItem: number;
@@ -69,6 +70,9 @@ export const MATCH_DEFAULTS: MatchParams = {
   lookDistance: 10,
   /** ...or this when it is (nearly) one static shot: two static shots can look alike by chance. */
   minStaticSimilarity: 0.65,
+  /** A segment's first and last frames are pairs at most this far apart: a path that wandered on
+   *  through frames flat on one side, or ended on a chance likeness, is cut back to its last sure pair. */
+  edgeDistance: 10,
   /** Largest number of segments reported per library item. */
   maxSegmentsPerItem: 20,
 };

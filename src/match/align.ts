@@ -231,9 +231,10 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
   const minFrames = p.minSegmentSeconds * fps;
   const taken = new Uint8Array(rows);
   const segments: FrameSegment[] = [];
-  for (const c of [...best.values()].sort((a, b) => b.score - a.score)) {
+  for (const found of [...best.values()].sort((a, b) => b.score - a.score)) {
     if (segments.length >= p.maxSegmentsPerItem) break;
-    if (c.q1 - c.q0 + 1 < minFrames) continue;
+    const c = trimEnds(query, master, found, variants, p.edgeDistance);
+    if (!c || c.q1 - c.q0 + 1 < minFrames) continue;
     const similarity = c.simCount ? c.simSum / c.simCount : 0;
     // A static shot on either side counts as one: one picture held against a moving master (or a
     // moving query against a still) is a chance likeness, not a copy.
@@ -247,4 +248,50 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
     segments.push({ queryStart: c.q0, queryEnd: c.q1, masterStart: c.m0, masterEnd: c.m1, similarity, score: c.score });
   }
   return segments.sort((a, b) => a.queryStart - b.queryStart);
+}
+
+/** Master frames either side of the straight line through a segment's ends that a pair may lie on. */
+const EDGE_REACH = 2;
+
+/** Closest distance of query frame q to master frames [from, to] (over the variants), NO_EVIDENCE when all are flat. */
+function nearestDistance(query: HashSequence, master: HashSequence, q: number, from: number, to: number, variants: Int32Array): number {
+  if (query.flat[q]) return NO_EVIDENCE;
+  let best = NO_EVIDENCE;
+  const mv = master.variants;
+  for (let m = Math.max(0, from); m <= Math.min(master.count - 1, to); m++) {
+    if (master.flat[m]) continue;
+    for (const v of variants) {
+      const at = 2 * (q * query.variants + v);
+      const d = popcount32((query.hashes[at] ^ master.hashes[2 * m * mv]) >>> 0) + popcount32((query.hashes[at + 1] ^ master.hashes[2 * m * mv + 1]) >>> 0);
+      if (d < best) best = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * The segment cut back at both ends to its outermost sure pairs (within `edgeDistance`), following the
+ * straight line between its ends, with its similarity taken again over what is left; undefined when
+ * no sure pair remains. Local alignment lets a path run on for free through frames that are flat on
+ * one side only (a fade, a black gap) and end on any chance likeness: those seconds are not a copy.
+ */
+function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, variants: Int32Array, edgeDistance: number): Candidate | undefined {
+  const slope = c.q1 > c.q0 ? (c.m1 - c.m0) / (c.q1 - c.q0) : 1;
+  const along = (q: number) => Math.round(c.m0 + (q - c.q0) * slope);
+  const sure = (q: number) => nearestDistance(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants) <= edgeDistance;
+  let q0 = c.q0;
+  let q1 = c.q1;
+  while (q0 <= q1 && !sure(q0)) q0++;
+  while (q1 >= q0 && !sure(q1)) q1--;
+  if (q0 > q1) return undefined;
+  if (q0 === c.q0 && q1 === c.q1) return c;
+  let simSum = 0;
+  let simCount = 0;
+  for (let q = q0; q <= q1; q++) {
+    const d = nearestDistance(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
+    if (d === NO_EVIDENCE) continue;
+    simSum += pairSimilarity(d);
+    simCount++;
+  }
+  return { ...c, q0, q1, m0: Math.max(c.m0, along(q0)), m1: Math.min(c.m1, along(q1)), simSum, simCount };
 }
