@@ -3,7 +3,6 @@
  * jobs under leases. Started by a server's WorkerPool (settings over IPC); every core of a machine can
  * run one, and a worker that dies takes only its own jobs down (they go back to the queue).
  */
-import { join } from 'node:path';
 import type { JobQueue } from '../jobs/queue.js';
 import { JobRunner, MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { localSettings, openServices } from '../services/index.js';
@@ -15,7 +14,7 @@ const send = (message: FromWorker) => process.send?.(message);
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, mediaDir: join(config.dataDir, 'media') });
+  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs });
   const runner = new JobRunner(
     services.stores.jobs,
     jobKinds(services),
