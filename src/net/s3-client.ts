@@ -42,6 +42,10 @@ export function s3Client(cfg: S3Config): S3Client {
       // An unreachable service is said within seconds (the SDK retries), not after minutes.
       maxAttempts: 3,
       requestHandler: { connectionTimeout: 5000 },
+      // Checksums only where an operation needs one: S3-compatible servers that predate the SDK's
+      // default (aws-chunked uploads with CRC trailers) would store the chunk framing as the object.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(cfg.accessKeyId && cfg.secretAccessKey && {
         credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
       }),

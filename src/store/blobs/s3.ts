@@ -9,6 +9,7 @@ import { mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { VdnaError } from '../../errors.js';
 import { s3Client, type S3Config } from '../../net/s3-client.js';
 import { checkKey, missingBlob, StorageOutage, type BlobStore, type ByteRange, type LocalFile } from '../blobs.js';
 
@@ -40,7 +41,7 @@ export class S3Blobs implements BlobStore {
   }
 
   private failure(err: unknown, key: string, signal?: AbortSignal): unknown {
-    if (signal?.aborted) return err;
+    if (signal?.aborted || err instanceof VdnaError) return err;
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return missingBlob(key, this.where);
     return new StorageOutage(this.where, `${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
