@@ -10,7 +10,11 @@ import { jobKinds } from './job-kinds.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { reapEvery } from './pool.js';
 
-const send = (message: FromWorker) => process.send?.(message);
+/** To the server over IPC; a standalone worker (none) says its errors on stderr. */
+function send(message: FromWorker): void {
+  if (process.send) process.send(message);
+  else if (message.type === 'error') process.stderr.write(`vdna worker: ${message.message}\n`);
+}
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
