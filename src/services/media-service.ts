@@ -30,6 +30,7 @@ export interface MediaContent {
   /** A local file of it for ffmpeg (a download, from object storage), removed by `release`. */
   localFile(): Promise<LocalFile>;
 }
+
 const resource = (id: string) => `media/${id}`;
 
 export class MediaService {
