@@ -1,7 +1,8 @@
 /**
  * Every store an engine provides; the services and the runner see only these contracts. The engine is
  * chosen by one setting: VDNA_DATABASE_URL=postgres://… is PostgreSQL (shared by any number of servers
- * and workers), else the embedded SQLite file of the data directory.
+ * and workers), else the embedded SQLite file of the data directory. The files vdna keeps are blobs
+ * beside them: the data directory's folders, or an S3-compatible bucket (VDNA_S3_BUCKET).
  */
 import type { AccessStore } from './access/store.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -10,10 +11,15 @@ import type { MediaStore } from './store/media.js';
 import type { FaceStore } from './store/faces.js';
 import type { PersonStore } from './store/persons.js';
 import type { LibraryStore } from './store/store.js';
+import type { BlobStore } from './store/blobs.js';
+import { FileBlobs } from './store/blobs/files.js';
+import { S3Blobs } from './store/blobs/s3.js';
+import { s3Settings } from './net/s3-client.js';
 import { openPostgresStores } from './store/postgres/index.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 
-export interface Stores {
+/** The records a database engine keeps. */
+export interface DatabaseStores {
   libraries: LibraryStore;
   jobs: JobQueue;
   outbox: Outbox;
@@ -29,10 +35,24 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** The stores of the engine the setting names (`env.VDNA_DATABASE_URL`), else the data directory's SQLite file. */
+export interface Stores extends DatabaseStores {
+  /** The files: uploaded media, and a submitted job's upload until the job ends. */
+  blobs: BlobStore;
+}
+
+/** The stores of the engine the setting names (`env.VDNA_DATABASE_URL`), else the data directory's SQLite file; and the blobs. */
 export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Stores> {
+  const blobs = openBlobs(dataDir, env);
   const url = env.VDNA_DATABASE_URL;
-  if (!url) return openSqliteStores(dataDir);
+  if (!url) return { ...openSqliteStores(dataDir), blobs };
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`VDNA_DATABASE_URL must be a postgres:// URL, not "${url.split(':')[0]}:…"`);
-  return openPostgresStores(url);
+  return { ...(await openPostgresStores(url)), blobs };
+}
+
+/** The bucket `env.VDNA_S3_BUCKET` names (keys under VDNA_S3_PREFIX), else the data directory's folders. */
+export function openBlobs(dataDir: string, env: NodeJS.ProcessEnv = process.env): BlobStore {
+  const bucket = env.VDNA_S3_BUCKET;
+  if (!bucket) return new FileBlobs(dataDir);
+  const prefix = (env.VDNA_S3_PREFIX ?? '').replace(/^\/+/, '');
+  return new S3Blobs({ connection: s3Settings(env)!, bucket, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix });
 }

@@ -4,7 +4,7 @@
  * (test/postgres-helpers.ts) started once per test file, a fresh database per test.
  */
 import { after, afterEach, beforeEach, describe } from 'node:test';
-import type { Stores } from '../src/stores.js';
+import type { DatabaseStores } from '../src/stores.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 import { tempDir } from './helpers.js';
@@ -12,7 +12,7 @@ import { startPostgres, type Postgres } from './postgres-helpers.js';
 
 export interface TestDatabase {
   /** A connection to this database; each call is another one (as another process would have). */
-  open(): Promise<Stores>;
+  open(): Promise<DatabaseStores>;
   cleanup(): void;
 }
 
@@ -48,9 +48,9 @@ export function forEachEngine(title: string, suite: (engine: Engine) => void): v
 }
 
 /** A new database for each test of the suite: opened before it (handed to `use`), closed after. */
-export function freshDatabase(engine: Engine, use: (db: TestDatabase, stores: Stores) => void): void {
+export function freshDatabase(engine: Engine, use: (db: TestDatabase, stores: DatabaseStores) => void): void {
   let db: TestDatabase;
-  let stores: Stores;
+  let stores: DatabaseStores;
   beforeEach(async () => {
     db = await engine.database();
     stores = await db.open();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NewJob } from '../src/jobs/types.js';
 import type { StoredItem } from '../src/store/store.js';
-import type { Stores } from '../src/stores.js';
+import type { DatabaseStores } from '../src/stores.js';
 import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
 
 const job = (over: Partial<NewJob> = {}): NewJob => ({
@@ -34,7 +34,7 @@ const lease = (id: string, worker = WORKER) => ({ id, worker });
 
 forEachEngine('job queue verbs', (engine) => {
   let db: TestDatabase;
-  let s: Stores;
+  let s: DatabaseStores;
   const take = (worker = WORKER, leaseMs = 60_000) => s.jobs.fetch(worker, leaseMs);
   freshDatabase(engine, (database, stores) => ((db = database), (s = stores)));
 

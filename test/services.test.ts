@@ -5,6 +5,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { localCaller, type Caller } from '../src/access/caller.js';
 import { parsePolicy } from '../src/access/policy.js';
 import { createServices, localSettings, type Services } from '../src/services/index.js';
+import { FileBlobs } from '../src/store/blobs/files.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 
 const code = (expected: string) => (err: { code?: string }) => {
@@ -14,7 +15,7 @@ const code = (expected: string) => (err: { code?: string }) => {
 
 function open(): Services {
   const settings = localSettings('/nonexistent');
-  return createServices(openSqliteStores(':memory:'), randomBytes(32), { ...settings, inputs: { ...settings.inputs, s3: { region: 'us-east-1', forcePathStyle: true } } });
+  return createServices({ ...openSqliteStores(':memory:'), blobs: new FileBlobs('/nonexistent') }, randomBytes(32), { ...settings, inputs: { ...settings.inputs, s3: { region: 'us-east-1', forcePathStyle: true } } });
 }
 
 describe('services on an in-memory engine', () => {

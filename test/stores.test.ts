@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredItem } from '../src/store/store.js';
-import { openStores, type Stores } from '../src/stores.js';
+import { openStores, type DatabaseStores } from '../src/stores.js';
 import { forEachEngine, freshDatabase, type TestDatabase } from './engines.js';
 import { tempDir } from './helpers.js';
 
@@ -21,7 +21,7 @@ const item = (key: string, over: Partial<StoredItem> = {}): StoredItem => ({
 
 forEachEngine('stores', (engine) => {
   let db: TestDatabase;
-  let s: Stores;
+  let s: DatabaseStores;
   freshDatabase(engine, (database, stores) => ((db = database), (s = stores)));
 
   test('libraries: unique names per account, items round-trip bit for bit (video, sound, text), pages in key order', async () => {

@@ -1,7 +1,8 @@
 /** The server's settings: command-line flags over VDNA_* environment variables over defaults. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InputConfig, S3Config } from '../jobs/inputs.js';
+import type { InputSettings } from '../jobs/inputs.js';
+import { s3Settings, type S3Config } from '../net/s3-client.js';
 import { PRIVATE_NETWORKS } from '../net/safe-http.js';
 
 export interface ServiceConfig {
@@ -80,7 +81,6 @@ function callbackSecret(dataDir: string, given?: string): string | undefined {
 }
 
 export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const s3Endpoint = opts.s3Endpoint ?? env.VDNA_S3_ENDPOINT;
   const roots = opts.allowPath?.length ? opts.allowPath : (env.VDNA_ALLOW_PATHS?.split(':').filter(Boolean) ?? []);
   return {
     host: opts.host ?? env.VDNA_HOST ?? '127.0.0.1',
@@ -98,15 +98,7 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
       ...(opts.allowUrl?.length ? opts.allowUrl : (env.VDNA_ALLOW_URLS?.split(',').map((h) => h.trim()).filter(Boolean) ?? [])),
     ],
     allowedRoots: roots,
-    ...((s3Endpoint || env.VDNA_S3_REGION) && {
-      s3: {
-        endpoint: s3Endpoint,
-        region: env.VDNA_S3_REGION ?? 'us-east-1',
-        accessKeyId: env.VDNA_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.VDNA_S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY,
-        forcePathStyle: env.VDNA_S3_PATH_STYLE !== '0',
-      },
-    }),
+    s3: s3Settings(env, opts.s3Endpoint),
     redisUrl: opts.redis ?? env.VDNA_REDIS_URL,
     callbackSecret: callbackSecret(dataDir, opts.callbackSecret ?? env.VDNA_CALLBACK_SECRET),
     callbackMaxAttempts: int(env.VDNA_CALLBACK_ATTEMPTS, 8, 'callback attempts'),
@@ -124,7 +116,7 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
 }
 
 /** Where jobs' media come from, as the settings say (the media registry is added by the services). */
-export function inputConfig(cfg: ServiceConfig): Omit<InputConfig, 'media'> {
+export function inputConfig(cfg: ServiceConfig): InputSettings {
   return {
     stagingDir: join(cfg.dataDir, 'staging'),
     maxBytes: cfg.maxUploadBytes,

@@ -55,22 +55,29 @@ export interface Service {
 }
 
 /**
- * Staged files whose job no longer waits for them (a crash between upload and submit, or after the end).
- * On a shared database other servers may be staging into the directory right now: only ended jobs' files go.
+ * Staged files whose job no longer waits for them (a crash between upload and submit, or after the end;
+ * a job cancelled or failed while object storage was down). On a shared database other servers may be
+ * staging right now: only ended jobs' files go.
  */
 async function removeOrphanStaging(dir: string, services: Services): Promise<void> {
-  const shared = services.stores.shared;
-  let names: string[];
+  const { shared, jobs, blobs } = services.stores;
+  const ended = async (name: string) => {
+    const job = await jobs.byId(name.split('.')[0]);
+    return job ? FINAL_STATES.includes(job.state) : undefined;
+  };
+  // This machine's: downloads, uploads arriving, and (on local disk) the uploads themselves.
+  let names: string[] = [];
   try {
     names = readdirSync(dir);
   } catch {
-    return;
+    // None staged yet.
   }
   for (const name of names) {
-    const job = await services.stores.jobs.byId(name.split('.')[0]);
-    const orphan = job ? FINAL_STATES.includes(job.state) : !shared;
+    const orphan = (await ended(name)) ?? !shared;
     if (orphan || (!shared && name.endsWith('.part'))) rmSync(join(dir, name), { force: true });
   }
+  // Uploads kept in object storage (on local disk, the same files: none of an ended job is left).
+  for (const key of await blobs.list('staging/')) if (await ended(key.slice('staging/'.length))) await blobs.delete(key);
 }
 
 /** The executable a worker process runs (bin/vdna.js beside dist/). */
@@ -100,7 +107,6 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
   };
   const services = createServices(stores, loadMasterKey(cfg.dataDir), {
     inputs,
-    mediaDir: join(cfg.dataDir, 'media'),
     callbacks,
     access: { rateLimit: cfg.rateLimit, resultUrlTtlSeconds: cfg.resultUrlTtlSeconds },
   });
@@ -225,7 +231,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     async start() {
       const address = await app.listen({ host: cfg.host, port: cfg.port });
       if (!cfg.publicUrl) baseUrl = address;
-      await removeOrphanStaging(inputs.stagingDir, services);
+      await removeOrphanStaging(inputs.stagingDir, services).catch((err) => app.log.warn({ err }, 'could not sweep the staged uploads'));
       // This server holds the data directory: every job still Running was cut off by the last stop.
       // On a shared database other workers run jobs: only those whose lease ran out were cut off.
       const recovered = await stores.jobs.requeueRunning(MAX_JOB_ATTEMPTS, { expiredOnly: stores.shared });

@@ -1,28 +1,24 @@
-/** Where a job's media comes from, and how it gets onto local disk before it is fingerprinted. */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+/**
+ * Where a job's media comes from, and how it gets onto local disk before it is fingerprinted: uploads
+ * are blobs (kept in the data directory or object storage), others are downloaded into the staging
+ * folder or read where they are.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createWriteStream, realpathSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { extensionOf } from '../media/subtitles.js';
 import { checkUrl, download, type UrlPolicy } from '../net/safe-http.js';
-import type { MediaStore } from '../store/media.js';
+import { s3Client, type S3Config } from '../net/s3-client.js';
+import type { BlobStore, LocalFile } from '../store/blobs.js';
+import { mediaBlobKey, type MediaStore } from '../store/media.js';
 import type { JobInput } from './types.js';
 
-export interface S3Config {
-  /** e.g. http://127.0.0.1:9000 for MinIO; absent for AWS itself. */
-  endpoint?: string;
-  region: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** Path-style addressing (bucket in the path), which most S3-compatible servers need. */
-  forcePathStyle: boolean;
-}
-
 export interface InputConfig {
-  /** Uploads and downloads wait here until their job ends. */
+  /** Downloads (and copies of uploads kept in object storage) wait here until their job ends. */
   stagingDir: string;
   /** Largest upload or download, in bytes. */
   maxBytes: number;
@@ -31,16 +27,26 @@ export interface InputConfig {
   /** Local paths a job may read; none by default. */
   allowedRoots: string[];
   s3?: S3Config;
-  /** The media registry, for inputs of type Media: its records, and the folder its uploads are kept in. */
-  media?: { store: MediaStore; dir: string };
+  /** The media registry, for inputs of type Media. */
+  media: MediaStore;
+  /** Where uploads are kept. */
+  blobs: BlobStore;
 }
 
-/** The staged file of a job's upload or download: the job id, with the upload's extension (text is told from media by it). */
-export const stagedPath = (cfg: InputConfig, jobId: string, input?: JobInput) =>
-  join(cfg.stagingDir, `${jobId}${input?.type === 'Upload' ? extensionOf(input.source) : ''}`);
+/** What the settings say; the services add the stores. */
+export type InputSettings = Omit<InputConfig, 'media' | 'blobs'>;
+
+/** A job's uploaded file as a blob: the job id with the upload's extension (text is told from media by it). */
+export const uploadKey = (jobId: string, input: JobInput) => `staging/${jobId}${extensionOf(input.source)}`;
+
+/** The local file of a job's download or upload: the job id, with the extension `name` has. */
+export const stagedPath = (cfg: InputSettings, jobId: string, name = '') => join(cfg.stagingDir, `${jobId}${extensionOf(name)}`);
+
+/** A file read where it is: nothing to remove afterwards. */
+const inPlace = (path: string): LocalFile => ({ path, release: async () => undefined });
 
 /** The real path of a local file, if it lies under an allowed root (symlinks resolved on both sides). */
-export function allowedPath(cfg: InputConfig, path: string): string {
+export function allowedPath(cfg: InputSettings, path: string): string {
   if (!isAbsolute(path)) throw new VdnaError('PATH_NOT_ALLOWED', `a local path must be absolute: "${path}"`);
   let real: string;
   try {
@@ -78,7 +84,7 @@ export function parseS3Url(raw: string): { bucket: string; key: string } {
 }
 
 /** Checks an input when the job is submitted, so that a malformed or forbidden one never queues. */
-export function checkInput(cfg: InputConfig, input: JobInput): JobInput {
+export function checkInput(cfg: InputSettings, input: JobInput): JobInput {
   switch (input.type) {
     case 'URL':
       checkUrl(input.source, cfg.urlPolicy);
@@ -96,28 +102,10 @@ export function checkInput(cfg: InputConfig, input: JobInput): JobInput {
   }
 }
 
-let s3Client: { config: S3Config; client: S3Client } | undefined;
-function s3(cfg: S3Config): S3Client {
-  if (s3Client?.config !== cfg) {
-    s3Client = {
-      config: cfg,
-      client: new S3Client({
-        endpoint: cfg.endpoint,
-        region: cfg.region,
-        forcePathStyle: cfg.forcePathStyle,
-        ...(cfg.accessKeyId && cfg.secretAccessKey && {
-          credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
-        }),
-      }),
-    };
-  }
-  return s3Client.client;
-}
-
 async function downloadS3(cfg: InputConfig, source: string, dest: string, signal: AbortSignal): Promise<void> {
   const { bucket, key } = parseS3Url(source);
   try {
-    const out = await s3(cfg.s3!).send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+    const out = await s3Client(cfg.s3!).send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
       abortSignal: AbortSignal.any([signal, AbortSignal.timeout(cfg.downloadTimeoutMs)]),
     });
     if ((out.ContentLength ?? 0) > cfg.maxBytes) {
@@ -132,20 +120,21 @@ async function downloadS3(cfg: InputConfig, source: string, dest: string, signal
   }
 }
 
-/** The local file to fingerprint for a job's input (downloading it first where needed). */
-export async function stageInput(cfg: InputConfig, job: { id: string; account: string }, input: JobInput, signal: AbortSignal): Promise<string> {
+/** The local file to fingerprint for a job's input (downloading it first where needed); `release` removes a download. */
+export async function stageInput(cfg: InputConfig, job: { id: string; account: string }, input: JobInput, signal: AbortSignal): Promise<LocalFile> {
   const jobId = job.id;
   switch (input.type) {
     case 'Media': {
-      const media = await cfg.media?.store.get(job.account, input.source);
+      const media = await cfg.media.get(job.account, input.source);
       if (!media) throw new VdnaError('UNKNOWN_MEDIA', `no media with id "${input.source}"`);
       // An uploaded media is read where it is kept; a reference is fetched like the input it names.
-      return media.file ? join(cfg.media!.dir, media.file) : stageInput(cfg, job, media.input, signal);
+      if (!media.file) return stageInput(cfg, job, media.input, signal);
+      return cfg.blobs.localFile(mediaBlobKey(media.file), stagedPath(cfg, jobId, media.file), signal);
     }
     case 'Upload':
-      return stagedPath(cfg, jobId, input);
+      return cfg.blobs.localFile(uploadKey(jobId, input), stagedPath(cfg, jobId, input.source), signal);
     case 'Path':
-      return allowedPath(cfg, input.source);
+      return inPlace(allowedPath(cfg, input.source));
     case 'URL':
     case 'S3': {
       await mkdir(cfg.stagingDir, { recursive: true });
@@ -155,12 +144,12 @@ export async function stageInput(cfg: InputConfig, job: { id: string; account: s
       } else {
         await downloadS3(cfg, input.source, dest, signal);
       }
-      return dest;
+      return { path: dest, release: () => unlink(dest).catch(() => undefined) };
     }
   }
 }
 
-/** Removes a job's staged file once the job has ended. */
-export async function unstage(cfg: InputConfig, jobId: string, input?: JobInput): Promise<void> {
-  await unlink(resolve(stagedPath(cfg, jobId, input))).catch(() => undefined);
+/** Removes a job's uploaded file once the job has ended. */
+export async function discardUpload(cfg: InputConfig, jobId: string, input?: JobInput): Promise<void> {
+  if (input?.type === 'Upload') await cfg.blobs.delete(uploadKey(jobId, input));
 }

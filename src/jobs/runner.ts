@@ -7,7 +7,8 @@
  */
 import { hostname } from 'node:os';
 import { storageError, VdnaError } from '../errors.js';
-import { stageInput, unstage, type InputConfig } from './inputs.js';
+import { StorageOutage, type LocalFile } from '../store/blobs.js';
+import { discardUpload, stageInput, type InputConfig } from './inputs.js';
 import type { JobContext, JobKinds } from './kinds.js';
 import type { JobQueue, Lease } from './queue.js';
 import type { JobRecord } from './types.js';
@@ -159,14 +160,14 @@ export class JobRunner {
     const lease: Lease = { id: job.id, worker: this.worker };
     let percent: number | undefined;
     /** Where the media was staged: never shown to clients, who know it by the name they gave. */
-    let stagedAt: string | undefined;
+    let staged: LocalFile | undefined;
     const ctx: JobContext = {
       signal,
       progress: (fraction) => (percent = Math.round(Math.min(99, fraction * 100) * 10) / 10),
       stage: async () => {
         if (!job.input) throw new VdnaError('INVALID_ARGUMENT', 'this job has no media');
-        stagedAt = await stageInput(this.inputs, job, job.input, signal);
-        return stagedAt;
+        staged = await stageInput(this.inputs, job, job.input, signal);
+        return staged.path;
       },
     };
     const release = this.keepLease(lease, controller, () => {
@@ -184,9 +185,15 @@ export class JobRunner {
     } catch (err) {
       // Interrupted by shutdown (stop() puts it back in the queue), or no longer ours to end.
       if (signal.aborted && (signal.reason === ('shutdown' satisfies StopReason) || signal.reason === ('lost' satisfies StopReason))) return;
+      // Object storage is down: the job is left to its lease, and goes back to the queue when it runs
+      // out (its upload kept), unless this was its last try.
+      if (err instanceof StorageOutage && !signal.aborted && job.attempts < MAX_JOB_ATTEMPTS) {
+        this.hooks.onError?.(err);
+        return;
+      }
       const cancelled = signal.aborted;
       const e = err instanceof VdnaError ? err : storageError(err);
-      const shown = (message: string) => (stagedAt && job.input ? message.split(stagedAt).join(job.input.source) : message);
+      const shown = (message: string) => (staged && job.input ? message.split(staged.path).join(job.input.source) : message);
       ended = await this.jobs
         .fail(
           lease,
@@ -202,7 +209,10 @@ export class JobRunner {
         });
     } finally {
       release();
-      if (job.input && (!this.stopping || ended)) await unstage(this.inputs, job.id, job.input);
+      await staged?.release();
+      // An ended job's upload goes; one that runs again keeps it. Object storage down, it stays until
+      // the server's sweep of ended jobs' uploads.
+      if (ended) await discardUpload(this.inputs, job.id, job.input).catch((err) => this.hooks.onError?.(err));
       if (ended) this.hooks.onJobEnd?.(ended, (Date.now() - started) / 1000);
     }
   }

@@ -3,7 +3,7 @@
  * The embedded engine (SQLite in the data directory) is the default; VDNA_DATABASE_URL picks PostgreSQL.
  */
 import { loadMasterKey, SecretBox } from '../access/secrets.js';
-import type { InputConfig } from '../jobs/inputs.js';
+import type { InputConfig, InputSettings } from '../jobs/inputs.js';
 import type { CallbackChecks } from '../notify/callbacks.js';
 import { openStores, type Stores } from '../stores.js';
 import { AccessService, type AccessConfig } from './access-service.js';
@@ -15,10 +15,8 @@ import { MediaService } from './media-service.js';
 import { PersonService } from './person-service.js';
 
 export interface ServiceSettings {
-  /** Where jobs' media come from; `inputs.media` is filled in with the registry. */
-  inputs: InputConfig;
-  /** Where uploaded media are kept. */
-  mediaDir: string;
+  /** Where jobs' media come from (the media registry and the blobs are the stores'). */
+  inputs: InputSettings;
   callbacks: CallbackChecks;
   access: AccessConfig;
   /** The key that seals stored secrets and signs result URLs (default: VDNA_MASTER_KEY or DATA/master.key). */
@@ -40,8 +38,8 @@ export interface Services {
 export function createServices(stores: Stores, masterKey: Buffer, settings: Omit<ServiceSettings, 'masterKey'>): Services {
   const guard = new Guard(stores.access);
   const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries), guard);
-  const inputs: InputConfig = { ...settings.inputs, media: { store: stores.media, dir: settings.mediaDir } };
-  const media = new MediaService(stores.media, guard, inputs, settings.mediaDir);
+  const inputs: InputConfig = { ...settings.inputs, media: stores.media, blobs: stores.blobs };
+  const media = new MediaService(stores.media, guard, inputs);
   const jobs = new JobService(stores.jobs, stores.outbox, stores.faces, libraries, media, guard, inputs, settings.callbacks);
   libraries.onDeleted = (account, name) => jobs.cancelForLibrary(account, name);
   return {
@@ -65,7 +63,6 @@ export async function openServices(dataDir: string, settings: ServiceSettings): 
 export function localSettings(dataDir: string): ServiceSettings {
   return {
     inputs: { stagingDir: `${dataDir}/staging`, maxBytes: 0, downloadTimeoutMs: 0, urlPolicy: { allow: [] }, allowedRoots: [] },
-    mediaDir: `${dataDir}/media`,
     callbacks: { urlPolicy: { allow: [] } },
     access: { rateLimit: 0, resultUrlTtlSeconds: 3600 },
   };

@@ -4,11 +4,11 @@
  * callbacks, results and deliveries. Each call is checked against the caller's policy on the job's
  * library (or queue); another account's job is a missing one.
  */
-import { rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
-import { checkInput, stagedPath, type InputConfig } from '../jobs/inputs.js';
+import { checkInput, discardUpload, stagedPath, uploadKey, type InputConfig } from '../jobs/inputs.js';
 import { checkInputAccess } from './input-access.js';
 import type { JobFilter, JobQueue, QueueRecord } from '../jobs/queue.js';
 import {
@@ -174,6 +174,8 @@ export class JobService {
   /** Checks every field, the library, the input and the media, then queues the job. */
   async submit(caller: Caller, req: JobRequest, upload?: StagedUpload, door: Door = 'native', options?: Omit<JobOptions, 'types'>): Promise<JobRecord> {
     let staged = upload && this.partPath(upload.id);
+    /** The upload kept as a blob before the job is queued: removed if the job is not. */
+    let kept: { id: string; input: JobInput } | undefined;
     try {
       const { kind, library, mode, queue, resource } = await this.preflight(caller, req);
       const types = kind === 'tag' ? parseAnalysers(req.types) : undefined;
@@ -214,11 +216,11 @@ export class JobService {
         if (req.callback) checkCallback(this.callbacks, req.callback);
 
         if (upload && input) {
-          // Staged under its own extension, which tells subtitles and text from media. The media itself is
+          // Kept under its own extension, which tells subtitles and text from media. The media itself is
           // probed by the job, under the workers' bound, so that a submission answers at once.
-          const final = stagedPath(this.inputs, upload.id, input);
-          await rename(staged!, final);
-          staged = final;
+          await this.inputs.blobs.putFile(uploadKey(upload.id, input), staged!);
+          staged = undefined;
+          kept = { id: upload.id, input };
         } else if (input?.type === 'Media') {
           await this.media.get(caller, input.source);
         }
@@ -240,12 +242,13 @@ export class JobService {
           },
           upload?.id,
         );
-        staged = undefined;
+        kept = undefined;
         this.workers.kick();
         return job;
       });
     } finally {
       if (staged) await unlink(staged).catch(() => undefined);
+      if (kept) await discardUpload(this.inputs, kept.id, kept.input).catch(() => undefined);
     }
   }
 
@@ -346,6 +349,8 @@ export class JobService {
     const job = await this.visible(caller, id, 'vdna:CancelJob');
     return this.guard.run(caller, 'vdna:CancelJob', jobResource(job), async () => {
       const cancelled = await this.jobs.cancel(id);
+      // A waiting job ends here; a running one's worker removes its upload when it stops.
+      if (cancelled && FINAL_STATES.includes(cancelled.state)) await discardUpload(this.inputs, id, cancelled.input).catch(() => undefined);
       if (cancelled) return cancelled;
       const now = (await this.jobs.get(caller.account, id))!;
       throw new VdnaError('JOB_NOT_CANCELLABLE', `job "${id}" is ${now.state} and cannot be cancelled`);

@@ -12,6 +12,9 @@ export interface MediaRecord {
   createdAt: string;
 }
 
+/** An uploaded media's file as a blob: "media/<file>" (DATA/media/<file> on local disk). */
+export const mediaBlobKey = (file: string) => `media/${file}`;
+
 export interface MediaStore {
   add(record: MediaRecord): Promise<void>;
   get(account: string, id: string): Promise<MediaRecord | undefined>;

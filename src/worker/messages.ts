@@ -1,12 +1,12 @@
 /** What a server and its worker processes say to each other over the IPC channel. */
-import type { InputConfig } from '../jobs/inputs.js';
+import type { InputSettings } from '../jobs/inputs.js';
 import type { JobRecord } from '../jobs/types.js';
 
 /** A worker process's settings, sent by its server when it starts. */
 export interface WorkerConfig {
   dataDir: string;
-  /** Where jobs' media come from (the media registry is opened by the worker itself). */
-  inputs: Omit<InputConfig, 'media'>;
+  /** Where jobs' media come from (the media registry and the blobs are opened by the worker itself). */
+  inputs: InputSettings;
   /** Jobs one worker process runs at once. */
   concurrency: number;
   leaseMs?: number;

@@ -3,7 +3,6 @@
  * jobs under leases. Started by a server's WorkerPool (settings over IPC); every core of a machine can
  * run one, and a worker that dies takes only its own jobs down (they go back to the queue).
  */
-import { join } from 'node:path';
 import type { JobQueue } from '../jobs/queue.js';
 import { JobRunner, MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { localSettings, openServices } from '../services/index.js';
@@ -11,11 +10,15 @@ import { jobKinds } from './job-kinds.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { reapEvery } from './pool.js';
 
-const send = (message: FromWorker) => process.send?.(message);
+/** To the server over IPC; a standalone worker (none) says its errors on stderr. */
+function send(message: FromWorker): void {
+  if (process.send) process.send(message);
+  else if (message.type === 'error') process.stderr.write(`vdna worker: ${message.message}\n`);
+}
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, mediaDir: join(config.dataDir, 'media') });
+  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs });
   const runner = new JobRunner(
     services.stores.jobs,
     jobKinds(services),

@@ -5,12 +5,10 @@
  * A key needs vdna:GetMedia on media/<id>; another account's media answers as a missing one.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { THUMBNAIL_WIDTHS, thumbnailAt } from '../../media/thumbnail.js';
 import type { AccessService } from '../../services/access-service.js';
-import type { MediaService } from '../../services/media-service.js';
+import type { MediaContent, MediaService } from '../../services/media-service.js';
 import { byteRange } from '../byte-range.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { ID_PARAM } from '../schemas.js';
@@ -30,15 +28,16 @@ const PLAYABLE: Record<string, string> = {
 /** Presigned paths carry Expires and Signature; a thumbnail also its time and width. */
 const PRESIGN_QUERY = { Expires: { type: 'string', maxLength: 20 }, Signature: { type: 'string', maxLength: 64 } } as const;
 
-function fileOf(req: FastifyRequest<{ Params: { id: string } }>, media: MediaService): Promise<string> {
-  return req.presigned ? media.contentFileById(req.params.id) : media.contentFile(req.caller, req.params.id);
+function contentOf(req: FastifyRequest<{ Params: { id: string } }>, media: MediaService): Promise<MediaContent> {
+  return req.presigned ? media.contentById(req.params.id) : media.content(req.caller, req.params.id);
 }
 
-async function sendRange(req: FastifyRequest, reply: FastifyReply, path: string) {
-  const { size } = await stat(path);
+/** Streamed through this server (from object storage too): its headers, not the store's, reach the browser. */
+async function sendRange(req: FastifyRequest, reply: FastifyReply, content: MediaContent) {
+  const { size } = content;
   void reply
     .header('accept-ranges', 'bytes')
-    .header('content-type', PLAYABLE[extname(path).toLowerCase()] ?? 'application/octet-stream')
+    .header('content-type', PLAYABLE[extname(content.name).toLowerCase()] ?? 'application/octet-stream')
     .header('x-content-type-options', 'nosniff')
     // Uploaded bytes never run as a page of this origin, whatever they are.
     .header('content-security-policy', "default-src 'none'; sandbox")
@@ -48,12 +47,13 @@ async function sendRange(req: FastifyRequest, reply: FastifyReply, path: string)
     return reply.status(416).header('content-range', `bytes */${size}`).type('application/json')
       .send({ Code: 'INVALID_ARGUMENT', Message: `the range "${String(req.headers.range).slice(0, 60)}" starts past the end (${size} bytes)`, RequestId: req.id });
   }
-  if (!range) return reply.header('content-length', size).send(createReadStream(path));
+  if (!range) return reply.header('content-length', size).send(await content.read());
+  const body = await content.read(range);
   return reply
     .status(206)
     .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
     .header('content-length', range.end - range.start + 1)
-    .send(createReadStream(path, { start: range.start, end: range.end }));
+    .send(body);
 }
 
 export function mediaContentRoutes(app: FastifyInstance, media: MediaService, access: AccessService): void {
@@ -68,7 +68,7 @@ export function mediaContentRoutes(app: FastifyInstance, media: MediaService, ac
       },
     },
     async (req) => {
-      await media.contentFile(req.caller, req.params.id);
+      await media.content(req.caller, req.params.id);
       const base = `/v1/media/${encodeURIComponent(req.params.id)}`;
       return { ContentUrl: access.presignPath(`${base}/content`), ThumbnailUrl: access.presignPath(`${base}/thumbnail`) };
     },
@@ -85,7 +85,7 @@ export function mediaContentRoutes(app: FastifyInstance, media: MediaService, ac
         response: { ...errors },
       },
     },
-    async (req, reply) => sendRange(req, reply, await fileOf(req, media)),
+    async (req, reply) => sendRange(req, reply, await contentOf(req, media)),
   );
 
   app.get<{ Params: { id: string }; Querystring: { Time: number; Width: number } }>(
@@ -108,7 +108,13 @@ export function mediaContentRoutes(app: FastifyInstance, media: MediaService, ac
       },
     },
     async (req, reply) => {
-      const picture = await thumbnailAt(await fileOf(req, media), req.query.Time, req.query.Width);
+      const file = await (await contentOf(req, media)).localFile();
+      let picture: Buffer;
+      try {
+        picture = await thumbnailAt(file.path, req.query.Time, req.query.Width);
+      } finally {
+        await file.release();
+      }
       return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(picture);
     },
   );

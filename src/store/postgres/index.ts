@@ -2,7 +2,7 @@
  * The PostgreSQL engine: every store on one database that any number of servers and workers share, on
  * any number of machines; a job's end and its effects commit in one transaction, as in the embedded one.
  */
-import type { Stores } from '../../stores.js';
+import type { DatabaseStores } from '../../stores.js';
 import { PgAccessStore } from './access-store.js';
 import { openDatabase } from './database.js';
 import { PgFaceStore } from './face-store.js';
@@ -13,7 +13,7 @@ import { PgOutbox } from './outbox.js';
 import { PgPersonStore } from './person-store.js';
 
 /** `url`: postgres://user:password@host:port/database. */
-export async function openPostgresStores(url: string): Promise<Stores> {
+export async function openPostgresStores(url: string): Promise<DatabaseStores> {
   const db = await openDatabase(url);
   return {
     shared: true,

@@ -7,9 +7,9 @@ import { SqliteLibraryStore } from './library-store.js';
 import { SqliteMediaStore } from './media-store.js';
 import { SqlitePersonStore } from './person-store.js';
 import { SqliteFaceStore } from './face-store.js';
-import type { Stores } from '../../stores.js';
+import type { DatabaseStores } from '../../stores.js';
 
-export function openSqliteStores(dataDir: string): Stores & { db: Database.Database } {
+export function openSqliteStores(dataDir: string): DatabaseStores & { db: Database.Database } {
   const db = openDatabase(dataDir);
   return {
     db,

@@ -1,0 +1,103 @@
+/**
+ * Blobs as objects of an S3-compatible bucket (VDNA_S3_BUCKET, under VDNA_S3_PREFIX): key
+ * "media/x.mp4" is s3://bucket/<prefix>media/x.mp4. What any number of servers and workers on other
+ * machines share; a tool that needs a file gets a download, removed when it is done.
+ */
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VdnaError } from '../../errors.js';
+import { s3Client, type S3Config } from '../../net/s3-client.js';
+import { checkKey, missingBlob, StorageOutage, type BlobStore, type ByteRange, type LocalFile } from '../blobs.js';
+
+export interface S3BlobSettings {
+  connection: S3Config;
+  bucket: string;
+  /** Prepended to every key ("vdna/"): one bucket may hold several installations, or other things. */
+  prefix: string;
+}
+
+export class S3Blobs implements BlobStore {
+  readonly where: string;
+
+  constructor(private readonly settings: S3BlobSettings) {
+    this.where = `s3://${settings.bucket}/${settings.prefix}`;
+  }
+
+  private object(key: string) {
+    return { Bucket: this.settings.bucket, Key: `${this.settings.prefix}${checkKey(key)}` };
+  }
+
+  /** One call to the service; its failures become vdna's (a missing object, an outage). */
+  private async call<T>(key: string, send: (client: S3Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await send(s3Client(this.settings.connection));
+    } catch (err) {
+      throw this.failure(err, key, signal);
+    }
+  }
+
+  private failure(err: unknown, key: string, signal?: AbortSignal): unknown {
+    if (signal?.aborted || err instanceof VdnaError) return err;
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return missingBlob(key, this.where);
+    return new StorageOutage(this.where, `${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    const { size } = await stat(path);
+    await this.call(key, (c) => c.send(new PutObjectCommand({ ...this.object(key), Body: createReadStream(path), ContentLength: size })));
+    await unlink(path);
+  }
+
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    try {
+      const head = await this.call(key, (c) => c.send(new HeadObjectCommand(this.object(key))));
+      return { size: head.ContentLength ?? 0 };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FILE_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  async read(key: string, range?: ByteRange, signal?: AbortSignal): Promise<Readable> {
+    const get = new GetObjectCommand({ ...this.object(key), ...(range && { Range: `bytes=${range.start}-${range.end}` }) });
+    const out = await this.call(key, (c) => c.send(get, { abortSignal: signal }), signal);
+    return out.Body as Readable;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call(key, (c) => c.send(new DeleteObjectCommand(this.object(key))));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const list = new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}${prefix}`, ContinuationToken: token });
+      const page = await this.call(prefix, (c) => c.send(list));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(this.settings.prefix.length));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
+  async localFile(key: string, temp: string, signal?: AbortSignal): Promise<LocalFile> {
+    const release = () => unlink(temp).catch(() => undefined);
+    try {
+      await mkdir(dirname(temp), { recursive: true });
+      const body = await this.read(key, undefined, signal);
+      await pipeline(body, createWriteStream(temp), { signal });
+    } catch (err) {
+      await release();
+      // Cut off halfway (the service went down mid-download) is an outage too.
+      throw err instanceof Error && 'code' in err && typeof err.code === 'string' && /^(ECONNRESET|EPIPE|ETIMEDOUT|ERR_STREAM_PREMATURE_CLOSE)$/.test(err.code) && !signal?.aborted
+        ? this.failure(err, key)
+        : err;
+    }
+    return { path: temp, release };
+  }
+}
