@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MATCH_DEFAULTS } from '../src/config.js';
+import { MATCH_DEFAULTS, VIDEO_DEFAULTS } from '../src/config.js';
 import { fingerprintFile, QUERY_VARIANTS, type VideoFingerprint } from '../src/fingerprint/video/fingerprint.js';
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
@@ -66,6 +66,28 @@ async function makeQuery(edit: Edit, src: Source, host: Source | undefined, dir:
   return { path: out, truth: recipe.truth };
 }
 
+/** What a query's fingerprint depends on: the variants, the settings and the code that hashes. */
+const FINGERPRINT_CODE = (() => {
+  const hash = createHash('sha1').update(JSON.stringify([QUERY_VARIANTS, VIDEO_DEFAULTS]));
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, '../src/fingerprint/video'), join(here, '../src/media')]) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) hash.update(readFileSync(join(dir, f)));
+  }
+  return hash.digest('hex').slice(0, 12);
+})();
+
+/** A query's fingerprint, kept beside it while the code that makes it does not change. */
+async function queryFingerprint(path: string): Promise<VideoFingerprint> {
+  const cached = `${path}.${FINGERPRINT_CODE}.json`;
+  if (existsSync(cached)) {
+    const j = JSON.parse(readFileSync(cached, 'utf8'));
+    return { ...j, hashes: Uint32Array.from(j.hashes), flat: Uint8Array.from(j.flat) };
+  }
+  const fp = await fingerprintFile(path, { variants: QUERY_VARIANTS, threads: 1 });
+  writeFileSync(cached, JSON.stringify({ ...fp, hashes: Array.from(fp.hashes), flat: Array.from(fp.flat) }));
+  return fp;
+}
+
 /** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */
 export async function prepare(split: Split, log = (s: string) => process.stderr.write(s), edits: RegExp = /./): Promise<Prepared> {
   const dir = join(OUT, split);
@@ -98,7 +120,7 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   log(`  making and fingerprinting ${jobs.length} queries\n`);
   const cases = await mapLimit(jobs, 2, async (job) => {
     const q = await makeQuery(job.edit, job.src, job.host, join(dir, 'queries'));
-    const fp = await fingerprintFile(q.path, { variants: QUERY_VARIANTS, threads: 1 });
+    const fp = await queryFingerprint(q.path);
     return { edit: job.edit.name, path: q.path, master: job.master, truth: q.truth, fp };
   });
   return { split, vdna, library, index: await vdna.index(library), keys: names, cases };

@@ -71,6 +71,25 @@ describe('hard re-upload layouts, found by search', () => {
     assertFound((await vdna.search('films', reframed)).Matches, 'pdextendedview_diver.mov', 1, 'reframed over a blurred fill');
   });
 
+  it('matches uploads of one channel over their shared title card only, never into the films after it', async () => {
+    const font = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+    const card = `color=c=0x1d3557:s=640x360:d=3:r=25,format=yuv420p,drawtext=fontfile=${font}:text='VDNA ORIGINALS':fontsize=48:fontcolor=white:x=(w-tw)/2:y=h*0.4`;
+    const upload = (out: string, clip: string, start: number) => {
+      ffmpeg([
+        '-ss', String(start), '-t', '8', '-i', clip,
+        '-filter_complex', `${card}[c];[0:v]fps=25,setpts=PTS-STARTPTS,scale=640:360,setsar=1,format=yuv420p[b];[c][b]concat=n=2:v=1:a=0,drawbox=x=iw*0.03:y=ih*0.04:w=iw*0.18:h=ih*0.12:color=0xe63946@0.9:t=fill[v]`,
+        '-map', '[v]', ...ENCODE, out,
+      ]);
+      return out;
+    };
+    await vdna.add('channel', upload(q('channel-first.mp4'), media('video/intel_car-detection.mp4'), 2), 'first');
+    await vdna.add('channel', upload(q('channel-second.mp4'), media('video/zwm_caminandes_10s.mp4'), 0), 'second');
+    const { Matches } = await vdna.search('channel', upload(q('channel-third.mp4'), media('video/pdextendedview_diver.mov'), 5));
+    for (const m of Matches) {
+      for (const s of m.VideoMatchSegments) assert.ok(s.EndTime <= 3.5 && s.MasterEndTime <= 3.5, `${m.PrimaryKey}: beyond the card: ${JSON.stringify(s)}`);
+    }
+  });
+
   it('finds nothing in the same layouts made of videos outside the library', async () => {
     for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED]] as const) {
       const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);

@@ -233,12 +233,12 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
   const segments: FrameSegment[] = [];
   for (const found of [...best.values()].sort((a, b) => b.score - a.score)) {
     if (segments.length >= p.maxSegmentsPerItem) break;
-    const c = trimEnds(query, master, found, variants, p.edgeDistance);
+    const c = trimEnds(query, master, found, variants, p);
     if (!c || c.q1 - c.q0 + 1 < minFrames) continue;
     const similarity = c.simCount ? c.simSum / c.simCount : 0;
     // A static shot on either side counts as one: one picture held against a moving master (or a
     // moving query against a still) is a chance likeness, not a copy.
-    const looks = Math.min(distinctLooks(master, c.m0, c.m1, p.lookDistance), distinctLooks(query, c.q0, c.q1, p.lookDistance));
+    const looks = Math.min(distinctLooks(master, c.m0, c.m1, p.lookDistance), c.queryLooks);
     const floor = looks >= p.minLooks ? p.minSegmentSimilarity : p.minStaticSimilarity;
     if (similarity < floor) continue;
     let overlaps = false;
@@ -253,17 +253,18 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
 /** Master frames either side of the straight line through a segment's ends that a pair may lie on. */
 const EDGE_REACH = 2;
 
-/** Closest distance of query frame q to master frames [from, to] (over the variants), NO_EVIDENCE when all are flat. */
-function nearestDistance(query: HashSequence, master: HashSequence, q: number, from: number, to: number, variants: Int32Array): number {
-  if (query.flat[q]) return NO_EVIDENCE;
-  let best = NO_EVIDENCE;
+/** Closest pair of query frame q with master frames [from, to] (over the variants): its distance
+ *  (NO_EVIDENCE when every frame is flat) and the query variant that made it. */
+function nearestPair(query: HashSequence, master: HashSequence, q: number, from: number, to: number, variants: Int32Array): { d: number; v: number } {
+  let best = { d: NO_EVIDENCE, v: variants[0] };
+  if (query.flat[q]) return best;
   const mv = master.variants;
   for (let m = Math.max(0, from); m <= Math.min(master.count - 1, to); m++) {
     if (master.flat[m]) continue;
     for (const v of variants) {
       const at = 2 * (q * query.variants + v);
       const d = popcount32((query.hashes[at] ^ master.hashes[2 * m * mv]) >>> 0) + popcount32((query.hashes[at + 1] ^ master.hashes[2 * m * mv + 1]) >>> 0);
-      if (d < best) best = d;
+      if (d < best.d) best = { d, v };
     }
   }
   return best;
@@ -271,27 +272,36 @@ function nearestDistance(query: HashSequence, master: HashSequence, q: number, f
 
 /**
  * The segment cut back at both ends to its outermost sure pairs (within `edgeDistance`), following the
- * straight line between its ends, with its similarity taken again over what is left; undefined when
- * no sure pair remains. Local alignment lets a path run on for free through frames that are flat on
- * one side only (a fade, a black gap) and end on any chance likeness: those seconds are not a copy.
+ * straight line between its ends, with its similarity taken again over what is left, and the number
+ * of distinct pictures the query shows in the views that matched; undefined when no sure pair remains.
+ * Local alignment lets a path run on for free through frames that are flat on one side only (a fade,
+ * a black gap) and end on any chance likeness: those seconds are not a copy.
  */
-function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, variants: Int32Array, edgeDistance: number): Candidate | undefined {
+function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, variants: Int32Array, p: AlignParams): (Candidate & { queryLooks: number }) | undefined {
   const slope = c.q1 > c.q0 ? (c.m1 - c.m0) / (c.q1 - c.q0) : 1;
   const along = (q: number) => Math.round(c.m0 + (q - c.q0) * slope);
-  const sure = (q: number) => nearestDistance(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants) <= edgeDistance;
+  const pair = (q: number) => nearestPair(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
   let q0 = c.q0;
   let q1 = c.q1;
-  while (q0 <= q1 && !sure(q0)) q0++;
-  while (q1 >= q0 && !sure(q1)) q1--;
+  while (q0 <= q1 && pair(q0).d > p.edgeDistance) q0++;
+  while (q1 >= q0 && pair(q1).d > p.edgeDistance) q1--;
   if (q0 > q1) return undefined;
-  if (q0 === c.q0 && q1 === c.q1) return c;
+  // The query's pictures as the matching views see them: one held picture is one look, whichever way
+  // the rest of the query frame (a host video, a fill) moves.
+  const seen: HashSequence = { count: q1 - q0 + 1, variants: 1, hashes: new Uint32Array(2 * (q1 - q0 + 1)), flat: new Uint8Array(q1 - q0 + 1) };
   let simSum = 0;
   let simCount = 0;
   for (let q = q0; q <= q1; q++) {
-    const d = nearestDistance(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
+    const { d, v } = pair(q);
+    const at = 2 * (q * query.variants + v);
+    seen.hashes[2 * (q - q0)] = query.hashes[at];
+    seen.hashes[2 * (q - q0) + 1] = query.hashes[at + 1];
+    seen.flat[q - q0] = d === NO_EVIDENCE ? 1 : 0;
     if (d === NO_EVIDENCE) continue;
     simSum += pairSimilarity(d);
     simCount++;
   }
-  return { ...c, q0, q1, m0: Math.max(c.m0, along(q0)), m1: Math.min(c.m1, along(q1)), simSum, simCount };
+  const queryLooks = distinctLooks(seen, 0, seen.count - 1, p.lookDistance);
+  if (q0 === c.q0 && q1 === c.q1) return { ...c, queryLooks };
+  return { ...c, q0, q1, m0: Math.max(c.m0, along(q0)), m1: Math.min(c.m1, along(q1)), simSum, simCount, queryLooks };
 }
