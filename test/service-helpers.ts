@@ -76,7 +76,7 @@ export function apiClient(url: string, defaultToken: string | null): RunningServ
 }
 
 /** Polls jobs (10 ids a request) until every one has ended; their views. */
-export async function waitForJobs(server: RunningServer, ids: string[], intervalMs = 500): Promise<any[]> {
+export async function waitForJobs(server: Pick<RunningServer, 'api'>, ids: string[], intervalMs = 500): Promise<any[]> {
   for (;;) {
     const jobs: any[] = [];
     for (let i = 0; i < ids.length; i += 10) {
