@@ -6,8 +6,9 @@
  *   (env: VDNA_ADMIN_KEY, VDNA_S3_ENDPOINT, VDNA_S3_ACCESS_KEY_ID, VDNA_S3_SECRET_ACCESS_KEY)
  *
  * It puts the clips in a bucket, then through both APIs in turn: saves them (s3:// inputs, an HTTP
- * callback each to a receiver of its own), searches excerpts of those saved while the long one is still
- * decoding, SIGKILLs the worker running the long save, and checks that every job ended once (one
+ * callback each to a receiver of its own), SIGKILLs the worker decoding the long save, searches the
+ * short clips saved (and one never saved) while the long one waits for its lease to run out and runs
+ * again elsewhere, and checks that every job ended once (one
  * callback event each, no event id twice), that each search found its clip, and that the killed
  * worker's job ran again and succeeded. Prints a summary; exits 1 when a check fails.
  */
@@ -68,12 +69,6 @@ async function main(): Promise<number> {
     const saves = new Map<string, string>();
     for (const name of SAVED) saves.set(await submit({ Mode: 'onlysave', PrimaryKey: name, Input: input(name) }), name);
     say(`submitted ${saves.size + 1} saves through ${apis.map((a) => a.url).join(' and ')}`);
-    await waitForJobs(server(1), [...saves.keys()], 200);
-
-    // The short clips are in the library: search each (and a clip that is not) while the long save decodes.
-    const searches = new Map<string, string | undefined>();
-    for (const name of [...SAVED, UNRELATED]) searches.set(await submit({ Mode: 'nosave', Input: input(name) }), name === UNRELATED ? undefined : name);
-    say(`submitted ${searches.size} searches`);
 
     // The worker decoding the long save: its ffmpeg reads the job's staged copy, named after the job.
     let victim: number | undefined;
@@ -86,6 +81,12 @@ async function main(): Promise<number> {
     if (victim === undefined) throw new Error('never saw a worker decoding the long save');
     process.kill(victim, 'SIGKILL');
     say(`SIGKILLed worker ${victim} while it decoded ${LONG} (job ${long})`);
+    await waitForJobs(server(1), [...saves.keys()], 200);
+
+    // The short clips are in the library: search each (and a clip that is not) while the long save runs again.
+    const searches = new Map<string, string | undefined>();
+    for (const name of [...SAVED, UNRELATED]) searches.set(await submit({ Mode: 'nosave', Input: input(name) }), name === UNRELATED ? undefined : name);
+    say(`submitted ${searches.size} searches`);
 
     const all = [long, ...saves.keys(), ...searches.keys()];
     const jobs = await waitForJobs(server(1), all, 500);

@@ -1,5 +1,5 @@
 /**
- * npm run bench:scale -- [--only ingest|search] [--workers 1,2,4] [--rounds 1]
+ * npm run bench:scale -- [--only ingest|search] [--workers 1,2,4] [--rounds 3]
  *                        [--engines sqlite,postgres] [--hours 1000,10000] [--runs 101]
  *
  * Scale-out on loopback, with a throwaway PostgreSQL (scripts/setup-postgres.sh installs it):
@@ -56,55 +56,62 @@ interface IngestRow {
   postgresCpu: number;
 }
 
+interface Save {
+  clip: string;
+  key: string;
+}
+
+/** One phase: an API-only server and `workers` standalone workers on a fresh database run the mix. */
+async function ingest(cluster: Postgres, workers: number, mix: Save[], mediaSeconds: number): Promise<IngestRow> {
+  const load = loadAverage();
+  process.stderr.write(`ingestion, ${workers} worker(s): ${mix.length} onlysave jobs (load average ${load})...\n`);
+  const env = { VDNA_DATABASE_URL: await cluster.database(), VDNA_MASTER_KEY: randomBytes(32).toString('hex') };
+  const data = join(DIR, `ingest-${workers}`);
+  rmSync(data, { recursive: true, force: true });
+  const allow = ['--allow-path', join(MEDIA, 'video')];
+  const cpuBefore = cpuSeconds('self', 'children');
+  const pgBefore = cpuSeconds(cluster.serverPid());
+  const server = await startServer(join(data, 'api'), ['--workers', '0', ...allow, '--log-level', 'warn', '--rate-limit', '0'], env);
+  const running = Array.from({ length: workers }, (_, i) => startWorker(join(data, `worker-${i}`), allow, env));
+  let jobs: any[];
+  try {
+    while (!running.every((w) => w.output().includes('vdna worker running'))) await sleep(100);
+    await sleep(1500); // their stores open, their runners start polling
+    await server.api('POST', '/v1/libraries', { Name: 'ingest' });
+    const ids = await mapLimit(mix, 8, async ({ clip, key }) => {
+      const r = await server.api('POST', '/v1/jobs', { Library: 'ingest', Mode: 'onlysave', PrimaryKey: key, Input: { Type: 'Path', Source: video(clip) } });
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+      return r.body.JobId as string;
+    });
+    jobs = await waitForJobs(server, ids, 200);
+  } finally {
+    for (const w of running) await w.stop();
+    await server.stop();
+  }
+  await sleep(500); // their backends end, and count in the postmaster's children
+  const first = Math.min(...jobs.map((j) => Date.parse(j.StartTime)));
+  const last = Math.max(...jobs.map((j) => Date.parse(j.CompleteTime)));
+  return {
+    workers,
+    load,
+    jobs: jobs.length,
+    failed: jobs.filter((j) => j.State !== 'Success').length,
+    seconds: (last - first) / 1000,
+    mediaSeconds,
+    // The stopped workers (with their ffmpeg) and server are this process's waited-for children now.
+    vdnaCpu: cpuSeconds('self', 'children') - cpuBefore,
+    postgresCpu: cpuSeconds(cluster.serverPid()) - pgBefore,
+  };
+}
+
+/** Every corpus video of 10 s or more, `rounds` times, under keys of their own; phases of 1, 2, 4 … workers. */
 async function ingestion(cluster: Postgres, counts: number[], rounds: number): Promise<IngestRow[]> {
   const clips = [...splitVideos('tune'), ...splitVideos('test')].sort();
   const durations = new Map(await Promise.all(clips.map(async (c) => [c, (await probe(video(c))).duration] as const)));
   const mix = Array.from({ length: rounds }, (_, r) => clips.map((clip) => ({ clip, key: `${clip}#${r}` }))).flat();
+  const mediaSeconds = mix.reduce((a, m) => a + durations.get(m.clip)!, 0);
   const rows: IngestRow[] = [];
-  for (const workers of counts) {
-    const load = loadAverage();
-    process.stderr.write(`ingestion, ${workers} worker(s): ${mix.length} onlysave jobs (load average ${load})...\n`);
-    const env = { VDNA_DATABASE_URL: await cluster.database(), VDNA_MASTER_KEY: randomBytes(32).toString('hex') };
-    const data = join(DIR, `ingest-${workers}`);
-    rmSync(data, { recursive: true, force: true });
-    const allow = ['--allow-path', join(MEDIA, 'video')];
-    const server = await startServer(join(data, 'api'), ['--workers', '0', ...allow, '--log-level', 'warn', '--rate-limit', '0'], env);
-    const running = Array.from({ length: workers }, (_, i) => startWorker(join(data, `worker-${i}`), allow, env));
-    const cpuBefore = cpuSeconds('self', 'children');
-    const pgBefore = cpuSeconds(cluster.serverPid());
-    try {
-      while (!running.every((w) => w.output().includes('vdna worker running'))) await sleep(100);
-      await sleep(1500); // their stores open, their runners start polling
-      await server.api('POST', '/v1/libraries', { Name: 'ingest' });
-      const ids = await mapLimit(mix, 8, async ({ clip, key }) => {
-        const r = await server.api('POST', '/v1/jobs', { Library: 'ingest', Mode: 'onlysave', PrimaryKey: key, Input: { Type: 'Path', Source: video(clip) } });
-        if (r.status !== 201) throw new Error(JSON.stringify(r.body));
-        return r.body.JobId as string;
-      });
-      const jobs = await waitForJobs(server, ids, 200);
-      const first = Math.min(...jobs.map((j) => Date.parse(j.StartTime)));
-      const last = Math.max(...jobs.map((j) => Date.parse(j.CompleteTime)));
-      rows.push({
-        workers,
-        load,
-        jobs: jobs.length,
-        failed: jobs.filter((j) => j.State !== 'Success').length,
-        seconds: (last - first) / 1000,
-        mediaSeconds: mix.reduce((a, m) => a + durations.get(m.clip)!, 0),
-        vdnaCpu: 0,
-        postgresCpu: 0,
-      });
-    } finally {
-      for (const w of running) await w.stop();
-      await server.stop();
-    }
-    await sleep(500); // their backends end, and count in the postmaster's children
-    const row = rows[rows.length - 1];
-    if (row) {
-      row.vdnaCpu = cpuSeconds('self', 'children') - cpuBefore;
-      row.postgresCpu = cpuSeconds(cluster.serverPid()) - pgBefore;
-    }
-  }
+  for (const workers of counts) rows.push(await ingest(cluster, workers, mix, mediaSeconds));
   return rows;
 }
 
@@ -246,7 +253,7 @@ async function main(): Promise<void> {
   const engines = list('engines', 'sqlite,postgres') as Engine[];
   const cluster = only === 'search' && !engines.includes('postgres') ? undefined : await startPostgres();
   try {
-    if (only !== 'search') printIngestion(await ingestion(cluster!, list('workers', '1,2,4').map(Number), Number(arg('rounds', '1'))));
+    if (only !== 'search') printIngestion(await ingestion(cluster!, list('workers', '1,2,4').map(Number), Number(arg('rounds', '3'))));
     if (only !== 'ingest') {
       const rows: SearchRow[] = [];
       for (const hours of list('hours', '1000,10000').map(Number)) {
