@@ -17,8 +17,8 @@ import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import { startReceiver, startServer, waitForJobs } from '../test/service-helpers.js';
 import { splitVideos, video } from './corpus.js';
-import { OUT } from './paths.js';
 import { percentile } from './measure.js';
+import { OUT } from './paths.js';
 import { mapLimit } from './pool.js';
 
 const run = promisify(execFile);
