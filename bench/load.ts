@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
-import { startReceiver, startServer, type RunningServer } from '../test/service-helpers.js';
+import { startReceiver, startServer, waitForJobs } from '../test/service-helpers.js';
 import { splitVideos, video } from './corpus.js';
+import { percentile } from './measure.js';
 import { OUT } from './paths.js';
 import { mapLimit } from './pool.js';
 
@@ -80,22 +81,6 @@ async function queries(pieces: Piece[]): Promise<Query[]> {
   return [...made, ...SHORT_UNRELATED.map((v) => ({ path: video(v) }))];
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-async function waitAll(server: RunningServer, ids: string[]): Promise<any[]> {
-  for (;;) {
-    const jobs: any[] = [];
-    for (let i = 0; i < ids.length; i += 10) {
-      jobs.push(...(await server.api('GET', `/v1/jobs?JobIds=${ids.slice(i, i + 10).join(',')}`)).body.Jobs);
-    }
-    if (jobs.every((j) => ['Success', 'Failed', 'Cancelled'].includes(j.State))) return jobs;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 interface Row {
   workers: number;
   jobsPerSecond: number;
@@ -126,7 +111,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
       if (r.status !== 201) throw new Error(JSON.stringify(r.body));
       saveIds.push(r.body.JobId);
     }
-    const saved = await waitAll(server, saveIds);
+    const saved = await waitForJobs(server, saveIds);
     if (saved.some((j) => j.State !== 'Success')) throw new Error(`save failed: ${JSON.stringify(saved.find((j) => j.State !== 'Success'))}`);
 
     const specs = Array.from({ length: jobCount }, (_, i) => {
@@ -167,7 +152,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
         if (r.status !== 200 && errors++ === 0) process.stderr.write(`a read failed: ${r.status}\n`);
       }),
     );
-    const jobs = await waitAll(server, ids);
+    const jobs = await waitForJobs(server, ids);
     const span = (Date.now() - t0) / 1000;
     await receiver.waitFor(ids.length, 60_000).catch(() => undefined);
     const events = new Map<string, number>();
@@ -214,7 +199,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${w} worker process(es): 50 onlysave jobs, then ${jobCount} mixed jobs and ${readCount} reads...\n`);
     rows.push(await measure(w, pieces, qs, jobCount, readCount, submitters));
   }
-  const ms = (xs: number[]) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)}`;
+  const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(1)} / ${percentile(xs, 99).toFixed(1)}`;
   process.stdout.write(
     `\n${jobCount} jobs (1/3 onlysave, 2/3 search: 16 excerpts of 8 s at 360p, 4 clips outside the library) on a 50-item library, ` +
       `submitted ${submitters} at a time; ${readCount} concurrent reads while the workers are busy\n\n` +

@@ -12,7 +12,7 @@
  *     ffmpeg's included. `--only video|audio|media` runs one part.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from '../src/config.js';
@@ -21,19 +21,19 @@ import { fingerprintMedia } from '../src/fingerprint/media.js';
 import { HASH_BITS } from '../src/fingerprint/audio/landmarks.js';
 import { AudioIndex } from '../src/index/audio-index.js';
 import { probe } from '../src/media/probe.js';
-import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
-import { VideoIndex, type ItemFrames } from '../src/index/video-index.js';
+import { fingerprintFile } from '../src/fingerprint/video/fingerprint.js';
+import { VideoIndex } from '../src/index/video-index.js';
 import { tools } from '../src/media/ffmpeg.js';
 import { searchVideo } from '../src/match/search.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 import { FINGERPRINT_VERSION } from '../src/vdna.js';
 import { video } from './corpus.js';
 import { MEDIA, OUT } from './paths.js';
-import { rng } from './random.js';
+import { cpuSeconds, percentile } from './measure.js';
+import { FPS, queryPlace, syntheticItems, syntheticQuery } from './synthetic.js';
 
 const run = promisify(execFile);
 const DIR = join(OUT, 'speed');
-const FPS = VIDEO_DEFAULTS.sampleFps;
 
 /** A 60 s H.264 test file of the given height, made from a real clip (looped, scaled up). */
 async function testFile(height: number): Promise<string> {
@@ -86,40 +86,6 @@ async function extraction(): Promise<void> {
   }
 }
 
-/** Synthetic one-hour items of random hashes (uniform bits, as a balanced hash has). */
-function syntheticItems(hours: number, seed: number): ItemFrames[] {
-  const next = rng(seed);
-  const perItem = 3600 * FPS;
-  return Array.from({ length: hours }, (_, i) => {
-    const hashes = new Uint32Array(perItem * 2);
-    for (let k = 0; k < hashes.length; k++) hashes[k] = next();
-    return { key: `synthetic-${i}`, fps: FPS, duration: 3600, count: perItem, hashes, flat: new Uint8Array(perItem) };
-  });
-}
-
-/** A 60 s query: item `item` from `start` s with `noise` bits flipped per frame in variant 0, the other variants unrelated. */
-function syntheticQuery(items: ItemFrames[], item: number, start: number, noise: number, seed: number) {
-  const next = rng(seed);
-  const count = 60 * FPS;
-  const variants = QUERY_VARIANTS.length;
-  const hashes = new Uint32Array(count * variants * 2);
-  for (let k = 0; k < hashes.length; k++) hashes[k] = next();
-  const src = items[item].hashes;
-  for (let q = 0; q < count; q++) {
-    const m = start * FPS + q;
-    let hi = src[2 * m];
-    let lo = src[2 * m + 1];
-    for (let b = 0; b < noise; b++) {
-      const bit = next() % 64;
-      if (bit < 32) hi ^= 1 << bit;
-      else lo ^= 1 << (bit - 32);
-    }
-    hashes[2 * q * variants] = hi >>> 0;
-    hashes[2 * q * variants + 1] = lo >>> 0;
-  }
-  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60 };
-}
-
 async function searchLatency(hoursList: number[]): Promise<void> {
   console.log('\n## (b) search latency of a 60 s query (18 hash variants per frame, 6 bits of noise) against synthetic libraries\n');
   console.log('library   frames       index build   p50 ms   p95 ms   found   index bytes/frame   RSS bytes/frame');
@@ -138,17 +104,15 @@ async function searchLatency(hoursList: number[]): Promise<void> {
     let found = 0;
     const runs = 21;
     for (let r = 0; r < runs; r++) {
-      const item = (r * 7919) % hours;
-      const start = 60 + ((r * 131) % 3000);
-      const query = syntheticQuery([{ ...index.items[item], count: index.items[item].frames.count, hashes: index.items[item].frames.hashes, flat: index.items[item].frames.flat }], 0, start, 6, 1000 + r);
+      const { item, start } = queryPlace(r, hours);
+      const query = syntheticQuery(index.items[item].frames, start, 6, 1000 + r);
       const t = performance.now();
       const matches = searchVideo(index, query);
       times.push(performance.now() - t);
       const seg = matches[0]?.VideoMatchSegments[0];
       if (matches.length === 1 && matches[0].PrimaryKey === index.items[item].key && seg && Math.abs(seg.MasterStartTime - start) < 1) found++;
     }
-    times.sort((a, b) => a - b);
-    const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    const pct = (p: number) => percentile(times, p * 100);
     const frames = index.totalFrames;
     console.log(
       `${String(hours).padStart(5)} h  ${String(frames).padStart(11)}  ${build.toFixed(1).padStart(10)} s  ${pct(0.5).toFixed(1).padStart(7)}  ${pct(0.95).toFixed(1).padStart(7)}  ${String(found).padStart(3)}/${runs}  ${(index.bytes / frames).toFixed(1).padStart(17)}  ${(rss / frames).toFixed(1).padStart(16)}`,
@@ -193,14 +157,6 @@ async function audioSpeed(): Promise<void> {
         `${(landmarks.length / 2 / lib!.duration).toFixed(0).padStart(11)}  ${perHour(index.bytes - (1 << HASH_BITS) * 4 - 4).padStart(10)}  ${perHour(landmarks.byteLength).padStart(11)}`,
     );
   }
-}
-
-/** CPU seconds of this process and of its waited-for children (ffmpeg), from /proc (Linux). */
-function cpuSeconds(): number {
-  const own = process.cpuUsage();
-  // Fields 16 and 17 of /proc/self/stat (after the command name): children's user and system ticks.
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (own.user + own.system) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 async function mediaSpeed(): Promise<void> {

@@ -5,7 +5,7 @@
  * to run as root, so as root it runs as the `postgres` user (or `nobody`), owning the directory.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,6 +16,8 @@ export interface Postgres {
   database(): Promise<string>;
   /** The cluster's first database (for tests that share one). */
   url: string;
+  /** The postmaster's process id (its CPU time counts its ended backends'). */
+  serverPid(): number;
   stop(): void;
 }
 
@@ -93,7 +95,8 @@ export async function startPostgres(): Promise<Postgres> {
         }
         return `${base}/${name}`;
       };
-      return { url: await database(), database, stop };
+      const serverPid = () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return { url: await database(), database, serverPid, stop };
     }
   } catch (err) {
     stop();

@@ -6,14 +6,13 @@
  * other worker.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { media, ROOT, tempDir, until } from './helpers.js';
+import { media, tempDir, until } from './helpers.js';
 import { startPostgres, type Postgres } from './postgres-helpers.js';
-import { childCommands, startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
+import { childCommands, startReceiver, startServer, startWorker, waitForJob, type RunningServer, type RunningWorker } from './service-helpers.js';
 
 const LONG = media('video/openboard_wannaworktogether.mp4');
 const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10s.mp4'), media('video/mdn_flower.webm'), media('video/zwm_tears_of_steel_10s.mp4')];
@@ -28,19 +27,11 @@ test('two servers and two workers on one PostgreSQL: each job ends once; a SIGKI
   const dir = tempDir();
   const receiver = await startReceiver();
   const servers: RunningServer[] = [];
-  const workers: Array<{ proc: ChildProcess; output: () => string }> = [];
+  const workers: RunningWorker[] = [];
   try {
     // On a shared database servers take no data-directory lock: these two share one (uploads would be seen by both).
     for (let i = 0; i < 2; i++) servers.push(await startServer(join(dir.path, 'api'), ['--workers', '0', '--allow-path', media('video'), '--allow-private-urls'], env));
-    for (const name of ['w1', 'w2']) {
-      const proc = spawn(process.execPath, [join(ROOT, 'bin', 'vdna.js'), '--data', join(dir.path, name), 'worker', '--allow-path', media('video')], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let output = '';
-      proc.stderr!.on('data', (d) => (output += d));
-      workers.push({ proc, output: () => output });
-    }
+    for (const name of ['w1', 'w2']) workers.push(startWorker(join(dir.path, name), ['--allow-path', media('video')], env));
     const [a, b] = servers;
     await a.api('POST', '/v1/libraries', { Name: 'films' });
     const callback = { Type: 'HTTP', Url: `${receiver.url}/done`, Format: 'json' };
@@ -79,12 +70,7 @@ test('two servers and two workers on one PostgreSQL: each job ends once; a SIGKI
     const logs = [...servers.map((s) => s.log()), ...workers.map((w) => w.output())].join('\n---\n');
     throw new Error(`${(err as Error).message}\n${logs.slice(-6000)}`, { cause: err });
   } finally {
-    for (const w of workers) {
-      if (w.proc.exitCode === null && w.proc.signalCode === null) {
-        w.proc.kill('SIGTERM');
-        await once(w.proc, 'exit');
-      }
-    }
+    for (const w of workers) await w.stop();
     for (const s of servers) await s.stop();
     await receiver.close();
     dir.cleanup();

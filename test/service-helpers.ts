@@ -40,7 +40,23 @@ export async function startServer(dataDir: string, args: string[] = [], env: Rec
     proc.stderr!.on('data', check);
     proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
   });
-  const api = async (method: string, path: string, body?: unknown, token: string | null = env.VDNA_ADMIN_KEY ?? ADMIN_TOKEN) => {
+  const api = apiClient(url, env.VDNA_ADMIN_KEY ?? ADMIN_TOKEN);
+  return {
+    url,
+    proc,
+    log: () => output,
+    api,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill(signal);
+      await once(proc, 'exit');
+    },
+  };
+}
+
+/** Calls of a running server's API with `defaultToken` (or a call's own token; null: no Authorization); bodies parsed when JSON. */
+export function apiClient(url: string, defaultToken: string | null): RunningServer['api'] {
+  return async (method: string, path: string, body?: unknown, token: string | null = defaultToken) => {
     const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined && !(body instanceof FormData)) headers['content-type'] = 'application/json';
     const res = await fetch(url + path, {
@@ -57,14 +73,42 @@ export async function startServer(dataDir: string, args: string[] = [], env: Rec
     }
     return { status: res.status, body: parsed as any, headers: res.headers };
   };
+}
+
+/** Polls jobs (10 ids a request) until every one has ended; their views. */
+export async function waitForJobs(server: Pick<RunningServer, 'api'>, ids: string[], intervalMs = 500): Promise<any[]> {
+  for (;;) {
+    const jobs: any[] = [];
+    for (let i = 0; i < ids.length; i += 10) {
+      jobs.push(...(await server.api('GET', `/v1/jobs?JobIds=${ids.slice(i, i + 10).join(',')}`)).body.Jobs);
+    }
+    if (jobs.every((j) => ['Success', 'Failed', 'Cancelled'].includes(j.State))) return jobs;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface RunningWorker {
+  proc: ChildProcess;
+  /** What it wrote on stderr. */
+  output: () => string;
+  /** SIGTERM (it finishes its job first, within the grace period) and wait for the exit. */
+  stop: () => Promise<void>;
+}
+
+/** Starts a standalone `vdna worker` on a data directory (its stores: VDNA_DATABASE_URL of `env`, else the directory's). */
+export function startWorker(dataDir: string, args: string[] = [], env: Record<string, string> = {}): RunningWorker {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'vdna.js'), '--data', dataDir, 'worker', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  proc.stderr!.on('data', (d) => (output += d));
   return {
-    url,
     proc,
-    log: () => output,
-    api,
-    async stop(signal = 'SIGTERM') {
+    output: () => output,
+    async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill(signal);
+      proc.kill('SIGTERM');
       await once(proc, 'exit');
     },
   };

@@ -1,0 +1,55 @@
+/**
+ * Synthetic video libraries for the search benchmarks (bench:speed, bench:scale): one-hour items of
+ * random frame hashes (uniform bits, as a balanced hash has), and 60 s queries cut from them with a few
+ * bits flipped per frame. Each item is made from its own seed, so a library can be written to a store
+ * one item at a time and never held whole in memory.
+ */
+import { VIDEO_DEFAULTS } from '../src/config.js';
+import { QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
+import type { ItemFrames } from '../src/index/video-index.js';
+import type { QueryFrames } from '../src/match/search.js';
+import { rng } from './random.js';
+
+export const FPS = VIDEO_DEFAULTS.sampleFps;
+const ITEM_SECONDS = 3600;
+
+/** Item `n` (one hour, key `synthetic-n`) of the library made from `seed`. */
+export function syntheticItem(n: number, seed: number): ItemFrames {
+  const next = rng(seed * 1_000_003 + n);
+  const count = ITEM_SECONDS * FPS;
+  const hashes = new Uint32Array(count * 2);
+  for (let k = 0; k < hashes.length; k++) hashes[k] = next();
+  return { key: `synthetic-${n}`, fps: FPS, duration: ITEM_SECONDS, count, hashes, flat: new Uint8Array(count) };
+}
+
+/** A library of `hours` one-hour items. */
+export function syntheticItems(hours: number, seed: number): ItemFrames[] {
+  return Array.from({ length: hours }, (_, n) => syntheticItem(n, seed));
+}
+
+/** A 60 s query: `item`'s frames from `start` s with `noise` bits flipped per frame in variant 0, the other variants unrelated. */
+export function syntheticQuery(item: Pick<ItemFrames, 'hashes'>, start: number, noise: number, seed: number): QueryFrames {
+  const next = rng(seed);
+  const count = 60 * FPS;
+  const variants = QUERY_VARIANTS.length;
+  const hashes = new Uint32Array(count * variants * 2);
+  for (let k = 0; k < hashes.length; k++) hashes[k] = next();
+  for (let q = 0; q < count; q++) {
+    const m = start * FPS + q;
+    let hi = item.hashes[2 * m];
+    let lo = item.hashes[2 * m + 1];
+    for (let b = 0; b < noise; b++) {
+      const bit = next() % 64;
+      if (bit < 32) hi ^= 1 << bit;
+      else lo ^= 1 << (bit - 32);
+    }
+    hashes[2 * q * variants] = hi >>> 0;
+    hashes[2 * q * variants + 1] = lo >>> 0;
+  }
+  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60 };
+}
+
+/** The r-th of a benchmark's queries against a library of `hours` items: which item, from when (s). */
+export function queryPlace(r: number, hours: number): { item: number; start: number } {
+  return { item: (r * 7919) % hours, start: 60 + ((r * 131) % 3000) };
+}
