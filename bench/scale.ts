@@ -20,7 +20,7 @@ import { LibraryIndexes } from '../src/match/library-indexes.js';
 import { probe } from '../src/media/probe.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
-import type { Stores } from '../src/stores.js';
+import type { DatabaseStores } from '../src/stores.js';
 import { FINGERPRINT_VERSION } from '../src/vdna.js';
 import { startPostgres, type Postgres } from '../test/postgres-helpers.js';
 import { startServer, startWorker, waitForJobs } from '../test/service-helpers.js';
@@ -148,7 +148,7 @@ interface SearchRow {
 
 /** Where an engine keeps a synthetic library of `hours`: its stores, and the bytes the library takes. */
 interface Place {
-  open(): Promise<Stores>;
+  open(): Promise<DatabaseStores>;
   bytes(): Promise<number>;
 }
 
