@@ -104,8 +104,9 @@ export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts:
     return sum / (p.w * p.h);
   });
   const sharpest = Math.max(...detail);
-  const kept = panels.filter((_, i) => detail[i] >= opts.fillDetailRatio * sharpest);
-  return kept.length > 1 ? kept : undefined;
+  // Half the fill ratio: a dark or soft copy beside a sharp host must not pass for fill.
+  const kept = panels.filter((_, i) => detail[i] >= (opts.fillDetailRatio / 2) * sharpest);
+  return kept;
 }
 
 /**
