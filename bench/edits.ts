@@ -114,6 +114,17 @@ export const EDITS: Edit[] = [
     encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '38', '-pix_fmt', 'yuv420p', '-an'],
   }),
   filtered('grey + blur', () => 'format=gray,boxblur=4:1'),
+  // Second strengths of the hard families.
+  framed('vertical reframe, black fill', (clip) => `${clip},scale=640:360,setsar=1,scale=360:-2,pad=360:640:0:(oh-ih)/2:black`),
+  filtered('vertical crop to an off-centre strip', () => 'crop=ih*9/16:ih:iw*0.12:0'),
+  framed('split screen, copy below another video', (clip, host) => `${host},scale=360:320,setsar=1[t];${clip},scale=360:320,setsar=1[b];[t][b]vstack`),
+  framed(
+    'split screen, 2x2 grid',
+    (clip, host) => `${clip},scale=320:180,setsar=1[a];${host},scale=320:180,setsar=1,split=3[b][c][d0];[d0]hflip[d];[a][b][c][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0`,
+  ),
+  pictureInPicture('picture-in-picture, small, top left', true, { width: 160, corner: 'top-left' }),
+  filtered('crop to 60 % of the area, off-centre', () => 'crop=iw*0.77:ih*0.77:iw*0.2:ih*0.05'),
+  filtered('occlusion: a sticker over a tenth, off-centre', () => 'drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill'),
 ];
 
 /** The excerpt (`clip`, a filter chain start) composed with a host video's (`host`) by `compose`, which ends in one output. */
@@ -151,18 +162,19 @@ function jumpCuts(name: string, every: number, cut: number): Edit {
   };
 }
 
-/** The excerpt shrunk into the bottom-right corner of a host video (looped to last as long); with
+/** The excerpt shrunk into a corner of a host video (looped to last as long); with
  *  `related` false the source is outside the library and the query has no true segment. */
-function pictureInPicture(name: string, related = true): Edit {
+function pictureInPicture(name: string, related = true, inset: { width: number; corner: 'top-left' | 'bottom-right' } = { width: 288, corner: 'bottom-right' }): Edit {
   return {
     name,
     host: true,
     make(src, out, host) {
       const { start, length } = excerpt(src);
+      const at = inset.corner === 'top-left' ? 'x=24:y=24' : 'x=W-w-24:y=H-h-24';
       const graph = [
         `[1:v]fps=25,${normalise}[bg]`,
-        `[0:v]fps=25,${trim(start, length)},scale=288:162,setsar=1[fg]`,
-        `[bg][fg]overlay=x=W-w-24:y=H-h-24:shortest=1,format=yuv420p[v]`,
+        `[0:v]fps=25,${trim(start, length)},scale=${inset.width}:${Math.round((inset.width * 9) / 32) * 2},setsar=1[fg]`,
+        `[bg][fg]overlay=${at}:shortest=1,format=yuv420p[v]`,
       ].join(';');
       return {
         args: ['-i', src.path, '-stream_loop', '-1', '-i', host!.path, '-filter_complex', graph, '-map', '[v]', '-t', String(length), ...ENCODE, out],

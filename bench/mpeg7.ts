@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tools } from '../src/media/ffmpeg.js';
+import { OUT } from './paths.js';
 import type { Box } from './scoring.js';
 
 /** Both inputs are resampled to this rate: the signature compares frame sequences. */
@@ -9,7 +13,21 @@ const RATE = 25;
  * ffmpeg's MPEG-7 video signature (ISO/IEC 15938-3) in detect mode on one query-master pair:
  * the matching stretch it reports, or none.
  */
-export function mpeg7Detect(query: string, master: string): Promise<Box[]> {
+export async function mpeg7Detect(query: string, master: string): Promise<Box[]> {
+  // Kept per pair of files (by path, size and time): the signature does not change between runs.
+  const id = createHash('sha1')
+    .update(JSON.stringify([query, master].map((f) => [f, statSync(f).size, statSync(f).mtimeMs])))
+    .digest('hex');
+  const dir = join(OUT, 'mpeg7');
+  const cached = join(dir, `${id}.json`);
+  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as Box[];
+  const boxes = await signatureDetect(query, master);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(cached, JSON.stringify(boxes));
+  return boxes;
+}
+
+function signatureDetect(query: string, master: string): Promise<Box[]> {
   const args = [
     '-hide_banner', '-nostdin', '-nostats',
     '-i', query, '-i', master,

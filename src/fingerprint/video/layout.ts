@@ -4,7 +4,7 @@
  * video reframed to portrait). Found over a window of query frames; each found area becomes a view
  * the query hashes on its own, so the library keeps one hash per frame.
  */
-import { edgePersistence } from './edges.js';
+import { edgePersistence, type EdgeMap } from './edges.js';
 import type { Rect } from './region.js';
 
 export interface LayoutOptions {
@@ -53,49 +53,49 @@ function detailMap(frames: Uint8Array[], size: number, x0: number, y0: number, x
 const MAX_PANELS = 4;
 const MIN_FRAMES = 8;
 
-/**
- * The straight lines across the whole of `area` (along one axis) that are edges in nearly every frame:
- * the seams between panels. Positions are the first pixel line after the seam, best first.
- */
-function splitLines(score: (a: number) => number, from: number, to: number, opts: LayoutOptions): number[] {
-  const margin = Math.ceil((to - from) * opts.minPanelShare);
-  const found: Array<{ at: number; s: number }> = [];
-  for (let a = from + margin; a <= to - margin; a++) {
-    const s = score(a);
-    if (s >= opts.minSplitPersistence) found.push({ at: a, s });
+/** The best seam across `p` (a straight line that is an edge in nearly every frame), at least
+ *  minPanelShare of the side from either end; undefined when none persists enough. */
+function bestSeam(edges: EdgeMap, p: Rect, opts: LayoutOptions): { vertical: boolean; at: number; score: number } | undefined {
+  let best: { vertical: boolean; at: number; score: number } | undefined;
+  for (const vertical of [true, false]) {
+    const [from, side] = vertical ? [p.x, p.w] : [p.y, p.h];
+    const margin = Math.ceil(side * opts.minPanelShare);
+    for (let a = from + margin; a <= from + side - margin; a++) {
+      const score = vertical ? edges.vSide(a, p.y, p.y + p.h) : edges.hSide(a, p.x, p.x + p.w);
+      if (score >= opts.minSplitPersistence && score > (best?.score ?? 0)) best = { vertical, at: a, score };
+    }
   }
-  found.sort((x, y) => y.s - x.s);
-  const lines: number[] = [];
-  for (const f of found) if (lines.every((l) => Math.abs(l - f.at) >= margin)) lines.push(f.at);
-  return lines;
+  return best;
 }
 
 /**
- * The panels of a split screen inside `area`, or undefined when no seam crosses the picture. Seams are
- * taken best first while the grid they make has at most MAX_PANELS cells.
+ * The panels of a split screen inside `area`, or undefined when no seam crosses it. Seams are taken
+ * best first, each across one panel found so far (a 2 x 2 grid's second seam may show only where its
+ * two neighbours differ), until MAX_PANELS. Panels of fill (a reframe's blurred bands) are dropped.
  */
 export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts: LayoutOptions = LAYOUT_DEFAULTS): Rect[] | undefined {
   if (frames.length < MIN_FRAMES) return undefined;
-  const { vSide, hSide } = edgePersistence(frames, size, opts.edgeStep);
+  const edges = edgePersistence(frames, size, opts.edgeStep);
   const x0 = Math.ceil(area.x);
   const y0 = Math.ceil(area.y);
   const x1 = Math.floor(area.x + area.w);
   const y1 = Math.floor(area.y + area.h);
-  const vertical = splitLines((a) => vSide(a, y0, y1), x0, x1, opts);
-  const horizontal = splitLines((a) => hSide(a, x0, x1), y0, y1, opts);
-  const cols: number[] = [];
-  const rows: number[] = [];
-  for (const [lines, taken, other] of [
-    [vertical, cols, rows],
-    [horizontal, rows, cols],
-  ] as const) {
-    for (const line of lines) if ((taken.length + 2) * (other.length + 1) <= MAX_PANELS) taken.push(line);
+  const panels: Rect[] = [{ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }];
+  while (panels.length < MAX_PANELS) {
+    let pick: { i: number; seam: NonNullable<ReturnType<typeof bestSeam>> } | undefined;
+    panels.forEach((p, i) => {
+      const seam = bestSeam(edges, p, opts);
+      if (seam && seam.score > (pick?.seam.score ?? 0)) pick = { i, seam };
+    });
+    if (!pick) break;
+    const p = panels[pick.i];
+    const { vertical, at } = pick.seam;
+    const parts: Rect[] = vertical
+      ? [{ ...p, w: at - p.x }, { ...p, x: at, w: p.x + p.w - at }]
+      : [{ ...p, h: at - p.y }, { ...p, y: at, h: p.y + p.h - at }];
+    panels.splice(pick.i, 1, ...parts);
   }
-  if (cols.length + rows.length === 0) return undefined;
-  const xs = [x0, ...cols.sort((a, b) => a - b), x1];
-  const ys = [y0, ...rows.sort((a, b) => a - b), y1];
-  const panels: Rect[] = [];
-  for (let j = 0; j + 1 < ys.length; j++) for (let i = 0; i + 1 < xs.length; i++) panels.push({ x: xs[i], y: ys[j], w: xs[i + 1] - xs[i], h: ys[j + 1] - ys[j] });
+  if (panels.length === 1) return undefined;
   // The fill around a reframed copy has seams too: a panel of fill carries nothing to match.
   const { right, down } = detailMap(frames, size, x0, y0, x1, y1);
   const detail = panels.map((p) => {
@@ -105,8 +105,7 @@ export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts:
   });
   const sharpest = Math.max(...detail);
   // Half the fill ratio: a dark or soft copy beside a sharp host must not pass for fill.
-  const kept = panels.filter((_, i) => detail[i] >= (opts.fillDetailRatio / 2) * sharpest);
-  return kept;
+  return panels.filter((_, i) => detail[i] >= (opts.fillDetailRatio / 2) * sharpest);
 }
 
 /**
