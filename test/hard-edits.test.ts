@@ -30,6 +30,9 @@ function layout(out: string, clip: string, start: number, graph: string): string
 const SPLIT_SQUEEZED = '[c]scale=320:360,setsar=1[l];[h]scale=320:360,setsar=1[r];[l][r]hstack,format=yuv420p[v]';
 /** The copy keeps its shape inside its panel: bars above and below it. */
 const SPLIT_LETTERBOXED = '[h]scale=320:360,setsar=1[l];[c]scale=320:180,setsar=1,pad=320:360:0:90:black[r];[l][r]hstack,format=yuv420p[v]';
+/** The copy in the top-left cell of a 2 x 2 grid; the cell beside the host below it mirrors it, so
+ *  that seam shows only across the top half. */
+const GRID = '[c]scale=320:180,setsar=1[a];[h]scale=320:180,setsar=1,split=3[b][g][d0];[d0]hflip[d];[a][b][g][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
 
 function assertFound(matches: Match[], key: string, masterStart: number, what: string): void {
@@ -57,12 +60,14 @@ describe('hard re-upload layouts, found by search', () => {
     dir.cleanup();
   });
 
-  it('finds a copy in one panel of a split screen, squeezed into it or letterboxed in it', async () => {
+  it('finds a copy in one panel of a split screen, squeezed into it, letterboxed in it, or in a 2 x 2 grid', async () => {
     const bunny = media('video/moviepy_big_buck_bunny_0_30.webm');
     const squeezed = layout(q('split-squeezed.mp4'), bunny, 15, SPLIT_SQUEEZED);
     assertFound((await vdna.search('films', squeezed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 15, 'squeezed into the left panel');
     const boxed = layout(q('split-letterboxed.mp4'), bunny, 0, SPLIT_LETTERBOXED);
     assertFound((await vdna.search('films', boxed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 0, 'letterboxed in the right panel');
+    const grid = layout(q('grid.mp4'), media('video/pdextendedview_diver.mov'), 1, GRID);
+    assertFound((await vdna.search('films', grid)).Matches, 'pdextendedview_diver.mov', 1, 'the top-left cell of a 2 x 2 grid');
   });
 
   it('finds a landscape copy reframed to portrait over a blurred fill', async () => {
