@@ -70,9 +70,10 @@ export const MATCH_DEFAULTS: MatchParams = {
   lookDistance: 10,
   /** ...or this when it is (nearly) one static shot: two static shots can look alike by chance. */
   minStaticSimilarity: 0.65,
-  /** A segment's first and last frames are pairs at most this far apart: a path that wandered on
-   *  through frames flat on one side, or ended on a chance likeness, is cut back to its last sure pair. */
-  edgeDistance: 10,
+  /** A segment's first and last frames are pairs at most this far apart (and near its own typical
+   *  distance): a path that wandered on through frames flat on one side, or ended on a chance
+   *  likeness, is cut back to its last sure pair. */
+  edgeDistance: 14,
   /** Largest number of segments reported per library item. */
   maxSegmentsPerItem: 20,
 };

@@ -88,8 +88,8 @@ describe('hard re-upload layouts, found by search', () => {
       return out;
     };
     await vdna.add('channel', upload(q('channel-first.mp4'), media('video/intel_car-detection.mp4'), 2), 'first');
-    await vdna.add('channel', upload(q('channel-second.mp4'), media('video/zwm_caminandes_10s.mp4'), 0), 'second');
-    const { Matches } = await vdna.search('channel', upload(q('channel-third.mp4'), media('video/pdextendedview_diver.mov'), 5));
+    await vdna.add('channel', upload(q('channel-second.mp4'), media('video/planetblupi_win005.mkv'), 0), 'second');
+    const { Matches } = await vdna.search('channel', upload(q('channel-third.mp4'), media('video/pdextendedview_diver.mov'), 7.7));
     for (const m of Matches) {
       for (const s of m.VideoMatchSegments) assert.ok(s.EndTime <= 3.5 && s.MasterEndTime <= 3.5, `${m.PrimaryKey}: beyond the card: ${JSON.stringify(s)}`);
     }

@@ -252,6 +252,8 @@ export function alignSegments(query: HashSequence, master: HashSequence, p: Alig
 
 /** Master frames either side of the straight line through a segment's ends that a pair may lie on. */
 const EDGE_REACH = 2;
+/** Bits beyond a segment's median pair distance that still make a sure pair at its ends. */
+const EDGE_SLACK = 5;
 
 /** Closest pair of query frame q with master frames [from, to] (over the variants): its distance
  *  (NO_EVIDENCE when every frame is flat) and the query variant that made it. */
@@ -271,7 +273,8 @@ function nearestPair(query: HashSequence, master: HashSequence, q: number, from:
 }
 
 /**
- * The segment cut back at both ends to its outermost sure pairs (within `edgeDistance`), following the
+ * The segment cut back at both ends to its outermost sure pairs (within EDGE_SLACK of its median pair
+ * distance, and never beyond `edgeDistance`), following the
  * straight line between its ends, with its similarity taken again over what is left, and the number
  * of distinct pictures the query shows in the views that matched; undefined when no sure pair remains.
  * Local alignment lets a path run on for free through frames that are flat on one side only (a fade,
@@ -281,10 +284,16 @@ function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, varia
   const slope = c.q1 > c.q0 ? (c.m1 - c.m0) / (c.q1 - c.q0) : 1;
   const along = (q: number) => Math.round(c.m0 + (q - c.q0) * slope);
   const pair = (q: number) => nearestPair(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
+  // Sure is relative to the segment's own pairs: a copy edited hard sits 8-12 bits from its master
+  // throughout, a title card shared by two uploads 0-2 bits, the different films after it 10-14.
+  const dist = Array.from({ length: c.q1 - c.q0 + 1 }, (_, i) => pair(c.q0 + i).d);
+  const evidence = dist.filter((d) => d !== NO_EVIDENCE).sort((a, b) => a - b);
+  const typical = evidence.length ? evidence[Math.floor(evidence.length / 2)] : 0;
+  const sure = Math.min(p.edgeDistance, typical + EDGE_SLACK);
   let q0 = c.q0;
   let q1 = c.q1;
-  while (q0 <= q1 && pair(q0).d > p.edgeDistance) q0++;
-  while (q1 >= q0 && pair(q1).d > p.edgeDistance) q1--;
+  while (q0 <= q1 && dist[q0 - c.q0] > sure) q0++;
+  while (q1 >= q0 && dist[q1 - c.q0] > sure) q1--;
   if (q0 > q1) return undefined;
   // The query's pictures as the matching views see them: one held picture is one look, whichever way
   // the rest of the query frame (a host video, a fill) moves.
