@@ -70,7 +70,7 @@ describe('tagging jobs on the native API', () => {
     assert.equal(thumbnail.headers.get('content-type'), 'image/jpeg');
     assert.deepEqual([...Buffer.from(await thumbnail.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8]);
     // One character of the signature changed (to another character: the first may already be 0).
-    const tampered = await fetch(unknown.FaceUrl.replace(/Signature=(.)/, (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`));
+    const tampered = await fetch(unknown.FaceUrl.replace(/Signature=(.)/, (_: string, c: string) => `Signature=${c === '0' ? '1' : '0'}`));
     assert.equal(tampered.status, 403);
     assert.equal((await server.api('GET', `/v1/faces/${unknown.FaceId}`, undefined, null)).status, 401);
     assert.equal((await server.api('GET', `/v1/faces/${unknown.FaceId}`)).status, 200);
