@@ -64,11 +64,16 @@ export class PgFrameKeyIndex implements FrameKeyIndex {
     return this.db.transaction(async (tx) => {
       const library = await tx.row<{ num: number }>('SELECT num FROM libraries WHERE id = ?', [libraryId]);
       if (!library || probes.length === 0) return [];
+      // Thousands of cheap index lookups: compiling them (JIT, chosen by the cost of a large library) costs more than it saves.
+      await tx.run('SET LOCAL jit = off');
       const hits = await tx.rows<FrameHit>(
+        // LATERAL: one index lookup per probe and table, never a scan of the library's rows (which
+        // the planner otherwise picks for a small library: a hash join over all of them; OFFSET 0
+        // keeps it from flattening the subquery into that join).
         `SELECT DISTINCT p.frame AS probe, f.item, f.frame
            FROM ${FRAME_HASHES} p CROSS JOIN generate_series(0, 3) AS t(n)
-           JOIN frame_keys f ON f.library = ? AND f.key = ${keyOf('p.hash')}
-          WHERE bit_count((f.hash # p.hash)::bit(64)) <= ?`,
+          CROSS JOIN LATERAL (SELECT item, frame FROM frame_keys
+                               WHERE library = ? AND key = ${keyOf('p.hash')} AND bit_count((hash # p.hash)::bit(64)) <= ? OFFSET 0) f`,
         [...frameArrays(probes), library.num, maxDistance],
       );
       const described = await tx.rows<{ num: number; key: string; frame_count: number }>(
