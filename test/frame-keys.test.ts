@@ -107,7 +107,7 @@ test('a search on the database finds what the in-memory multi-index finds: synth
   }
 });
 
-test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, an unrelated clip)', async () => {
+test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, an unrelated clip; and a still)', async () => {
   const dir = tempDir();
   const stores = await openPostgresStores(await cluster.database());
   try {
@@ -125,6 +125,12 @@ test('a search on the database finds what the in-memory multi-index finds: real 
       assert.equal(database[0]?.PrimaryKey, key, path);
       assert.deepEqual(database, memory, path);
     }
+    // A still picture (mirrored) is looked for on the database too (as in memory past 2 M frames: substrings within one bit).
+    const still = join(dir.path, 'still.jpg');
+    ffmpeg(['-i', media('video/intel_bottle-detection.mp4'), '-ss', '20', '-frames:v', '1', '-vf', 'scale=320:-1,hflip', still]);
+    const { database } = await bothWays(stores, lib.id, await fingerprintMedia(still, { forSearch: true }));
+    assert.equal(database[0]?.PrimaryKey, 'intel_bottle-detection.mp4', JSON.stringify(database));
+    assert.ok(database[0].VideoMatchSegments.some((s) => s.MasterStartTime - 1.5 <= 20 && 20 <= s.MasterEndTime + 1.5), JSON.stringify(database[0]));
   } finally {
     await stores.close();
     dir.cleanup();
@@ -135,6 +141,6 @@ test('windows are chosen from the hits the same way in memory and on the databas
   // queryProbes and candidateWindows are what both paths call; a smoke check of their contract.
   const query = { count: 8, variants: 2, hashes: Uint32Array.from({ length: 32 }, (_, i) => (i % 4 < 2 ? i >> 2 : 99)), flat: new Uint8Array(8) };
   assert.equal(queryProbes(query).length, 8, 'every other frame, both variants (they differ)');
-  const hits = [0, 2, 4, 6].map((q) => ({ probe: q, item: 1, frame: q + 100 }));
+  const hits = [0, 2, 4, 6].map((q) => ({ probe: q, item: 1, frame: q + 100, distance: 0 }));
   assert.deepEqual(candidateWindows(hits, 8, () => ({ key: 'x', count: 1000 })), [{ item: 1, from: 70, to: 138, votes: 4 }]);
 });

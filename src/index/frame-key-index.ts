@@ -13,11 +13,19 @@ export interface Probe {
   lo: number;
 }
 
-/** A library frame near a probe: query frame, library item (the index's number for it), its frame. */
+/** A library frame near a probe: query frame, library item (the index's number for it), its frame, and their distance. */
 export interface FrameHit {
   probe: number;
   item: number;
   frame: number;
+  distance: number;
+}
+
+/** What a search reports of an item. */
+export interface ItemFacts {
+  key: string;
+  fps: number;
+  duration: number;
 }
 
 /** Master frames [from, to) of an item (by the hits' item number). */
@@ -30,18 +38,19 @@ export interface FrameWindow {
 /** A window with what aligning it needs: its item's facts and the window's frames. */
 export interface WindowFrames<W extends FrameWindow = FrameWindow> {
   candidate: W;
-  item: { key: string; fps: number; duration: number };
+  item: ItemFacts;
   master: HashSequence;
 }
 
-/** Picks the windows to align from the hits; `describe` gives a hit item's key and frame count. */
-export type ChooseWindows<W extends FrameWindow> = (hits: FrameHit[], describe: (item: number) => { key: string; count: number }) => W[];
+/** Picks the windows to align from the hits; `describe` gives a hit item's facts and frame count. */
+export type ChooseWindows<W extends FrameWindow> = (hits: FrameHit[], describe: (item: number) => ItemFacts & { count: number }) => W[];
 
 export interface FrameKeyIndex {
   /**
    * In one snapshot of the library: the library frames within `maxDistance` (of 64 bits) of a probe
-   * that share one of its four 16-bit substrings, each (probe frame, library frame) once; the windows
-   * `choose` picks from those hits; and the frames of those windows.
+   * that share one of its four 16-bit substrings exactly (probeRadius 0) or within one bit (1), each
+   * (probe frame, library frame) once at its least distance; the windows `choose` picks from those
+   * hits; and the frames of those windows.
    */
-  search<W extends FrameWindow>(libraryId: string, probes: Probe[], maxDistance: number, choose: ChooseWindows<W>): Promise<WindowFrames<W>[]>;
+  search<W extends FrameWindow>(libraryId: string, probes: Probe[], maxDistance: number, choose: ChooseWindows<W>, probeRadius?: 0 | 1): Promise<WindowFrames<W>[]>;
 }

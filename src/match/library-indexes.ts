@@ -10,6 +10,7 @@ import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION, type MediaFingerprint }
 import { LibraryIndex, type LibrarySearchOptions } from './library-index.js';
 import { searchVideoInDatabase, type Match } from './search.js';
 import { withVideoMatches } from './fuse.js';
+import { searchStillInDatabase } from './still.js';
 import type { FrameKeyIndex } from '../index/frame-key-index.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
 
@@ -108,8 +109,7 @@ export class LibraryIndexes {
   async search(library: LibraryInfo, fp: MediaFingerprint, opts: LibrarySearchOptions = {}): Promise<Match[]> {
     const index = await this.index(library);
     if (!fp.video || !this.searchesDatabase(library)) return index.search(fp, opts);
-    if (fp.still) throw new VdnaError('INVALID_ARGUMENT', `library "${library.name}" is searched on the database, which does not look for still pictures yet`);
-    const video = await searchVideoInDatabase(this.frameKeys!, library.id, fp.video, opts);
+    const video = await (fp.still ? searchStillInDatabase(this.frameKeys!, library.id, fp.video) : searchVideoInDatabase(this.frameKeys!, library.id, fp.video, opts));
     return withVideoMatches(video, index.search({ ...fp, video: undefined }, opts));
   }
 

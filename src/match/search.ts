@@ -61,11 +61,11 @@ export function indexCandidates(index: VideoIndex, query: HashSequence, probeRad
   for (const probe of queryProbes(query)) {
     if (probe.frame !== probing) seen.clear();
     probing = probe.frame;
-    mih.search(probe.hi, probe.lo, CANDIDATE_DISTANCE, probeRadius, (id) => {
+    mih.search(probe.hi, probe.lo, CANDIDATE_DISTANCE, probeRadius, (id, distance) => {
       if (seen.has(id)) return;
       seen.add(id);
       const item = index.itemOf(id);
-      hits.push({ probe: probe.frame, item, frame: id - index.firstFrame(item) });
+      hits.push({ probe: probe.frame, item, frame: id - index.firstFrame(item), distance });
     });
   }
   return candidateWindows(hits, query.count, (item) => ({ key: index.items[item].key, count: index.items[item].frames.count }));

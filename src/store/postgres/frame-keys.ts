@@ -60,27 +60,30 @@ export async function backfillFrameKeys(tx: Sql): Promise<void> {
 export class PgFrameKeyIndex implements FrameKeyIndex {
   constructor(private readonly db: Database) {}
 
-  search<W extends FrameWindow>(libraryId: string, probes: Probe[], maxDistance: number, choose: ChooseWindows<W>): Promise<WindowFrames<W>[]> {
+  search<W extends FrameWindow>(libraryId: string, probes: Probe[], maxDistance: number, choose: ChooseWindows<W>, probeRadius: 0 | 1 = 0): Promise<WindowFrames<W>[]> {
     return this.db.transaction(async (tx) => {
       const library = await tx.row<{ num: number }>('SELECT num FROM libraries WHERE id = ?', [libraryId]);
       if (!library || probes.length === 0) return [];
       // Thousands of cheap index lookups: compiling them (JIT, chosen by the cost of a large library) costs more than it saves.
       await tx.run('SET LOCAL jit = off');
+      const distance = 'bit_count((hash # p.hash)::bit(64))';
       const hits = await tx.rows<FrameHit>(
-        // LATERAL: one index lookup per probe and table, never a scan of the library's rows (which
-        // the planner otherwise picks for a small library: a hash join over all of them; OFFSET 0
-        // keeps it from flattening the subquery into that join).
-        `SELECT DISTINCT p.frame AS probe, f.item, f.frame
-           FROM ${FRAME_HASHES} p CROSS JOIN generate_series(0, 3) AS t(n)
-          CROSS JOIN LATERAL (SELECT item, frame FROM frame_keys
-                               WHERE library = ? AND key = ${keyOf('p.hash')} AND bit_count((hash # p.hash)::bit(64)) <= ? OFFSET 0) f`,
-        [...frameArrays(probes), library.num, maxDistance],
+        // Per probe, table and flipped bit (-1: none) one index lookup (LATERAL), never a scan of the
+        // library's rows (the planner's pick for a small library otherwise: a hash join over all of
+        // them; OFFSET 0 keeps it from flattening the subquery into that join).
+        `SELECT p.frame AS probe, f.item, f.frame, MIN(f.distance) AS distance
+           FROM ${FRAME_HASHES} p CROSS JOIN generate_series(0, 3) AS t(n) CROSS JOIN generate_series(-1, ?) AS b(bit)
+          CROSS JOIN LATERAL (SELECT item, frame, ${distance} AS distance FROM frame_keys
+                               WHERE library = ? AND key = ${keyOf('p.hash')} # (CASE WHEN b.bit < 0 THEN 0 ELSE 1 << b.bit END)
+                                 AND ${distance} <= ? OFFSET 0) f
+          GROUP BY 1, 2, 3`,
+        [...frameArrays(probes), probeRadius ? 15 : -1, library.num, maxDistance],
       );
-      const described = await tx.rows<{ num: number; key: string; frame_count: number }>(
-        'SELECT num, key, frame_count FROM items WHERE num = ANY(?::int4[])',
+      const described = await tx.rows<{ num: number; key: string; fps: number; duration: number; frame_count: number }>(
+        'SELECT num, key, fps, duration, frame_count FROM items WHERE num = ANY(?::int4[])',
         [[...new Set(hits.map((h) => h.item))]],
       );
-      const items = new Map(described.map((r) => [r.num, { key: r.key, count: r.frame_count }]));
+      const items = new Map(described.map((r) => [r.num, { key: r.key, fps: r.fps, duration: r.duration, count: r.frame_count }]));
       const windows = choose(hits, (item) => items.get(item)!);
       return this.frames(tx, windows);
     }, 'REPEATABLE READ');
