@@ -7,7 +7,7 @@ import { FINGERPRINT_VERSION, fingerprintMedia, itemOf, type MediaFingerprint } 
 import type { FrameKeyIndex } from '../src/index/frame-key-index.js';
 import { candidateWindows, queryProbes } from '../src/match/candidates.js';
 import { LibraryIndex } from '../src/match/library-index.js';
-import { LibraryIndexes } from '../src/match/library-indexes.js';
+import { LibraryIndexes, searchIndexSettings } from '../src/match/library-indexes.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import type { StoredItem } from '../src/store/store.js';
 import type { DatabaseStores } from '../src/stores.js';
@@ -88,7 +88,7 @@ async function bothWays(stores: DatabaseStores, libraryId: string, fp: MediaFing
   return { memory, database };
 }
 
-test('a search on the database finds what the in-memory multi-index finds: synthetic library', async () => {
+test('a search on the database finds what the in-memory multi-index finds: synthetic library; `auto` picks by size', async () => {
   const stores = await openPostgresStores(await cluster.database());
   try {
     const lib = (await stores.libraries.createLibrary('acme', 'synthetic', 'video'))!;
@@ -102,6 +102,17 @@ test('a search on the database finds what the in-memory multi-index finds: synth
     }
     const unrelated = syntheticQuery(syntheticItem(99, 8), 60, 0, 1);
     assert.deepEqual((await bothWays(stores, lib.id, { video: unrelated, duration: 60 })).database, []);
+    // `auto`: memory below the size setting, the database from it on (a library growing past it is loaded again, frameless).
+    const indexes = new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'auto', databaseHours: 7 });
+    const frames = async () => (await indexes.index((await stores.libraries.libraryById(lib.id))!)).baseIndex.totalFrames;
+    assert.equal(await frames(), 6 * 3600 * 4);
+    await stores.libraries.putItem(lib.id, stored(syntheticItem(6, 7)), false);
+    assert.equal(await frames(), 0);
+    const noKeys = new LibraryIndexes(stores.libraries, undefined, { mode: 'database', databaseHours: 0 });
+    assert.equal((await noKeys.index((await stores.libraries.libraryById(lib.id))!)).baseIndex.totalFrames, 7 * 3600 * 4, 'an engine without frame keys (SQLite) searches in memory');
+    assert.deepEqual(searchIndexSettings({}), { mode: 'auto', databaseHours: 2000 });
+    assert.deepEqual(searchIndexSettings({ VDNA_SEARCH_INDEX: 'database', VDNA_SEARCH_INDEX_HOURS: '0' }), { mode: 'database', databaseHours: 0 });
+    assert.throws(() => searchIndexSettings({ VDNA_SEARCH_INDEX: 'disk' }), /memory, database or auto/);
   } finally {
     await stores.close();
   }
