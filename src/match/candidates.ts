@@ -45,7 +45,7 @@ export function queryProbes(query: HashSequence): Probe[] {
 /**
  * Turns hits into stretches to align: hits of one copy share an offset (master frame minus query
  * frame) up to the drift of a speed change, so each dense cluster of offsets becomes a window. Ties
- * in votes go by item key, so that any index with the same hits gives the same windows.
+ * in votes between items go by item key, so that any index with the same hits gives the same windows.
  * @param describe an item's key and frame count, by the hits' item number
  */
 export function candidateWindows(hits: Iterable<FrameHit>, queryCount: number, describe: (item: number) => { key: string; count: number }): Candidate[] {
@@ -84,6 +84,7 @@ export function candidateWindows(hits: Iterable<FrameHit>, queryCount: number, d
       candidates.push({ item, from, to, votes: bestVotes, key });
     }
   }
-  candidates.sort((a, b) => b.votes - a.votes || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.from - b.from));
+  // Stable: an item's windows of equal votes stay in the order they were found (the first is aligned first).
+  candidates.sort((a, b) => b.votes - a.votes || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return candidates.slice(0, MAX_CANDIDATES).map(({ key: _key, ...c }) => c);
 }
