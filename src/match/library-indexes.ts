@@ -26,7 +26,7 @@ interface Synced {
  * Where picture search finds its candidates. VDNA_SEARCH_INDEX: `memory` (each process holds the
  * library's multi-index), `database` (the database's frame keys, where the engine has them:
  * PostgreSQL), or `auto` (the default): the database for video libraries of VDNA_SEARCH_INDEX_HOURS
- * hours of media or more, memory below. Images, still queries' libraries and SQLite stay in memory.
+ * hours of media or more, memory below. Image libraries, and engines without frame keys (SQLite), stay in memory.
  */
 export interface SearchIndexSettings {
   mode: 'memory' | 'database' | 'auto';
