@@ -9,7 +9,9 @@
  *     with their ffmpeg and of the API server, and of PostgreSQL apart;
  * (b) search at scale: synthetic libraries (bench/synthetic.ts) written through each engine's
  *     LibraryStore, then, as a server that just started: the library index loaded from the engine
- *     (cold), the first search (which builds the multi-index), and warm p50/p99 of a 60 s query.
+ *     (cold), the first search (which builds the multi-index), and warm p50/p99 of a 60 s query;
+ *     on PostgreSQL twice, the same library searched with the multi-index in memory (`postgres`) and
+ *     on the database's frame keys (`postgres-database`: no frames in memory), with the frame keys' size.
  * The 1-minute load average is printed at the start of each phase: the machine may be shared.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,7 +30,7 @@ import { splitVideos, video } from './corpus.js';
 import { cpuSeconds, loadAverage, percentile } from './measure.js';
 import { MEDIA, OUT } from './paths.js';
 import { mapLimit } from './pool.js';
-import { queryPlace, syntheticItem, syntheticQuery } from './synthetic.js';
+import { FPS, queryPlace, syntheticItem, syntheticQuery } from './synthetic.js';
 
 const DIR = join(OUT, 'scale');
 const SEED = 16;
@@ -131,7 +133,8 @@ function printIngestion(rows: IngestRow[]): void {
 
 // ---------------------------------------------------------------- (b) search at scale
 
-type Engine = 'sqlite' | 'postgres';
+/** Where the library is stored, and for PostgreSQL which index a search asks: its own in memory, or the database's frame keys. */
+type Engine = 'sqlite' | 'postgres' | 'postgres-database';
 
 interface SearchRow {
   engine: Engine;
@@ -139,6 +142,7 @@ interface SearchRow {
   load: string;
   buildSeconds: number;
   storedBytes: number;
+  frameKeyBytes: number;
   loadSeconds: number;
   firstSearchSeconds: number;
   warm: number[];
@@ -150,27 +154,47 @@ interface SearchRow {
 interface Place {
   open(): Promise<DatabaseStores>;
   bytes(): Promise<number>;
+  /** Of those, the frame keys' (table and indexes). */
+  frameKeyBytes(): Promise<number>;
+  settle?(): Promise<void>;
 }
 
-async function place(engine: Engine, hours: number, cluster?: Postgres): Promise<Place> {
-  if (engine === 'sqlite') {
-    const dir = join(DIR, `sqlite-${hours}h`);
-    const file = (name: string) => (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0);
-    return { open: async () => openSqliteStores(dir), bytes: async () => file('vdna.sqlite') + file('vdna.sqlite-wal') };
-  }
-  const url = await cluster!.database();
-  const size = async () => {
+/** PostgreSQL's libraries by hours: both search paths read the same one. */
+const postgresPlaces = new Map<number, Promise<Place>>();
+
+function place(engine: Engine, hours: number, cluster?: Postgres): Promise<Place> {
+  if (engine === 'sqlite') return sqlitePlace(hours);
+  if (!postgresPlaces.has(hours)) postgresPlaces.set(hours, postgresPlace(cluster!));
+  return postgresPlaces.get(hours)!;
+}
+
+async function sqlitePlace(hours: number): Promise<Place> {
+  const dir = join(DIR, `sqlite-${hours}h`);
+  const file = (name: string) => (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0);
+  return { open: async () => openSqliteStores(dir), bytes: async () => file('vdna.sqlite') + file('vdna.sqlite-wal'), frameKeyBytes: async () => 0 };
+}
+
+async function postgresPlace(cluster: Postgres): Promise<Place> {
+  const url = await cluster.database();
+  const query = async (sql: string) => {
     const client = new pg.Client(url);
     await client.connect();
     try {
-      return Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+      return Number((await client.query(sql)).rows[0]?.n ?? 0);
     } finally {
       await client.end();
     }
   };
+  const size = () => query('SELECT pg_database_size(current_database()) AS n');
   await (await openPostgresStores(url)).close(); // the schema, without which the database is not empty
   const empty = await size();
-  return { open: () => openPostgresStores(url), bytes: async () => (await size()) - empty };
+  return {
+    open: () => openPostgresStores(url),
+    bytes: async () => (await size()) - empty,
+    frameKeyBytes: () => query(`SELECT SUM(pg_total_relation_size(c.oid)) AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'frame_keys'::regclass`),
+    // The visibility map that index-only scans rely on (autovacuum sets it too, after bulk inserts).
+    settle: async () => void (await query('VACUUM (ANALYZE) frame_keys')),
+  };
 }
 
 /** Writes the synthetic library through the engine's LibraryStore, one item at a time; kept when it is already there (SQLite). */
@@ -185,8 +209,9 @@ async function build(at: Place, hours: number): Promise<number> {
     for (let n = 0; n < hours; n++) {
       const item = { ...syntheticItem(n, SEED), source: 'synthetic', fingerprintVersion: FINGERPRINT_VERSION, addedAt: new Date().toISOString() };
       await stores.libraries.putItem(library.id, item, false);
-      if (n % 500 === 499) process.stderr.write(`  ${n + 1}/${hours} items\n`);
+      if (n % 100 === 99) process.stderr.write(`  ${n + 1}/${hours} items, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
     }
+    await at.settle?.();
   } finally {
     await stores.close();
   }
@@ -203,44 +228,49 @@ async function searchAtScale(engine: Engine, hours: number, runs: number, cluste
   // As a server that just started: fresh stores and no index; the first search loads it.
   const stores = await at.open();
   try {
-    const indexes = new LibraryIndexes(stores.libraries);
-    let t = performance.now();
-    const index = await indexes.index(await indexes.library(ACCOUNT, LIBRARY));
-    const loadSeconds = (performance.now() - t) / 1000;
+    const mode = engine === 'postgres-database' ? 'database' : 'memory';
+    const indexes = new LibraryIndexes(stores.libraries, stores.frameKeys, { mode, databaseHours: 0 });
+    // The queries are cut from the synthetic items, made again from their seed (not read from the index).
     const queries = Array.from({ length: runs + 1 }, (_, r) => {
       const { item, start } = queryPlace(r, hours);
-      const frames = index.baseIndex.items[item];
-      return { query: syntheticQuery(frames.frames, start, 6, 1000 + r), key: frames.key, start };
+      const frames = syntheticItem(item, SEED);
+      return { fp: { video: syntheticQuery(frames, start, 6, 1000 + r), duration: 60 }, key: frames.key, start };
     });
+    let t = performance.now();
+    await indexes.index(await indexes.library(ACCOUNT, LIBRARY));
+    const loadSeconds = (performance.now() - t) / 1000;
     t = performance.now();
-    index.search({ video: queries[0].query });
+    await indexes.search(await indexes.library(ACCOUNT, LIBRARY), queries[0].fp);
     const firstSearchSeconds = (performance.now() - t) / 1000;
     const warm: number[] = [];
     let found = 0;
     for (const q of queries.slice(1)) {
       t = performance.now();
       // Each search as a job does it: the library's row (its revision), its index caught up, the search.
-      const matches = (await indexes.index(await indexes.library(ACCOUNT, LIBRARY))).search({ video: q.query });
+      const matches = await indexes.search(await indexes.library(ACCOUNT, LIBRARY), q.fp);
       warm.push(performance.now() - t);
       const seg = matches[0]?.VideoMatchSegments[0];
       if (matches.length === 1 && matches[0].PrimaryKey === q.key && seg && Math.abs(seg.MasterStartTime - q.start) < 1) found++;
     }
     global.gc?.();
     const rssBytes = process.memoryUsage().rss - rssBefore;
-    return { engine, hours, load, buildSeconds, storedBytes: await at.bytes(), loadSeconds, firstSearchSeconds, warm, found, rssBytes };
+    return { engine, hours, load, buildSeconds, storedBytes: await at.bytes(), frameKeyBytes: await at.frameKeyBytes(), loadSeconds, firstSearchSeconds, warm, found, rssBytes };
   } finally {
     await stores.close();
     global.gc?.();
   }
 }
 
-function printSearch(rows: SearchRow[]): void {
-  say(`\n## (b) search of a 60 s query in synthetic libraries stored in each engine (${rows[0]?.warm.length} warm searches)\n`);
-  say('| engine | library | load avg at start | build s | stored MB (MB/h) | cold: index load s | first search s | warm p50 ms | warm p99 ms | found | RSS GB |');
-  say('|---|---|---|---|---|---|---|---|---|---|---|');
+function printSearch(rows: SearchRow[], heading = true): void {
+  if (heading) {
+    say(`\n## (b) search of a 60 s query in synthetic libraries stored in each engine (${rows[0]?.warm.length} warm searches)\n`);
+    say('| engine (search index) | library | load avg at start | build s | stored MB (MB/h) | of which frame keys MB/h (bytes/frame) | cold: index load s | first search s | warm p50 ms | warm p99 ms | found | RSS GB |');
+    say('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  }
   for (const r of rows) {
     say(
       `| ${r.engine} | ${r.hours} h | ${r.load} | ${r.buildSeconds ? r.buildSeconds.toFixed(1) : 'kept'} | ${(r.storedBytes / 1e6).toFixed(0)} (${(r.storedBytes / r.hours / 1e6).toFixed(3)}) | ` +
+        `${(r.frameKeyBytes / r.hours / 1e6).toFixed(2)} (${(r.frameKeyBytes / (r.hours * 3600 * FPS)).toFixed(0)}) | ` +
         `${r.loadSeconds.toFixed(1)} | ${r.firstSearchSeconds.toFixed(1)} | ${percentile(r.warm, 50).toFixed(1)} | ${percentile(r.warm, 99).toFixed(1)} | ` +
         `${r.found}/${r.warm.length} | ${(r.rssBytes / 1e9).toFixed(2)} |`,
     );
@@ -250,16 +280,19 @@ function printSearch(rows: SearchRow[]): void {
 async function main(): Promise<void> {
   mkdirSync(DIR, { recursive: true });
   const only = arg('only', '');
-  const engines = list('engines', 'sqlite,postgres') as Engine[];
-  const cluster = only === 'search' && !engines.includes('postgres') ? undefined : await startPostgres();
+  const engines = list('engines', 'sqlite,postgres,postgres-database') as Engine[];
+  // Search on the database reads its frame keys' index: shared_buffers as a database server would set it (of 23 GB here).
+  const cluster = only === 'search' && !engines.some((e) => e.startsWith('postgres')) ? undefined : await startPostgres({ shared_buffers: '4GB' });
   try {
     if (only !== 'search') printIngestion(await ingestion(cluster!, list('workers', '1,2,4').map(Number), Number(arg('rounds', '3'))));
     if (only !== 'ingest') {
       const rows: SearchRow[] = [];
       for (const hours of list('hours', '1000,10000').map(Number)) {
-        for (const engine of engines) rows.push(await searchAtScale(engine, hours, Number(arg('runs', '101')), cluster));
+        for (const engine of engines) {
+          rows.push(await searchAtScale(engine, hours, Number(arg('runs', '101')), cluster));
+          printSearch(rows.slice(-1), rows.length === 1); // each row as it comes: a long run stopped keeps the rows done
+        }
       }
-      printSearch(rows);
     }
   } finally {
     cluster?.stop();

@@ -11,6 +11,7 @@ import type { MediaStore } from './store/media.js';
 import type { FaceStore } from './store/faces.js';
 import type { PersonStore } from './store/persons.js';
 import type { LibraryStore } from './store/store.js';
+import type { FrameKeyIndex } from './index/frame-key-index.js';
 import type { BlobStore } from './store/blobs.js';
 import { FileBlobs } from './store/blobs/files.js';
 import { S3Blobs } from './store/blobs/s3.js';
@@ -27,6 +28,8 @@ export interface DatabaseStores {
   media: MediaStore;
   persons: PersonStore;
   faces: FaceStore;
+  /** The libraries' multi-index on the database, where the engine keeps one (PostgreSQL). */
+  frameKeys?: FrameKeyIndex;
   /**
    * Whether other servers may share these stores (PostgreSQL): a server then takes no data-directory
    * lock, and at its start takes back only jobs whose lease ran out (the others run elsewhere).

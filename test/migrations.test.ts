@@ -1,6 +1,7 @@
 /**
  * A database made by the first releases (schema 1) opens under accounts: its data belongs to "default",
- * unchanged. PostgreSQL: processes starting at once migrate once; a newer schema is refused.
+ * unchanged. PostgreSQL: processes starting at once migrate once; a newer schema is refused; items
+ * stored before the frame keys get theirs.
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -11,6 +12,8 @@ import { MIGRATIONS as PG_MIGRATIONS } from '../src/store/postgres/migrations.js
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
+import { ITEM_COLUMNS, itemValues } from '../src/store/sql/items.js';
+import type { StoredItem } from '../src/store/store.js';
 import { tempDir } from './helpers.js';
 import { startPostgres, type Postgres } from './postgres-helpers.js';
 
@@ -81,5 +84,43 @@ test('PostgreSQL: five connections opening a new database at once (processes sta
     await assert.rejects(openPostgresStores(url), new RegExp(`schema version ${PG_MIGRATIONS.length + 1}, newer than this vdna knows \\(${PG_MIGRATIONS.length}\\)`));
   } finally {
     await client.end();
+  }
+});
+
+test('PostgreSQL: a database of schema 1 gets the frame keys of the items it holds (migration 2)', async () => {
+  cluster ??= await startPostgres();
+  const url = await cluster.database();
+  const client = new pg.Client(url);
+  await client.connect();
+  const count = 6;
+  const item: StoredItem = {
+    key: 'old',
+    source: 's',
+    duration: 1.5,
+    fps: 4,
+    count,
+    hashes: Uint32Array.from({ length: 2 * count }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0),
+    flat: Uint8Array.from([0, 1, 0, 0, 0, 0]),
+    fingerprintVersion: 'v',
+    addedAt: 't',
+  };
+  try {
+    await client.query(PG_MIGRATIONS[0].sql);
+    await client.query(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, 't')`);
+    await client.query(`INSERT INTO libraries (id, account, name, media_type, created_at) VALUES ('L', 'a', 'films', 'video', 't')`);
+    await client.query(`INSERT INTO items (${ITEM_COLUMNS}) VALUES (${ITEM_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ')})`, itemValues('L', item, 1));
+  } finally {
+    await client.end();
+  }
+  const stores = await openPostgresStores(url);
+  try {
+    const probes = Array.from({ length: count }, (_, f) => ({ frame: f, hi: item.hashes[2 * f], lo: item.hashes[2 * f + 1] }));
+    let found: number[] = [];
+    await stores.frameKeys!.search('L', probes, 0, (hits) => ((found = hits.map((h) => h.frame).sort()), []));
+    assert.deepEqual(found, [0, 2, 3, 4, 5], 'every non-flat frame');
+    await stores.libraries.putItem('L', { ...item, key: 'new' }, false);
+    assert.equal((await stores.libraries.library('a', 'films'))!.itemCount, 2, 'numbers go on after the old rows');
+  } finally {
+    await stores.close();
   }
 });

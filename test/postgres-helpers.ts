@@ -50,8 +50,8 @@ function runner(): { uid?: number; gid?: number; run: (cmd: string, args: string
   return { uid: id('-u'), gid: id('-g'), run: (cmd, args) => exec('runuser', ['-u', user, '--', cmd, ...args]) };
 }
 
-/** Starts a cluster; stop() (also run when the process exits) removes it. */
-export async function startPostgres(): Promise<Postgres> {
+/** Starts a cluster; stop() (also run when the process exits) removes it. `settings`: more `-c name=value` server settings. */
+export async function startPostgres(settings: Record<string, string> = {}): Promise<Postgres> {
   const bin = binDir();
   const as = runner();
   const dir = mkdtempSync(join(tmpdir(), 'vdna-pg-'));
@@ -74,7 +74,7 @@ export async function startPostgres(): Promise<Postgres> {
     as.run(join(bin, 'initdb'), ['-D', data, '-U', 'vdna', '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C']);
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
-      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('')}`;
       try {
         as.run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', options, 'start']);
       } catch (err) {

@@ -36,3 +36,9 @@ export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, 
   }));
   return out.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
 }
+
+/** Picture matches found apart (in the database) fused with the sound and text tracks of `others`. */
+export function withVideoMatches(video: Match[], others: Match[]): Match[] {
+  const track = <S>(segments: (m: Match) => S[]) => new Map(others.filter((m) => segments(m).length).map((m) => [m.PrimaryKey, segments(m)]));
+  return fuseMatches(video, track((m) => m.AudioMatchSegments), track((m) => m.TextMatchSegments));
+}

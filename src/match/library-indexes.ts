@@ -1,19 +1,49 @@
 /**
  * The in-memory search index of each library, loaded on its first search and caught up with the
  * library's revision before each use: the items other jobs, processes or machines stored or removed
- * since are applied to it, rather than reloading the library.
+ * since are applied to it, rather than reloading the library. A large video library on a database
+ * with a multi-index of its own (PostgreSQL's frame keys) is searched there instead: its index in
+ * memory then holds only sound and text, never the frames (see SearchIndexSettings).
  */
 import { VdnaError } from '../errors.js';
 import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION, type MediaFingerprint } from '../fingerprint/media.js';
 import { LibraryIndex, type LibrarySearchOptions } from './library-index.js';
-import type { Match } from './search.js';
+import { searchVideoInDatabase, type Match } from './search.js';
+import { withVideoMatches } from './fuse.js';
+import { searchStillInDatabase } from './still.js';
+import type { FrameKeyIndex } from '../index/frame-key-index.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
 
 interface Synced {
   index: LibraryIndex;
   /** The library revision the index reflects. */
   revision: number;
+  /** Whether the index holds the frames (else the picture search asks the database). */
+  frames: boolean;
 }
+
+/**
+ * Where picture search finds its candidates. VDNA_SEARCH_INDEX: `memory` (each process holds the
+ * library's multi-index), `database` (the database's frame keys, where the engine has them:
+ * PostgreSQL), or `auto` (the default): the database for video libraries of VDNA_SEARCH_INDEX_HOURS
+ * hours of media or more, memory below. Image libraries, and engines without frame keys (SQLite), stay in memory.
+ */
+export interface SearchIndexSettings {
+  mode: 'memory' | 'database' | 'auto';
+  databaseHours: number;
+}
+
+export function searchIndexSettings(env: NodeJS.ProcessEnv = process.env): SearchIndexSettings {
+  const mode = env.VDNA_SEARCH_INDEX || 'auto';
+  if (mode !== 'memory' && mode !== 'database' && mode !== 'auto') throw new Error(`VDNA_SEARCH_INDEX must be memory, database or auto, not "${mode}"`);
+  const hours = Number(env.VDNA_SEARCH_INDEX_HOURS);
+  return { mode, databaseHours: Number.isFinite(hours) && hours >= 0 && env.VDNA_SEARCH_INDEX_HOURS ? hours : DATABASE_HOURS };
+}
+
+/** Library size (hours of media) from which `auto` searches on the database (see README, Benchmarks). */
+const DATABASE_HOURS = 2000;
+
+const NO_FRAMES = { count: 0, hashes: new Uint32Array(0), flat: new Uint8Array(0) };
 
 function checkVersions(library: LibraryInfo, items: StoredItem[]): void {
   const stale = items.find(
@@ -31,7 +61,18 @@ export class LibraryIndexes {
   /** Per library, the latest synced index; each use chains on it, so catch-ups never overlap. */
   private readonly loaded = new Map<string, Promise<Synced>>();
 
-  constructor(private readonly store: LibraryStore) {}
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly frameKeys?: FrameKeyIndex,
+    private readonly settings: SearchIndexSettings = searchIndexSettings(),
+  ) {}
+
+  /** Whether the library's picture search asks the database (its index in memory holds no frames). */
+  private searchesDatabase(library: LibraryInfo): boolean {
+    if (!this.frameKeys || library.mediaType !== 'video') return false;
+    const { mode, databaseHours } = this.settings;
+    return mode === 'database' || (mode === 'auto' && library.duration >= databaseHours * 3600);
+  }
 
   /** A library by account and name, or UNKNOWN_LIBRARY. */
   async library(account: string, name: string): Promise<LibraryInfo> {
@@ -49,19 +90,27 @@ export class LibraryIndexes {
     return (await next).index;
   }
 
-  private async catchUp(library: LibraryInfo, synced: Synced | undefined): Promise<Synced> {
+  private async catchUp(library: LibraryInfo, previous: Synced | undefined): Promise<Synced> {
+    const frames = !this.searchesDatabase(library);
+    // A library that grew past the threshold (or a setting changed) is loaded again, as it now searches.
+    const synced = previous?.frames === frames ? previous : undefined;
     if (synced && synced.revision >= library.revision) return synced;
-    const changes = await this.store.changesSince(library.id, synced?.revision ?? -1);
+    const changes = await this.store.changesSince(library.id, synced?.revision ?? -1, frames);
     if (!changes) throw new VdnaError('UNKNOWN_LIBRARY', `no library named "${library.name}"`);
     checkVersions(library, changes.put);
-    if (!synced) return { index: new LibraryIndex(changes.put, library.mediaType === 'image'), revision: changes.revision };
+    const put = frames ? changes.put : changes.put.map((item) => ({ ...item, ...NO_FRAMES }));
+    if (!synced) return { index: new LibraryIndex(put, library.mediaType === 'image'), revision: changes.revision, frames };
     changes.removed.forEach((key) => synced.index.remove(key));
-    changes.put.forEach((item) => synced.index.put(item));
-    return { index: synced.index, revision: changes.revision };
+    put.forEach((item) => synced.index.put(item));
+    return { index: synced.index, revision: changes.revision, frames };
   }
 
+  /** Every item the fingerprint shares content with: the picture from the database for a library searched there. */
   async search(library: LibraryInfo, fp: MediaFingerprint, opts: LibrarySearchOptions = {}): Promise<Match[]> {
-    return (await this.index(library)).search(fp, opts);
+    const index = await this.index(library);
+    if (!fp.video || !this.searchesDatabase(library)) return index.search(fp, opts);
+    const video = await (fp.still ? searchStillInDatabase(this.frameKeys!, library.id, fp.video) : searchVideoInDatabase(this.frameKeys!, library.id, fp.video, opts));
+    return withVideoMatches(video, index.search({ ...fp, video: undefined }, opts));
   }
 
   /** The durations of a library's items, by key (for the keys given). */

@@ -1,6 +1,8 @@
 import { MATCH_DEFAULTS } from '../config.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { activeVariants, alignSegments, allVariants, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
+import type { FrameHit, FrameKeyIndex, WindowFrames } from '../index/frame-key-index.js';
+import { CANDIDATE_DISTANCE, candidateWindows, queryProbes, type Candidate } from './candidates.js';
 
 /** One matching stretch, in seconds on the query's and the library item's (master's) timeline. */
 export interface MatchSegment {
@@ -45,90 +47,28 @@ export interface SearchOptions {
 
 /** Query frames x library frames up to which every item is aligned densely (a few tens of ms). */
 const DENSE_CELL_BUDGET = 25_000_000;
-/** Multi-index hits only count as votes within this distance: far tighter than matchDistance, so
- *  that chance collisions in a large library stay rare while copies (typically 0-8 bits) still vote. */
-const CANDIDATE_DISTANCE = 10;
-/** Query frames that must vote for the same stretch of an item for it to be aligned. */
-const MIN_INDEX_VOTES = 3;
-/** Items aligned at most, best voted first, and stretches per item. */
-const MAX_CANDIDATES = 100;
-const MAX_WINDOWS = 3;
 
 /** Times and similarities in results carry three decimals (a millisecond). */
 export const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Query frames probed in the multi-index: every other one (a copy leaves votes on most frames). */
-const PROBE_FRAME_STEP = 2;
-
-/** Whether the hash at `at` equals one of the same frame's earlier variants (from `first`). */
-function repeatsEarlierVariant(hashes: Uint32Array, first: number, at: number): boolean {
-  for (let e = first; e < at; e += 2) if (hashes[e] === hashes[at] && hashes[e + 1] === hashes[at + 1]) return true;
-  return false;
-}
-
-/** A stretch of a library item worth aligning: master frames [from, to). */
-export interface Candidate {
-  item: number;
-  from: number;
-  to: number;
-  votes: number;
-}
-
-/**
- * Asks the multi-index for library frames near the query's (every variant, exact substring probes),
- * and turns the hits into stretches to align: hits of one copy share an offset (master frame minus
- * query frame) up to the drift of a speed change, so each dense cluster of offsets becomes a window.
- */
+/** Asks the in-memory multi-index for library frames near the query's (exact substring probes), as candidate windows. */
 export function indexCandidates(index: VideoIndex, query: HashSequence, probeRadius: 0 | 1 = 0): Candidate[] {
   const mih = index.multiIndex();
-  // Per item: offsets (master frame - query frame) of the hits, one per query frame and master frame.
-  const offsets = new Map<number, number[]>();
+  const hits: FrameHit[] = [];
+  // A library frame counts once per query frame, whichever variant found it.
   const seen = new Set<number>();
-  for (let q = 0; q < query.count; q += PROBE_FRAME_STEP) {
-    if (query.flat[q]) continue;
-    seen.clear();
-    for (let v = 0; v < query.variants; v++) {
-      const at = 2 * (q * query.variants + v);
-      if (repeatsEarlierVariant(query.hashes, 2 * q * query.variants, at)) continue;
-      mih.search(query.hashes[at], query.hashes[at + 1], CANDIDATE_DISTANCE, probeRadius, (id) => {
-        if (seen.has(id)) return;
-        seen.add(id);
-        const item = index.itemOf(id);
-        let list = offsets.get(item);
-        if (!list) offsets.set(item, (list = []));
-        list.push(id - index.firstFrame(item) - q);
-      });
-    }
+  let probing = -1;
+  for (const probe of queryProbes(query)) {
+    if (probe.frame !== probing) seen.clear();
+    probing = probe.frame;
+    mih.search(probe.hi, probe.lo, CANDIDATE_DISTANCE, probeRadius, (id, distance) => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      const item = index.itemOf(id);
+      hits.push({ probe: probe.frame, item, frame: id - index.firstFrame(item), distance });
+    });
   }
-  const drift = Math.ceil(query.count * 0.25) + 8;
-  const candidates: Candidate[] = [];
-  for (const [item, list] of offsets) {
-    if (list.length < MIN_INDEX_VOTES) continue;
-    list.sort((a, b) => a - b);
-    const count = index.items[item].frames.count;
-    const taken = new Uint8Array(list.length);
-    for (let w = 0; w < MAX_WINDOWS; w++) {
-      // The offset with the most other hits within the drift of a speed change.
-      let best = -1;
-      let bestVotes = 0;
-      for (let i = 0, lo = 0, hi = 0, inWindow = 0; i < list.length; i++) {
-        while (hi < list.length && list[hi] <= list[i] + drift) inWindow += taken[hi++] ? 0 : 1;
-        while (list[lo] < list[i] - drift) inWindow -= taken[lo++] ? 0 : 1;
-        if (!taken[i] && inWindow > bestVotes) {
-          bestVotes = inWindow;
-          best = list[i];
-        }
-      }
-      if (bestVotes < MIN_INDEX_VOTES) break;
-      list.forEach((o, i) => {
-        if (Math.abs(o - best) <= drift) taken[i] = 1;
-      });
-      const from = Math.max(0, best - drift - 2 * drift);
-      const to = Math.min(count, best + query.count + 3 * drift);
-      candidates.push({ item, from, to, votes: bestVotes });
-    }
-  }
-  return candidates.sort((a, b) => b.votes - a.votes).slice(0, MAX_CANDIDATES);
+  return candidateWindows(hits, query.count, (item) => ({ key: index.items[item].key, count: index.items[item].frames.count }));
 }
 
 /** Master frames [from, to) of an item as a sequence of their own (views, no copy). */
@@ -147,31 +87,29 @@ function toSeconds(s: FrameSegment, query: QueryFrames, item: { fps: number; dur
   };
 }
 
-/** Every library item the query shares picture content with, best first. */
-export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchOptions = {}): Match[] {
-  const params: AlignParams = { ...MATCH_DEFAULTS, ...opts.params };
-  const mode = opts.candidates ?? 'auto';
-  const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count <= DENSE_CELL_BUDGET);
-  const candidates = dense
-    ? index.items.map((item, i) => ({ item: i, from: 0, to: item.frames.count, votes: 0 }))
-    : indexCandidates(index, query);
-  const byItem = new Map<number, FrameSegment[]>();
-  for (const c of candidates) {
-    const master = window(index.items[c.item].frames, c.from, c.to);
+/** A candidate window with what aligning it needs: its item, and the item's frames [from, to). */
+export type CandidateFrames = WindowFrames<Candidate>;
+
+/**
+ * Aligns the query with each candidate window and reports each item once, with its segments, best
+ * first. `dense`: the windows are whole items of a small library (every variant is compared).
+ */
+export function matchCandidates(query: QueryFrames, windows: CandidateFrames[], params: AlignParams, dense: boolean): Match[] {
+  const byItem = new Map<string, { item: CandidateFrames['item']; segments: FrameSegment[] }>();
+  for (const { candidate: c, item, master } of windows) {
     // Past the dense budget time matters: compare only the variants that win somewhere (activeVariants).
     const variants = dense ? allVariants(query) : activeVariants(query, master, params.matchDistance);
     const found = alignSegments(query, master, params, query.fps, variants);
-    const list = byItem.get(c.item) ?? [];
+    const entry = byItem.get(item.key) ?? { item, segments: [] };
     for (const s of found) {
       // Windows of one item may overlap: keep a segment once.
-      if (list.some((o) => o.queryStart <= s.queryEnd && s.queryStart <= o.queryEnd)) continue;
-      list.push({ ...s, masterStart: s.masterStart + c.from, masterEnd: s.masterEnd + c.from });
+      if (entry.segments.some((o) => o.queryStart <= s.queryEnd && s.queryStart <= o.queryEnd)) continue;
+      entry.segments.push({ ...s, masterStart: s.masterStart + c.from, masterEnd: s.masterEnd + c.from });
     }
-    byItem.set(c.item, list);
+    byItem.set(item.key, entry);
   }
   const matches: Match[] = [];
-  for (const [i, segments] of byItem) {
-    const item = index.items[i];
+  for (const { item, segments } of byItem.values()) {
     if (segments.length === 0) continue;
     segments.sort((a, b) => a.queryStart - b.queryStart);
     const video = segments.map((s) => toSeconds(s, query, item));
@@ -180,4 +118,28 @@ export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchO
     matches.push({ PrimaryKey: item.key, GlobalSimilarity: round(global), VideoMatchSegments: video, AudioMatchSegments: [], TextMatchSegments: [] });
   }
   return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+}
+
+/** The alignment parameters of a search: the defaults, with the options' overrides. */
+export const alignParams = (opts: SearchOptions): AlignParams => ({ ...MATCH_DEFAULTS, ...opts.params });
+
+/** Every library item the query shares picture content with, best first. */
+export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchOptions = {}): Match[] {
+  const mode = opts.candidates ?? 'auto';
+  const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count <= DENSE_CELL_BUDGET);
+  const candidates = dense
+    ? index.items.map((item, i) => ({ item: i, from: 0, to: item.frames.count, votes: 0 }))
+    : indexCandidates(index, query);
+  const windows = candidates.map((c) => ({ candidate: c, item: index.items[c.item], master: window(index.items[c.item].frames, c.from, c.to) }));
+  return matchCandidates(query, windows, alignParams(opts), dense);
+}
+
+/**
+ * The same search with the candidates from the database's multi-index (index/frame-key-index.ts):
+ * the probes and the windows they vote for are the in-memory search's, only the windows' frames are
+ * fetched, and the alignment is the same, so both give the same matches on the same library.
+ */
+export async function searchVideoInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames, opts: SearchOptions = {}): Promise<Match[]> {
+  const windows = await keys.search(libraryId, queryProbes(query), CANDIDATE_DISTANCE, (hits, describe) => candidateWindows(hits, query.count, describe));
+  return matchCandidates(query, windows, alignParams(opts), false);
 }

@@ -1,4 +1,5 @@
 import { popcount32 } from '../fingerprint/hamming.js';
+import type { FrameHit, FrameKeyIndex, ItemFacts, Probe } from '../index/frame-key-index.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { pairSimilarity } from './align.js';
 import { round, type Match, type MatchSegment, type QueryFrames } from './search.js';
@@ -20,15 +21,8 @@ const MAX_SEGMENTS_PER_ITEM = 10;
  * still is the instant 0.
  */
 export function searchStill(index: VideoIndex, query: QueryFrames): Match[] {
-  const v = query.variants;
-  // Frame 0 of the query carries the picture (a still is decoded as a one-second clip of itself).
-  const probes: Array<[number, number]> = [];
-  for (let i = 0; i < v; i++) {
-    const hi = query.hashes[2 * i];
-    const lo = query.hashes[2 * i + 1];
-    if (!probes.some(([h, l]) => h === hi && l === lo)) probes.push([hi, lo]);
-  }
-  if (query.flat[0]) return [];
+  const probes = stillProbes(query);
+  if (probes.length === 0) return [];
   /** Best distance per matching global frame id. */
   const hits = new Map<number, number>();
   const note = (id: number, d: number) => {
@@ -40,23 +34,55 @@ export function searchStill(index: VideoIndex, query: QueryFrames): Match[] {
       const { hashes, flat, count } = item.frames;
       for (let k = 0; k < count; k++) {
         if (flat[k]) continue;
-        for (const [hi, lo] of probes) note(first + k, popcount32(hashes[2 * k] ^ hi) + popcount32(hashes[2 * k + 1] ^ lo));
+        for (const { hi, lo } of probes) note(first + k, popcount32(hashes[2 * k] ^ hi) + popcount32(hashes[2 * k + 1] ^ lo));
       }
     });
   } else {
     const mih = index.multiIndex();
-    for (const [hi, lo] of probes) mih.search(hi, lo, STILL_MAX_DISTANCE, 1, note);
+    for (const { hi, lo } of probes) mih.search(hi, lo, STILL_MAX_DISTANCE, 1, note);
   }
+  return stillMatches(
+    [...hits].map(([id, distance]) => {
+      const item = index.itemOf(id);
+      return { item, frame: id - index.firstFrame(item), distance };
+    }),
+    (n) => index.items[n],
+  );
+}
+
+/** The same on the database's multi-index (as the in-memory one past SCAN_FRAMES: substrings within one bit). */
+export async function searchStillInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames): Promise<Match[]> {
+  const probes = stillProbes(query);
+  let matches: Match[] = [];
+  if (probes.length) {
+    await keys.search(libraryId, probes, STILL_MAX_DISTANCE, (hits, describe) => ((matches = stillMatches(hits, describe)), []), 1);
+  }
+  return matches;
+}
+
+/** The picture's distinct hashes (frame 0 of the query carries it: a still is decoded as a one-second clip of itself); none when flat. */
+function stillProbes(query: QueryFrames): Probe[] {
+  if (query.flat[0]) return [];
+  const probes: Probe[] = [];
+  for (let i = 0; i < query.variants; i++) {
+    const hi = query.hashes[2 * i];
+    const lo = query.hashes[2 * i + 1];
+    if (!probes.some((p) => p.hi === hi && p.lo === lo)) probes.push({ frame: 0, hi, lo });
+  }
+  return probes;
+}
+
+/** Library frames near the picture (at most one per item and frame) as each item's runs of frames. */
+function stillMatches(hits: Array<Pick<FrameHit, 'item' | 'frame' | 'distance'>>, describe: (item: number) => ItemFacts): Match[] {
   const byItem = new Map<number, Array<[number, number]>>();
-  for (const [id, d] of hits) {
-    const n = index.itemOf(id);
-    const list = byItem.get(n) ?? [];
-    list.push([id - index.firstFrame(n), d]);
-    byItem.set(n, list);
+  for (const { item, frame, distance } of hits) {
+    const list = byItem.get(item) ?? [];
+    list.push([frame, distance]);
+    byItem.set(item, list);
   }
   const matches: Match[] = [];
   for (const [n, frames] of byItem) {
-    const item = index.items[n];
+    const item = describe(n);
     const segments = runsOf(frames, (from, to, similarity) => ({
       StartTime: 0,
       EndTime: 0,

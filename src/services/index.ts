@@ -37,7 +37,7 @@ export interface Services {
 
 export function createServices(stores: Stores, masterKey: Buffer, settings: Omit<ServiceSettings, 'masterKey'>): Services {
   const guard = new Guard(stores.access);
-  const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries), guard);
+  const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries, stores.frameKeys), guard);
   const inputs: InputConfig = { ...settings.inputs, media: stores.media, blobs: stores.blobs };
   const media = new MediaService(stores.media, guard, inputs);
   const jobs = new JobService(stores.jobs, stores.outbox, stores.faces, libraries, media, guard, inputs, settings.callbacks);

@@ -163,8 +163,8 @@ export class LibraryService {
   async search(caller: Caller, name: string, path: string, opts: ProgressOptions & LibrarySearchOptions = {}): Promise<Match[]> {
     await this.guard.check(caller, 'vdna:SubmitJob', resource(name));
     const library = await this.require(caller.account, name);
-    const index = await this.indexes.index(library);
+    await this.indexes.index(library); // loaded (and its fingerprint version checked) before the work of fingerprinting
     const fp = await fingerprintMedia(path, { forSearch: true, mediaType: library.mediaType, onProgress: opts.onProgress, signal: opts.signal });
-    return index.search(fp, opts);
+    return this.indexes.search(library, fp, opts);
   }
 }

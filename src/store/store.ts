@@ -93,6 +93,9 @@ export interface LibraryStore {
   listItems(libraryId: string, page?: ItemPage): Promise<ItemSummary[]>;
   itemSummary(libraryId: string, key: string): Promise<ItemSummary | undefined>;
   loadItems(libraryId: string): Promise<StoredItem[]>;
-  /** The changes after `revision` (every item for -1), read at one instant; undefined for a deleted library. */
-  changesSince(libraryId: string, revision: number): Promise<LibraryChanges | undefined>;
+  /**
+   * The changes after `revision` (every item for -1), read at one instant; undefined for a deleted
+   * library. With `frames` false, items come without their frame hashes (empty, count kept).
+   */
+  changesSince(libraryId: string, revision: number, frames?: boolean): Promise<LibraryChanges | undefined>;
 }

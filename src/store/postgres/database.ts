@@ -7,27 +7,15 @@
  */
 import pg from 'pg';
 import { migrate } from './migrations.js';
+import { sql, type Sql } from './sql.js';
 
-/** What runs `?` SQL: the pool, or one transaction's client. */
-export interface Sql {
-  rows<R = Record<string, unknown>>(sql: string, args?: unknown[]): Promise<R[]>;
-  /** The first row, if any. */
-  row<R = Record<string, unknown>>(sql: string, args?: unknown[]): Promise<R | undefined>;
-  /** How many rows a statement changed. */
-  run(sql: string, args?: unknown[]): Promise<number>;
-}
+export type { Sql };
 
 export interface Database extends Sql {
   /** Runs `body` in one transaction (REPEATABLE READ gives it one snapshot for every read). */
   transaction<T>(body: (tx: Sql) => Promise<T>, isolation?: 'READ COMMITTED' | 'REPEATABLE READ'): Promise<T>;
   close(): Promise<void>;
 }
-
-/** `?` placeholders as $1, $2, … (the stores' SQL holds no `?` of its own). */
-const numbered = (sql: string): string => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
 
 const INT8 = 20;
 const types: pg.CustomTypesConfig = {
@@ -37,15 +25,6 @@ const types: pg.CustomTypesConfig = {
 /** Errors a transaction is rerun after: serialization failure, deadlock. */
 const TRANSIENT = new Set(['40001', '40P01']);
 const MAX_TRIES = 5;
-
-function sql(client: pg.Pool | pg.PoolClient): Sql {
-  const query = (text: string, args: unknown[] = []) => client.query(numbered(text), args);
-  return {
-    rows: async (text, args) => (await query(text, args)).rows,
-    row: async (text, args) => (await query(text, args)).rows[0],
-    run: async (text, args) => (await query(text, args)).rowCount ?? 0,
-  };
-}
 
 /** Connects to `url` (postgres://…) and brings its schema up to date. */
 export async function openDatabase(url: string): Promise<Database> {

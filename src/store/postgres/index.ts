@@ -6,6 +6,7 @@ import type { DatabaseStores } from '../../stores.js';
 import { PgAccessStore } from './access-store.js';
 import { openDatabase } from './database.js';
 import { PgFaceStore } from './face-store.js';
+import { PgFrameKeyIndex } from './frame-keys.js';
 import { PgJobQueue } from './job-queue.js';
 import { PgLibraryStore } from './library-store.js';
 import { PgMediaStore } from './media-store.js';
@@ -24,6 +25,7 @@ export async function openPostgresStores(url: string): Promise<DatabaseStores> {
     media: new PgMediaStore(db),
     persons: new PgPersonStore(db),
     faces: new PgFaceStore(db),
+    frameKeys: new PgFrameKeyIndex(db),
     close: () => db.close(),
   };
 }

@@ -5,15 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { VdnaError } from '../../errors.js';
-import { ITEM_COLUMNS, ITEM_PLACEHOLDERS, itemValues, LIBRARY_SUMMARY, SUMMARY_COLUMNS, toItem, toLibrary, toSummary, type ItemRow } from '../sql/items.js';
+import { itemColumns, ITEM_COLUMNS, ITEM_PLACEHOLDERS, itemValues, LIBRARY_SUMMARY, SUMMARY_COLUMNS, toItem, toLibrary, toSummary, type ItemRow } from '../sql/items.js';
 import type { ItemPage, ItemSummary, LibraryChanges, LibraryInfo, LibraryStore, MediaType, StoredItem } from '../store.js';
 import type { Database, Sql } from './database.js';
+import { createFramePartition, deleteFrameKeys, framePartition, writeFrameKeys } from './frame-keys.js';
 
-/** Counts a change of the library; its new revision. */
-async function nextRevision(tx: Sql, library: string): Promise<number> {
-  const row = await tx.row<{ revision: number }>('UPDATE libraries SET revision = revision + 1 WHERE id = ? RETURNING revision', [library]);
+/** Counts a change of the library; its new revision, and the library's number. */
+async function nextRevision(tx: Sql, library: string): Promise<{ revision: number; num: number }> {
+  const row = await tx.row<{ revision: number; num: number }>('UPDATE libraries SET revision = revision + 1 WHERE id = ? RETURNING revision, num', [library]);
   if (!row) throw new VdnaError('UNKNOWN_LIBRARY', 'the library was deleted');
-  return row.revision;
+  return row;
 }
 
 /** Every item column but the key's, as `ON CONFLICT … DO UPDATE` sets it (a replace). */
@@ -22,27 +23,36 @@ const REPLACE_SET = ITEM_COLUMNS.split(', ')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
-/** Stores an item; call it inside a transaction (it bumps the library's revision too). */
+/** Stores an item and its frame keys; call it inside a transaction (it bumps the library's revision too). */
 export async function putItem(tx: Sql, library: string, item: StoredItem, replace: boolean): Promise<void> {
-  const revision = await nextRevision(tx, library);
+  const { revision, num } = await nextRevision(tx, library);
   await tx.run('DELETE FROM item_removals WHERE library = ? AND key = ?', [library, item.key]);
+  if (replace) await deleteFrameKeys(tx, num, (await tx.rows<{ num: number }>('SELECT num FROM items WHERE library = ? AND key = ?', [library, item.key])).map((r) => r.num));
+  let stored: { num: number } | undefined;
   try {
-    await tx.run(
-      `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${ITEM_PLACEHOLDERS}) ${replace ? `ON CONFLICT (library, key) DO UPDATE SET ${REPLACE_SET}` : ''}`,
+    stored = await tx.row<{ num: number }>(
+      `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${ITEM_PLACEHOLDERS}) ${replace ? `ON CONFLICT (library, key) DO UPDATE SET ${REPLACE_SET}` : ''} RETURNING num`,
       itemValues(library, item, revision),
     );
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw new VdnaError('DUPLICATE_KEY', `key "${item.key}" already exists in this library`);
     throw err;
   }
+  await writeFrameKeys(tx, num, stored!.num, item);
 }
 
 /** Removes keys; true for each key that existed. Call it inside a transaction. */
 export async function removeItems(tx: Sql, library: string, keys: string[]): Promise<boolean[]> {
   const removed: boolean[] = [];
-  for (const key of keys) removed.push((await tx.run('DELETE FROM items WHERE library = ? AND key = ?', [library, key])) > 0);
-  if (removed.some(Boolean)) {
-    const revision = await nextRevision(tx, library);
+  const items: number[] = [];
+  for (const key of keys) {
+    const row = await tx.row<{ num: number }>('DELETE FROM items WHERE library = ? AND key = ? RETURNING num', [library, key]);
+    removed.push(row !== undefined);
+    if (row) items.push(row.num);
+  }
+  if (items.length) {
+    const { revision, num } = await nextRevision(tx, library);
+    await deleteFrameKeys(tx, num, items);
     for (const [i, key] of keys.entries()) {
       if (removed[i]) {
         await tx.run('INSERT INTO item_removals (library, key, revision) VALUES (?, ?, ?) ON CONFLICT (library, key) DO UPDATE SET revision = excluded.revision', [
@@ -77,15 +87,24 @@ export class PgLibraryStore implements LibraryStore {
 
   async createLibrary(account: string, name: string, mediaType: MediaType, description = ''): Promise<LibraryInfo | undefined> {
     const id = randomBytes(16).toString('hex');
-    const created = await this.db.run(
-      'INSERT INTO libraries (id, account, name, media_type, description, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      [id, account, name, mediaType, description, new Date().toISOString()],
-    );
+    const created = await this.db.transaction(async (tx) => {
+      const row = await tx.row<{ num: number }>(
+        'INSERT INTO libraries (id, account, name, media_type, description, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING num',
+        [id, account, name, mediaType, description, new Date().toISOString()],
+      );
+      if (row) await createFramePartition(tx, row.num);
+      return row !== undefined;
+    });
     return created ? this.libraryById(id) : undefined;
   }
 
+  /** Drops the library's frame keys with it (its partition: no row by row delete). */
   async deleteLibrary(id: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM libraries WHERE id = ?', [id])) > 0;
+    return this.db.transaction(async (tx) => {
+      const row = await tx.row<{ num: number }>('DELETE FROM libraries WHERE id = ? RETURNING num', [id]);
+      if (row) await tx.run(`DROP TABLE IF EXISTS ${framePartition(row.num)}`);
+      return row !== undefined;
+    });
   }
 
   async hasItem(library: string, key: string): Promise<boolean> {
@@ -118,11 +137,11 @@ export class PgLibraryStore implements LibraryStore {
   }
 
   /** One snapshot (REPEATABLE READ) for the revision and the changes: a commit in between is in neither or both. */
-  async changesSince(library: string, revision: number): Promise<LibraryChanges | undefined> {
+  async changesSince(library: string, revision: number, frames = true): Promise<LibraryChanges | undefined> {
     return this.db.transaction(async (tx) => {
       const row = await tx.row<{ revision: number }>('SELECT revision FROM libraries WHERE id = ?', [library]);
       if (!row) return undefined;
-      const put = await tx.rows<ItemRow>('SELECT * FROM items WHERE library = ? AND revision > ? ORDER BY key', [library, revision]);
+      const put = await tx.rows<ItemRow>(`SELECT ${itemColumns(frames)} FROM items WHERE library = ? AND revision > ? ORDER BY key`, [library, revision]);
       const removed = await tx.rows<{ key: string }>('SELECT key FROM item_removals WHERE library = ? AND revision > ?', [library, revision]);
       return { revision: row.revision, put: put.map(toItem), removed: removed.map((r) => r.key) };
     }, 'REPEATABLE READ');

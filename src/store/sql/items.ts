@@ -12,7 +12,7 @@ function packBits(flags: Uint8Array): Buffer {
   return out;
 }
 
-function unpackBits(bytes: Buffer, count: number): Uint8Array {
+export function unpackBits(bytes: Buffer, count: number): Uint8Array {
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) out[i] = (bytes[i >> 3] >> (i & 7)) & 1;
   return out;
@@ -24,7 +24,7 @@ function wordsToBuffer(words: Uint32Array): Buffer {
   return out;
 }
 
-function bufferToWords(bytes: Buffer): Uint32Array {
+export function bufferToWords(bytes: Buffer): Uint32Array {
   const out = new Uint32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt32LE(i * 4);
   return out;
@@ -71,6 +71,10 @@ export function toSummary(row: ItemRow): ItemSummary {
   const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = toItem(row);
   return { ...summary, hasAudio: Boolean(row.has_audio), hasText: Boolean(row.has_text) };
 }
+
+/** The columns an item is read with: all, or all but its frame hashes. */
+export const itemColumns = (frames = true) =>
+  frames ? '*' : 'key, source, duration, fps, frame_count, fp_version, added_at, audio, audio_rate, audio_version, text';
 
 /** The columns an item is written with, and its values in that order. */
 export const ITEM_COLUMNS = 'library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text, revision';

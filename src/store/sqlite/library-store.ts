@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { VdnaError } from '../../errors.js';
 import type { ItemPage, ItemSummary, LibraryChanges, LibraryInfo, LibraryStore, MediaType, StoredItem } from '../store.js';
-import { ITEM_COLUMNS, ITEM_PLACEHOLDERS, itemValues, LIBRARY_SUMMARY, SUMMARY_COLUMNS, toItem, toLibrary, toSummary, type ItemRow } from '../sql/items.js';
+import { itemColumns, ITEM_COLUMNS, ITEM_PLACEHOLDERS, itemValues, LIBRARY_SUMMARY, SUMMARY_COLUMNS, toItem, toLibrary, toSummary, type ItemRow } from '../sql/items.js';
 
 /** Counts a change of the library; its new revision. */
 function nextRevision(db: Database.Database, library: string): number {
@@ -99,11 +99,11 @@ export class SqliteLibraryStore implements LibraryStore {
     return rows.map(toItem);
   }
 
-  async changesSince(library: string, revision: number): Promise<LibraryChanges | undefined> {
+  async changesSince(library: string, revision: number, frames = true): Promise<LibraryChanges | undefined> {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT revision FROM libraries WHERE id = ?').get(library) as { revision: number } | undefined;
       if (!row) return undefined;
-      const put = this.db.prepare('SELECT * FROM items WHERE library = ? AND revision > ? ORDER BY key').all(library, revision) as ItemRow[];
+      const put = this.db.prepare(`SELECT ${itemColumns(frames)} FROM items WHERE library = ? AND revision > ? ORDER BY key`).all(library, revision) as ItemRow[];
       const removed = this.db.prepare('SELECT key FROM item_removals WHERE library = ? AND revision > ?').all(library, revision) as Array<{ key: string }>;
       return { revision: row.revision, put: put.map(toItem), removed: removed.map((r) => r.key) };
     })();

@@ -1,0 +1,157 @@
+/** The multi-index on PostgreSQL: its rows follow the items at once, and a search through it equals the in-memory search. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { syntheticItem, syntheticQuery } from '../bench/synthetic.js';
+import { FINGERPRINT_VERSION, fingerprintMedia, itemOf, type MediaFingerprint } from '../src/fingerprint/media.js';
+import type { FrameKeyIndex } from '../src/index/frame-key-index.js';
+import { candidateWindows, queryProbes } from '../src/match/candidates.js';
+import { LibraryIndex } from '../src/match/library-index.js';
+import { LibraryIndexes, searchIndexSettings } from '../src/match/library-indexes.js';
+import { openPostgresStores } from '../src/store/postgres/index.js';
+import type { StoredItem } from '../src/store/store.js';
+import type { DatabaseStores } from '../src/stores.js';
+import { ffmpeg, media, tempDir } from './helpers.js';
+import { startPostgres, type Postgres } from './postgres-helpers.js';
+
+let cluster: Postgres;
+before(async () => (cluster = await startPostgres()));
+after(() => cluster.stop());
+
+const stored = (item: Omit<StoredItem, 'source' | 'fingerprintVersion' | 'addedAt'>): StoredItem => ({
+  ...item,
+  source: 'test',
+  fingerprintVersion: FINGERPRINT_VERSION,
+  addedAt: new Date().toISOString(),
+});
+
+/** An item of `count` frames with distinct hashes from `seed`; every third frame flat. */
+const small = (key: string, seed: number, count = 12) =>
+  stored({
+    key,
+    duration: count / 4,
+    fps: 4,
+    count,
+    hashes: Uint32Array.from({ length: 2 * count }, (_, i) => (Math.imul(seed * 7919 + i, 2654435761) ^ (i << 7)) >>> 0),
+    flat: Uint8Array.from({ length: count }, (_, f) => (f % 3 === 2 ? 1 : 0)),
+  });
+
+/** The library frames the database finds for each frame of `item` as a query (variant 0, no noise), by key. */
+async function found(keys: FrameKeyIndex, libraryId: string, item: StoredItem): Promise<string[]> {
+  const probes = Array.from({ length: item.count }, (_, f) => ({ frame: f, hi: item.hashes[2 * f], lo: item.hashes[2 * f + 1] }));
+  const seen: string[] = [];
+  await keys.search(libraryId, probes, 0, (hits, describe) => {
+    seen.push(...hits.map((h) => `${describe(h.item).key}@${h.frame}<-${h.probe}`));
+    return [];
+  });
+  return seen.sort();
+}
+
+test('frame keys follow the items at once: stored, replaced, removed, written by another connection, dropped with the library', async () => {
+  const url = await cluster.database();
+  const here = await openPostgresStores(url);
+  const there = await openPostgresStores(url);
+  try {
+    const lib = (await here.libraries.createLibrary('acme', 'films', 'video'))!;
+    const a = small('a', 1);
+    await here.libraries.putItem(lib.id, a, false);
+    const frames = (key: string, list: number[]) => list.map((f) => `${key}@${f}<-${f}`).sort();
+    const nonFlat = [0, 1, 3, 4, 6, 7, 9, 10];
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a), frames('a', nonFlat), 'flat frames are not indexed');
+    const b = small('b', 2);
+    await there.libraries.putItem(lib.id, b, false);
+    assert.deepEqual(await found(here.frameKeys!, lib.id, b), frames('b', nonFlat), 'another process’s item, without reload');
+    const a2 = small('a', 3);
+    await there.libraries.putItem(lib.id, a2, true);
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a), [], 'the replaced frames are gone');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a2), frames('a', nonFlat));
+    assert.deepEqual(await here.libraries.removeItems(lib.id, ['b', 'zz']), [true, false]);
+    assert.deepEqual(await found(here.frameKeys!, lib.id, b), []);
+    const other = (await here.libraries.createLibrary('acme', 'other', 'video'))!;
+    await here.libraries.putItem(other.id, b, false);
+    assert.deepEqual(await found(here.frameKeys!, lib.id, b), [], 'libraries are apart');
+    assert.deepEqual(await found(here.frameKeys!, other.id, b), frames('b', nonFlat));
+    assert.equal(await here.libraries.deleteLibrary(lib.id), true);
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a2), []);
+    assert.deepEqual(await found(here.frameKeys!, other.id, b), frames('b', nonFlat));
+  } finally {
+    await here.close();
+    await there.close();
+  }
+});
+
+/** The library's matches searched in memory (multi-index candidates) and on the database. */
+async function bothWays(stores: DatabaseStores, libraryId: string, fp: MediaFingerprint) {
+  const library = (await stores.libraries.libraryById(libraryId))!;
+  const memory = new LibraryIndex(await stores.libraries.loadItems(libraryId)).search(fp, { candidates: 'index' });
+  const database = await new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'database', databaseHours: 0 }).search(library, fp);
+  return { memory, database };
+}
+
+test('a search on the database finds what the in-memory multi-index finds: synthetic library; `auto` picks by size', async () => {
+  const stores = await openPostgresStores(await cluster.database());
+  try {
+    const lib = (await stores.libraries.createLibrary('acme', 'synthetic', 'video'))!;
+    const items = Array.from({ length: 6 }, (_, n) => syntheticItem(n, 7));
+    for (const item of items) await stores.libraries.putItem(lib.id, stored(item), false);
+    for (const [n, start, noise] of [[0, 100, 4], [3, 2000, 6], [5, 3500, 8]]) {
+      const query = syntheticQuery(items[n], start, noise, 50 + n);
+      const { memory, database } = await bothWays(stores, lib.id, { video: query, duration: 60 });
+      assert.equal(database[0]?.PrimaryKey, `synthetic-${n}`);
+      assert.deepEqual(database, memory);
+    }
+    const unrelated = syntheticQuery(syntheticItem(99, 8), 60, 0, 1);
+    assert.deepEqual((await bothWays(stores, lib.id, { video: unrelated, duration: 60 })).database, []);
+    // `auto`: memory below the size setting, the database from it on (a library growing past it is loaded again, frameless).
+    const indexes = new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'auto', databaseHours: 7 });
+    const frames = async () => (await indexes.index((await stores.libraries.libraryById(lib.id))!)).baseIndex.totalFrames;
+    assert.equal(await frames(), 6 * 3600 * 4);
+    await stores.libraries.putItem(lib.id, stored(syntheticItem(6, 7)), false);
+    assert.equal(await frames(), 0);
+    const noKeys = new LibraryIndexes(stores.libraries, undefined, { mode: 'database', databaseHours: 0 });
+    assert.equal((await noKeys.index((await stores.libraries.libraryById(lib.id))!)).baseIndex.totalFrames, 7 * 3600 * 4, 'an engine without frame keys (SQLite) searches in memory');
+    assert.deepEqual(searchIndexSettings({}), { mode: 'auto', databaseHours: 2000 });
+    assert.deepEqual(searchIndexSettings({ VDNA_SEARCH_INDEX: 'database', VDNA_SEARCH_INDEX_HOURS: '0' }), { mode: 'database', databaseHours: 0 });
+    assert.throws(() => searchIndexSettings({ VDNA_SEARCH_INDEX: 'disk' }), /memory, database or auto/);
+  } finally {
+    await stores.close();
+  }
+});
+
+test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, an unrelated clip; and a still)', async () => {
+  const dir = tempDir();
+  const stores = await openPostgresStores(await cluster.database());
+  try {
+    const lib = (await stores.libraries.createLibrary('acme', 'clips', 'video'))!;
+    for (const name of ['openboard_wannaworktogether.mp4', 'intel_car-detection.mp4', 'intel_bottle-detection.mp4', 'pdextendedview_diver.mov']) {
+      const fp = await fingerprintMedia(media(`video/${name}`), { forSearch: false });
+      await stores.libraries.putItem(lib.id, itemOf(name, name, fp), false);
+    }
+    const excerpt = join(dir.path, 'excerpt.mp4');
+    ffmpeg(['-ss', '30', '-t', '40', '-i', media('video/openboard_wannaworktogether.mp4'), '-vf', 'scale=320:-2', '-c:v', 'libx264', '-crf', '32', '-an', excerpt]);
+    const queries = [[excerpt, 'openboard_wannaworktogether.mp4'], [media('video/intel_car-detection.mp4'), 'intel_car-detection.mp4'], [media('video/zwm_sintel_10s.mp4'), undefined]];
+    for (const [path, key] of queries) {
+      const fp = await fingerprintMedia(path!, { forSearch: true });
+      const { memory, database } = await bothWays(stores, lib.id, fp);
+      assert.equal(database[0]?.PrimaryKey, key, path);
+      assert.deepEqual(database, memory, path);
+    }
+    // A still picture (mirrored) is looked for on the database too (as in memory past 2 M frames: substrings within one bit).
+    const still = join(dir.path, 'still.jpg');
+    ffmpeg(['-i', media('video/intel_bottle-detection.mp4'), '-ss', '20', '-frames:v', '1', '-vf', 'scale=320:-1,hflip', still]);
+    const { database } = await bothWays(stores, lib.id, await fingerprintMedia(still, { forSearch: true }));
+    assert.equal(database[0]?.PrimaryKey, 'intel_bottle-detection.mp4', JSON.stringify(database));
+    assert.ok(database[0].VideoMatchSegments.some((s) => s.MasterStartTime - 1.5 <= 20 && 20 <= s.MasterEndTime + 1.5), JSON.stringify(database[0]));
+  } finally {
+    await stores.close();
+    dir.cleanup();
+  }
+});
+
+test('windows are chosen from the hits the same way in memory and on the database (one shared function)', () => {
+  // queryProbes and candidateWindows are what both paths call; a smoke check of their contract.
+  const query = { count: 8, variants: 2, hashes: Uint32Array.from({ length: 32 }, (_, i) => (i % 4 < 2 ? i >> 2 : 99)), flat: new Uint8Array(8) };
+  assert.equal(queryProbes(query).length, 8, 'every other frame, both variants (they differ)');
+  const hits = [0, 2, 4, 6].map((q) => ({ probe: q, item: 1, frame: q + 100, distance: 0 }));
+  assert.deepEqual(candidateWindows(hits, 8, () => ({ key: 'x', count: 1000 })), [{ item: 1, from: 70, to: 138, votes: 4 }]);
+});
