@@ -67,7 +67,7 @@ describe('worker processes', () => {
     }
   });
 
-  test('SIGTERM lets a running job finish, delivers its callback, then exits; --workers 0 runs no job, vdna worker does', async () => {
+  test('SIGTERM lets a running job finish, delivers its callback, then exits; --no-workers (--workers 0) runs no job, vdna worker does', async () => {
     const dir = tempDir();
     const data = join(dir.path, 'data');
     const receiver = await startReceiver();
@@ -81,7 +81,7 @@ describe('worker processes', () => {
       assert.equal(receiver.received.length, 1, 'the event was delivered before the server exited');
       assert.equal(JSON.parse(receiver.received[0].body).Status, 'Success');
 
-      server = await startServer(data, [...ARGS, '--workers', '0']);
+      server = await startServer(data, [...ARGS, '--no-workers']);
       assert.equal((await server.api('GET', `/v1/jobs/${r.body.JobId}`)).body.State, 'Success');
       assert.equal(workerPids(server).length, 0);
       const queued = await server.api('POST', '/v1/jobs', { Library: 'films', Mode: 'onlysave', PrimaryKey: 'later', Input: { Type: 'Path', Source: SHORT[1] } });

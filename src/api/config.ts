@@ -50,7 +50,8 @@ export interface ServiceConfig {
 export interface ServeOptions {
   host?: string;
   port?: string;
-  workers?: string;
+  /** A count, or false for --no-workers. */
+  workers?: string | false;
   publicUrl?: string;
   maxUploadMb?: string;
   allowPrivateUrls?: boolean;
@@ -86,7 +87,7 @@ export function serviceConfig(dataDir: string, opts: ServeOptions, env: NodeJS.P
     host: opts.host ?? env.VDNA_HOST ?? '127.0.0.1',
     port: int(opts.port ?? env.VDNA_PORT, 8080, 'port'),
     dataDir,
-    workers: int(opts.workers ?? env.VDNA_WORKERS, 1, 'workers'),
+    workers: opts.workers === false ? 0 : int(opts.workers ?? env.VDNA_WORKERS, 1, 'workers'),
     graceMs: int(env.VDNA_SHUTDOWN_GRACE_S, 30, 'shutdown grace') * 1000,
     leaseMs: int(env.VDNA_LEASE_S, 60, 'lease') * 1000,
     workerMemoryMb: int(env.VDNA_WORKER_MEMORY_MB, 4096, 'worker memory'),

@@ -26,6 +26,7 @@ export function serveCommand(program: Command): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or $VDNA_HOST)')
     .option('--port <port>', 'port (default 8080, or $VDNA_PORT; 0 picks a free one)')
     .option('--workers <n>', 'worker processes, one job at a time each (default 1, or $VDNA_WORKERS; 0: API only)')
+    .option('--no-workers', 'API only, no worker processes (the same as --workers 0; `vdna worker` runs jobs elsewhere)')
     .option('--allow-path <dir>', 'let jobs read local files under DIR (repeatable)', collect)
     .option('--allow-private-urls', 'let media URLs and callbacks reach loopback and private networks (never link-local or cloud metadata)')
     .option('--allow-url <cidr|host>', 'a private network (10.1.0.0/16) or host name (hooks.internal, *.corp.example) URLs may reach (repeatable)', collect)
