@@ -13,10 +13,16 @@ const RATE = 25;
  * ffmpeg's MPEG-7 video signature (ISO/IEC 15938-3) in detect mode on one query-master pair:
  * the matching stretch it reports, or none.
  */
+/** A file as the cache knows it: path, size and modification time (one stat). */
+function stamp(path: string): [string, number, number] {
+  const { size, mtimeMs } = statSync(path);
+  return [path, size, mtimeMs];
+}
+
 export async function mpeg7Detect(query: string, master: string): Promise<Box[]> {
   // Kept per pair of files (by path, size and time): the signature does not change between runs.
   const id = createHash('sha1')
-    .update(JSON.stringify([query, master].map((f) => [f, statSync(f).size, statSync(f).mtimeMs])))
+    .update(JSON.stringify([query, master].map(stamp)))
     .digest('hex');
   const dir = join(OUT, 'mpeg7');
   const cached = join(dir, `${id}.json`);

@@ -33,14 +33,13 @@ const CARD = `color=c=0x1d3557:s=640x360:d=${CARD_SECONDS}:r=25,format=yuv420p${
 const LOGO = `drawbox=x=iw*0.03:y=ih*0.04:w=iw*0.18:h=ih*0.12:color=0xe63946@0.9:t=fill${text('vdna', 'h/14', 'h*0.06', 'w*0.05')}`;
 const ENCODE = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an'];
 
-/** The card, then seconds [from, to) of `path` under the logo, then `tail` (a filter-graph source chain or ''). */
+/** The card, then seconds [from, to) of `path`, all under the logo; with 'black-and-freeze', two black seconds and the last frame held for three. */
 async function upload(path: string, from: number, to: number, out: string, tail: 'none' | 'black-and-freeze'): Promise<void> {
   if (existsSync(out)) return;
   const body = `[1:v]fps=25,trim=start=${from}:end=${to},setpts=PTS-STARTPTS,scale=640:360,setsar=1,format=yuv420p[b]`;
   const parts = ['[c]', '[b]'];
   const graph = [`${CARD}[c]`, body];
   if (tail === 'black-and-freeze') {
-    // Two seconds of black, then the last frame held for three.
     graph.push(`color=c=black:s=640x360:d=2:r=25,format=yuv420p[k]`);
     graph.push(`[1:v]fps=25,trim=start=${Math.max(from, to - 0.2)}:end=${to},setpts=PTS-STARTPTS,scale=640:360,setsar=1,format=yuv420p,tpad=stop_mode=clone:stop_duration=3[f]`);
     parts.push('[k]', '[f]');

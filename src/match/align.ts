@@ -1,5 +1,5 @@
 import type { MatchParams } from '../config.js';
-import { popcount32 } from '../fingerprint/hamming.js';
+import { hamming, popcount32 } from '../fingerprint/hamming.js';
 
 /** Marks a grid cell where either frame is flat: no evidence either way. */
 export const NO_EVIDENCE = 255;
@@ -260,12 +260,10 @@ const EDGE_SLACK = 5;
 function nearestPair(query: HashSequence, master: HashSequence, q: number, from: number, to: number, variants: Int32Array): { d: number; v: number } {
   let best = { d: NO_EVIDENCE, v: variants[0] };
   if (query.flat[q]) return best;
-  const mv = master.variants;
   for (let m = Math.max(0, from); m <= Math.min(master.count - 1, to); m++) {
     if (master.flat[m]) continue;
     for (const v of variants) {
-      const at = 2 * (q * query.variants + v);
-      const d = popcount32((query.hashes[at] ^ master.hashes[2 * m * mv]) >>> 0) + popcount32((query.hashes[at + 1] ^ master.hashes[2 * m * mv + 1]) >>> 0);
+      const d = hamming(query.hashes, q * query.variants + v, master.hashes, m * master.variants);
       if (d < best.d) best = { d, v };
     }
   }
@@ -283,17 +281,20 @@ function nearestPair(query: HashSequence, master: HashSequence, q: number, from:
 function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, variants: Int32Array, p: AlignParams): (Candidate & { queryLooks: number }) | undefined {
   const slope = c.q1 > c.q0 ? (c.m1 - c.m0) / (c.q1 - c.q0) : 1;
   const along = (q: number) => Math.round(c.m0 + (q - c.q0) * slope);
-  const pair = (q: number) => nearestPair(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
+  // pairs[i]: query frame c.q0 + i's nearest master frame on the line, and the view that made it.
+  const pairs = Array.from({ length: c.q1 - c.q0 + 1 }, (_, i) => {
+    const q = c.q0 + i;
+    return nearestPair(query, master, q, along(q) - EDGE_REACH, along(q) + EDGE_REACH, variants);
+  });
   // Sure is relative to the segment's own pairs: a copy edited hard sits 8-12 bits from its master
   // throughout, a title card shared by two uploads 0-2 bits, the different films after it 10-14.
-  const dist = Array.from({ length: c.q1 - c.q0 + 1 }, (_, i) => pair(c.q0 + i).d);
-  const evidence = dist.filter((d) => d !== NO_EVIDENCE).sort((a, b) => a - b);
+  const evidence = pairs.map((x) => x.d).filter((d) => d !== NO_EVIDENCE).sort((a, b) => a - b);
   const typical = evidence.length ? evidence[Math.floor(evidence.length / 2)] : 0;
   const sure = Math.min(p.edgeDistance, typical + EDGE_SLACK);
   let q0 = c.q0;
   let q1 = c.q1;
-  while (q0 <= q1 && dist[q0 - c.q0] > sure) q0++;
-  while (q1 >= q0 && dist[q1 - c.q0] > sure) q1--;
+  while (q0 <= q1 && pairs[q0 - c.q0].d > sure) q0++;
+  while (q1 >= q0 && pairs[q1 - c.q0].d > sure) q1--;
   if (q0 > q1) return undefined;
   // The query's pictures as the matching views see them: one held picture is one look, whichever way
   // the rest of the query frame (a host video, a fill) moves.
@@ -301,7 +302,7 @@ function trimEnds(query: HashSequence, master: HashSequence, c: Candidate, varia
   let simSum = 0;
   let simCount = 0;
   for (let q = q0; q <= q1; q++) {
-    const { d, v } = pair(q);
+    const { d, v } = pairs[q - c.q0];
     const at = 2 * (q * query.variants + v);
     seen.hashes[2 * (q - q0)] = query.hashes[at];
     seen.hashes[2 * (q - q0) + 1] = query.hashes[at + 1];
