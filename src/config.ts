@@ -127,6 +127,16 @@ const setting = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
+/**
+ * VDNA_DECODER_THREADS: threads of each ffmpeg decoder (0: ffmpeg decides, about one per core). A
+ * server's worker pool sets it to its share of the cores for its workers (one each when there are as
+ * many workers as cores): several decoders each on every core only contend.
+ */
+export const decoderThreads = () => {
+  const value = Number(process.env.VDNA_DECODER_THREADS);
+  return Number.isInteger(value) && value >= 0 ? value : 0;
+};
+
 /** What a media file may be, each over its limit refused with TOO_LARGE before decoding. */
 export const LIMITS = {
   /** VDNA_MAX_PIXELS: width x height of a picture. */

@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { decoderShare } from '../src/worker/pool.js';
 import { media, ROOT, tempDir, until } from './helpers.js';
 import { childCommands, startReceiver, startServer, waitForJob, type RunningServer } from './service-helpers.js';
 
@@ -39,6 +40,8 @@ describe('worker processes', () => {
       await until('progress on the long job', async () => ((await server.api('GET', `/v1/jobs/${long.body.JobId}`)).body.Progress >= 5 ? true : undefined));
       // Kill the worker that runs the long job: the one whose ffmpeg reads it.
       const victim = await until('the worker decoding the long job', () => pids.find((pid) => childCommands(pid).includes('wannaworktogether')));
+      // Each of the two workers' decoders takes its share of the cores, not all of them.
+      assert.match(childCommands(victim), new RegExp(` -threads ${decoderShare(2)} -i `));
       process.kill(victim, 'SIGKILL');
       await until('a replacement worker', () => {
         const now = workerPids(server);

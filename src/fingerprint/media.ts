@@ -3,7 +3,7 @@
  * picture, sound and text fingerprints of a file (fingerprintMedia), and the item a library stores
  * for them (itemOf). The core: no store, no server.
  */
-import { AUDIO_DEFAULTS, VIDEO_DEFAULTS } from '../config.js';
+import { AUDIO_DEFAULTS, decoderThreads, VIDEO_DEFAULTS } from '../config.js';
 import { VdnaError } from '../errors.js';
 import { decodableTogether, decodeFramesAndAudio } from '../media/decode-audio.js';
 import { probe, type MediaInfo } from '../media/probe.js';
@@ -102,7 +102,7 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
   }
   const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
   const withAudio = info.audio !== undefined && mediaType !== 'image';
-  const videoOpts: FingerprintOptions = { variants: opts.forSearch ? QUERY_VARIANTS : undefined, onProgress: opts.onProgress, signal: opts.signal };
+  const videoOpts: FingerprintOptions = { variants: opts.forSearch ? QUERY_VARIANTS : undefined, threads: decoderThreads(), onProgress: opts.onProgress, signal: opts.signal };
   const audioOpts: AudioFingerprintOptions = {
     shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
     signal: opts.signal,

@@ -4,7 +4,7 @@
  * instead of waiting for their leases to run out. Processes coordinate only through the store.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import type { JobQueue } from '../jobs/queue.js';
 import { DEFAULT_LEASE_MS, MAX_JOB_ATTEMPTS, workerName } from '../jobs/runner.js';
 import type { JobRecord } from '../jobs/types.js';
@@ -32,6 +32,9 @@ const WORKER_NICENESS = 10;
 const REAP_MS = 10_000;
 export const reapEvery = (leaseMs = DEFAULT_LEASE_MS) => Math.min(REAP_MS, leaseMs);
 const MAX_RESPAWN_DELAY_MS = 30_000;
+
+/** Decoder threads for each of `workers` processes: the cores shared out, 0 (ffmpeg decides) for a lone worker. */
+export const decoderShare = (workers: number, cores = availableParallelism()) => (workers <= 1 ? 0 : Math.max(1, Math.floor(cores / workers)));
 
 interface Slot {
   child?: ChildProcess;
@@ -91,6 +94,7 @@ export class WorkerPool {
     const child = fork(this.options.entry, this.options.args, {
       execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')), `--max-old-space-size=${this.options.memoryMb}`],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, VDNA_DECODER_THREADS: process.env.VDNA_DECODER_THREADS ?? String(decoderShare(this.slots.length)) },
     });
     slot.child = child;
     try {
