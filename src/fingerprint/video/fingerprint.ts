@@ -27,7 +27,7 @@ export interface VideoFingerprint {
   duration: number;
 }
 
-const PANELS = ['panel0', 'panel1', 'panel2', 'panel3'] as const;
+const PANELS = ['panel0', 'panel1', 'panel2', 'panel3', 'panel4', 'panel5'] as const;
 export type Within = 'inset' | 'band' | (typeof PANELS)[number];
 
 /** One way of looking at a frame: which share of the border-free picture, where, and mirrored or not. */

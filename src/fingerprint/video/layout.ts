@@ -69,9 +69,33 @@ function bestSeam(edges: EdgeMap, p: Rect, opts: LayoutOptions): { vertical: boo
 }
 
 /**
+ * Where exactly a seam found at `at` lies: the edge map's centred differences score the lines on both
+ * sides of a border alike, so the seam may come out a line early; the line before which the picture
+ * steps most (over the frames, along the panel) is the border. A panel one line too large carries a
+ * stripe of its neighbour, which shifts its hash and hides a letterboxed copy's bars (they must pair).
+ */
+function exactSeam(frames: Uint8Array[], size: number, p: Rect, vertical: boolean, at: number): number {
+  const [from, side] = vertical ? [p.x, p.w] : [p.y, p.h];
+  const step = (a: number) => {
+    let sum = 0;
+    for (const f of frames) {
+      if (vertical) for (let y = p.y; y < p.y + p.h; y++) sum += Math.abs(f[y * size + a] - f[y * size + a - 1]);
+      else for (let x = p.x; x < p.x + p.w; x++) sum += Math.abs(f[a * size + x] - f[(a - 1) * size + x]);
+    }
+    return sum;
+  };
+  let best = at;
+  for (const a of [at - 1, at + 1]) if (a > from && a < from + side && step(a) > step(best)) best = a;
+  return best;
+}
+
+/**
  * The panels of a split screen inside `area`, or undefined when no seam crosses it. Seams are taken
  * best first, each across one panel found so far (a 2 x 2 grid's second seam may show only where its
- * two neighbours differ), until MAX_PANELS. Panels of fill (a reframe's blurred bands) are dropped.
+ * two neighbours differ), until MAX_PANELS. Every part a seam makes is a panel, the halves it was
+ * later cut into too: a straight edge inside the copy (a static camera's horizon, a slide's frame)
+ * persists like a seam, and the copy is then the part before that cut. Panels of fill (a reframe's
+ * blurred bands) are dropped. At most 2 (MAX_PANELS - 1) panels, in the order they were made.
  */
 export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts: LayoutOptions = LAYOUT_DEFAULTS): Rect[] | undefined {
   if (frames.length < MIN_FRAMES) return undefined;
@@ -81,6 +105,7 @@ export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts:
   const x1 = Math.floor(area.x + area.w);
   const y1 = Math.floor(area.y + area.h);
   const panels: Rect[] = [{ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }];
+  const made: Rect[] = [];
   while (panels.length < MAX_PANELS) {
     let pick: { i: number; seam: NonNullable<ReturnType<typeof bestSeam>> } | undefined;
     panels.forEach((p, i) => {
@@ -89,23 +114,25 @@ export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts:
     });
     if (!pick) break;
     const p = panels[pick.i];
-    const { vertical, at } = pick.seam;
+    const { vertical } = pick.seam;
+    const at = exactSeam(frames, size, p, vertical, pick.seam.at);
     const parts: Rect[] = vertical
       ? [{ ...p, w: at - p.x }, { ...p, x: at, w: p.x + p.w - at }]
       : [{ ...p, h: at - p.y }, { ...p, y: at, h: p.y + p.h - at }];
     panels.splice(pick.i, 1, ...parts);
+    made.push(...parts);
   }
-  if (panels.length === 1) return undefined;
+  if (made.length === 0) return undefined;
   // The fill around a reframed copy has seams too: a panel of fill carries nothing to match.
   const { right, down } = detailMap(frames, size, x0, y0, x1, y1);
-  const detail = panels.map((p) => {
+  const detail = made.map((p) => {
     let sum = 0;
     for (let y = p.y; y < p.y + p.h; y++) for (let x = p.x; x < p.x + p.w; x++) sum += right[y * size + x] + down[y * size + x];
     return sum / (p.w * p.h);
   });
   const sharpest = Math.max(...detail);
   // Half the fill ratio: a dark or soft copy beside a sharp host must not pass for fill.
-  return panels.filter((_, i) => detail[i] >= (opts.fillDetailRatio / 2) * sharpest);
+  return made.filter((_, i) => detail[i] >= (opts.fillDetailRatio / 2) * sharpest);
 }
 
 /**

@@ -1,0 +1,50 @@
+/**
+ * The split-screen finder on synthetic windows of thumbnails: where its seams lie, to the line, and
+ * which panels it offers when an edge inside the copy looks like a seam.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findPanels } from '../src/fingerprint/video/layout.js';
+import { rng } from '../bench/random.js';
+
+const SIZE = 96;
+
+/** Frames whose every pixel is its own noise (`shade(x, y)` added), changing from frame to frame. */
+function frames(count: number, shade: (x: number, y: number) => number, seed = 1): Uint8Array[] {
+  const random = rng(seed);
+  return Array.from({ length: count }, () => {
+    const f = new Uint8Array(SIZE * SIZE);
+    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) f[y * SIZE + x] = Math.min(255, (random() % 60) + shade(x, y));
+    return f;
+  });
+}
+
+const WHOLE = { x: 0, y: 0, w: SIZE, h: SIZE };
+
+describe('findPanels', () => {
+  it('puts a seam on the line where the picture steps, not the line before it', () => {
+    // Two panels side by side, the right one brighter: the border lies between columns 47 and 48.
+    for (const at of [47, 48, 49]) {
+      const panels = findPanels(frames(12, (x) => (x >= at ? 120 : 0)), SIZE, WHOLE);
+      assert.deepEqual(panels, [
+        { x: 0, y: 0, w: at, h: SIZE },
+        { x: at, y: 0, w: SIZE - at, h: SIZE },
+      ]);
+    }
+  });
+
+  it('offers the copy whole when an edge inside it was cut as a seam too', () => {
+    // Left: the host. Right: the copy, with a static horizon (bright sky over dark ground) at row 60.
+    const panels = findPanels(frames(12, (x, y) => (x >= 48 ? (y < 60 ? 150 : 60) : 0)), SIZE, WHOLE)!;
+    assert.ok(panels.length >= 3, JSON.stringify(panels));
+    assert.deepEqual(panels.slice(0, 2), [
+      { x: 0, y: 0, w: 48, h: SIZE },
+      { x: 48, y: 0, w: 48, h: SIZE },
+    ]);
+    assert.ok(panels.some((p) => p.x === 48 && p.y === 0 && p.h === 60));
+  });
+
+  it('finds no panel in a picture without a seam', () => {
+    assert.equal(findPanels(frames(12, () => 0), SIZE, WHOLE), undefined);
+  });
+});
