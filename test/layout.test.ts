@@ -1,9 +1,11 @@
 /**
- * The split-screen finder on synthetic windows of thumbnails: where its seams lie, to the line, and
- * which panels it offers when an edge inside the copy looks like a seam.
+ * The split-screen and picture-in-picture finders on synthetic windows of thumbnails: where their
+ * seams and sides lie, to the line, and which panels are offered when an edge inside the copy looks
+ * like a seam.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { findInset } from '../src/fingerprint/video/inset.js';
 import { findPanels } from '../src/fingerprint/video/layout.js';
 import { rng } from '../bench/random.js';
 
@@ -46,5 +48,12 @@ describe('findPanels', () => {
 
   it('finds no panel in a picture without a seam', () => {
     assert.equal(findPanels(frames(12, () => 0), SIZE, WHOLE), undefined);
+  });
+});
+
+describe('findInset', () => {
+  it('puts each side of an inset on the line where the picture steps', () => {
+    const inside = (x: number, y: number) => x >= 49 && x < 93 && y >= 46 && y < 90;
+    assert.deepEqual(findInset(frames(12, (x, y) => (inside(x, y) ? 120 : 0)), SIZE, WHOLE), { x: 49, y: 46, w: 44, h: 44 });
   });
 });

@@ -37,3 +37,23 @@ export function edgePersistence(frames: Uint8Array[], size: number, edgeStep: nu
     hSide: (a, x0, x1) => Math.max(hLine(a - 1, x0, x1), hLine(a, x0, x1)),
   };
 }
+
+/**
+ * Where exactly an edge found near line `at` lies: centred differences score the lines on both sides
+ * of a border alike, so a finder may place it a line early or late; the line before which the picture
+ * steps most (over the frames, along [from, to) of the line) is the border. A vertical edge lies
+ * between columns at-1 and at, a horizontal one between rows.
+ */
+export function exactEdge(frames: Uint8Array[], size: number, vertical: boolean, at: number, from: number, to: number): number {
+  const step = (a: number) => {
+    let sum = 0;
+    for (const f of frames) {
+      if (vertical) for (let y = from; y < to; y++) sum += Math.abs(f[y * size + a] - f[y * size + a - 1]);
+      else for (let x = from; x < to; x++) sum += Math.abs(f[a * size + x] - f[(a - 1) * size + x]);
+    }
+    return sum;
+  };
+  let best = at;
+  for (const a of [at - 1, at + 1]) if (a > 0 && a < size && step(a) > step(best)) best = a;
+  return best;
+}

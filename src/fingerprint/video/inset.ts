@@ -1,4 +1,4 @@
-import { edgePersistence } from './edges.js';
+import { edgePersistence, exactEdge } from './edges.js';
 import type { Rect } from './region.js';
 
 export interface InsetOptions {
@@ -70,5 +70,14 @@ export function findInset(frames: Uint8Array[], size: number, area: Rect, opts: 
       }
     }
   }
-  return best;
+  if (!best) return undefined;
+  // Each side where the picture steps most (one on the picture's border stays there): the edge map
+  // scores the lines on both sides of a border alike, and a line of background in the inset's view
+  // shifts its hash.
+  const { x, y, w, h } = best;
+  const left = x > ax0 ? exactEdge(frames, size, true, x, y, y + h) : x;
+  const right = x + w < ax1 ? exactEdge(frames, size, true, x + w, y, y + h) : x + w;
+  const top = y > ay0 ? exactEdge(frames, size, false, y, x, x + w) : y;
+  const bottom = y + h < ay1 ? exactEdge(frames, size, false, y + h, x, x + w) : y + h;
+  return { x: left, y: top, w: right - left, h: bottom - top };
 }

@@ -4,7 +4,7 @@
  * video reframed to portrait). Found over a window of query frames; each found area becomes a view
  * the query hashes on its own, so the library keeps one hash per frame.
  */
-import { edgePersistence, type EdgeMap } from './edges.js';
+import { edgePersistence, exactEdge, type EdgeMap } from './edges.js';
 import type { Rect } from './region.js';
 
 export interface LayoutOptions {
@@ -69,27 +69,6 @@ function bestSeam(edges: EdgeMap, p: Rect, opts: LayoutOptions): { vertical: boo
 }
 
 /**
- * Where exactly a seam found at `at` lies: the edge map's centred differences score the lines on both
- * sides of a border alike, so the seam may come out a line early; the line before which the picture
- * steps most (over the frames, along the panel) is the border. A panel one line too large carries a
- * stripe of its neighbour, which shifts its hash and hides a letterboxed copy's bars (they must pair).
- */
-function exactSeam(frames: Uint8Array[], size: number, p: Rect, vertical: boolean, at: number): number {
-  const [from, side] = vertical ? [p.x, p.w] : [p.y, p.h];
-  const step = (a: number) => {
-    let sum = 0;
-    for (const f of frames) {
-      if (vertical) for (let y = p.y; y < p.y + p.h; y++) sum += Math.abs(f[y * size + a] - f[y * size + a - 1]);
-      else for (let x = p.x; x < p.x + p.w; x++) sum += Math.abs(f[a * size + x] - f[(a - 1) * size + x]);
-    }
-    return sum;
-  };
-  let best = at;
-  for (const a of [at - 1, at + 1]) if (a > from && a < from + side && step(a) > step(best)) best = a;
-  return best;
-}
-
-/**
  * The panels of a split screen inside `area`, or undefined when no seam crosses it. Seams are taken
  * best first, each across one panel found so far (a 2 x 2 grid's second seam may show only where its
  * two neighbours differ), until MAX_PANELS. Every part a seam makes is a panel, the halves it was
@@ -115,7 +94,8 @@ export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts:
     if (!pick) break;
     const p = panels[pick.i];
     const { vertical } = pick.seam;
-    const at = exactSeam(frames, size, p, vertical, pick.seam.at);
+    // A panel one line too large carries a stripe of its neighbour, which shifts its hash and hides a letterboxed copy's bars (they must pair).
+    const at = vertical ? exactEdge(frames, size, true, pick.seam.at, p.y, p.y + p.h) : exactEdge(frames, size, false, pick.seam.at, p.x, p.x + p.w);
     const parts: Rect[] = vertical
       ? [{ ...p, w: at - p.x }, { ...p, x: at, w: p.x + p.w - at }]
       : [{ ...p, h: at - p.y }, { ...p, y: at, h: p.y + p.h - at }];
