@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A vdna cluster on one machine, on loopback (issue 16): PostgreSQL (a throwaway cluster), an S3-compatible
-# server (s3rver) holding the input clips, two API-only servers and three standalone workers, all on one
-# VDNA_DATABASE_URL. bench/cluster-demo.ts then runs saves and searches through both APIs with callbacks,
+# server (s3rver) holding the input clips and vdna's own files (jobs' results: the workers' data
+# directories are their own, as on other machines), two API-only servers and three standalone workers,
+# all on one VDNA_DATABASE_URL. bench/cluster-demo.ts then runs saves and searches through both APIs with callbacks,
 # SIGKILLs the worker decoding the long save, and checks that every job ended exactly once and that the
 # killed worker's job was retried. Everything started here is stopped and removed on exit.
 #
@@ -70,12 +71,12 @@ export VDNA_ADMIN_KEY="cluster-demo-$(node -e "console.log(require('crypto').ran
 export VDNA_LEASE_S=5
 export VDNA_LOG_LEVEL=warn
 
-# --- S3-compatible object store (the demo's inputs)
+# --- S3-compatible object store: the demo's inputs, and vdna's files (bucket vdna-files)
 S3PORT="$(free_port)"
 mkdir -p "$WORK/s3"
-"$ROOT/node_modules/.bin/s3rver" -d "$WORK/s3" -a 127.0.0.1 -p "$S3PORT" --silent >"$WORK/s3.log" 2>&1 &
+"$ROOT/node_modules/.bin/s3rver" -d "$WORK/s3" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket vdna-files >"$WORK/s3.log" 2>&1 &
 PIDS+=($!)
-export VDNA_S3_ENDPOINT="http://127.0.0.1:$S3PORT" VDNA_S3_ACCESS_KEY_ID=S3RVER VDNA_S3_SECRET_ACCESS_KEY=S3RVER
+export VDNA_S3_ENDPOINT="http://127.0.0.1:$S3PORT" VDNA_S3_ACCESS_KEY_ID=S3RVER VDNA_S3_SECRET_ACCESS_KEY=S3RVER VDNA_S3_BUCKET=vdna-files
 wait_for "$VDNA_S3_ENDPOINT/"
 log "s3rver on $VDNA_S3_ENDPOINT"
 

@@ -39,7 +39,7 @@ export interface DatabaseStores {
 }
 
 export interface Stores extends DatabaseStores {
-  /** The files: uploaded media, and a submitted job's upload until the job ends. */
+  /** The files: uploaded media, a submitted job's upload until the job ends, faces' thumbnails, jobs' results. */
   blobs: BlobStore;
 }
 
@@ -52,10 +52,18 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
   return { ...(await openPostgresStores(url)), blobs };
 }
 
-/** The bucket `env.VDNA_S3_BUCKET` names (keys under VDNA_S3_PREFIX), else the data directory's folders. */
+/**
+ * The bucket `env.VDNA_S3_BUCKET` names (keys under VDNA_S3_PREFIX; presigned URLs for
+ * VDNA_S3_PUBLIC_ENDPOINT when clients reach the service elsewhere), else the data directory's folders.
+ */
 export function openBlobs(dataDir: string, env: NodeJS.ProcessEnv = process.env): BlobStore {
   const bucket = env.VDNA_S3_BUCKET;
   if (!bucket) return new FileBlobs(dataDir);
   const prefix = (env.VDNA_S3_PREFIX ?? '').replace(/^\/+/, '');
-  return new S3Blobs({ connection: s3Settings(env)!, bucket, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix });
+  return new S3Blobs({
+    connection: s3Settings(env)!,
+    bucket,
+    prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+    ...(env.VDNA_S3_PUBLIC_ENDPOINT && { publicEndpoint: env.VDNA_S3_PUBLIC_ENDPOINT }),
+  });
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import type { BlobStore } from '../src/store/blobs.js';
+import { readBlob, type BlobStore } from '../src/store/blobs.js';
 import { forEachBlobEngine } from './blob-engines.js';
 import { tempDir } from './helpers.js';
 
@@ -71,6 +71,37 @@ forEachBlobEngine('blobs', (engine) => {
     if (engine.s3) assert.equal(existsSync(local.path), false);
   });
 
+  test('put stores bytes whole (with a type), replacing a blob of that key; nothing of its writing is listed', async () => {
+    blobs = await engine.open();
+    await blobs.put('results/j1.json', Buffer.from('{"a":1}'), 'application/json');
+    await blobs.put('results/j1.json', Buffer.from('{"a":2}'), 'application/json');
+    await blobs.put('faces/f1.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    assert.equal((await readBlob(blobs, 'results/j1.json')).toString(), '{"a":2}');
+    assert.deepEqual([...(await readBlob(blobs, 'faces/f1.jpg'))], [0xff, 0xd8, 0xff, 0xd9]);
+    assert.deepEqual(await blobs.list('results/'), ['results/j1.json']);
+    await assert.rejects(blobs.put('../x.json', Buffer.from('x')), code('INVALID_ARGUMENT'));
+  });
+
+  test('presignedGet: the data directory hands out none; a bucket its own URL, fetched with no key, answered with the type asked for', async () => {
+    blobs = await engine.open();
+    await blobs.put('faces/f2.jpg', Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0xd9]), 'image/jpeg');
+    const expiresAt = new Date(Date.now() + 3600_000);
+    const url = await blobs.presignedGet('faces/f2.jpg', expiresAt, { contentType: 'image/jpeg' });
+    await assert.rejects(blobs.presignedGet('../f2.jpg', expiresAt), code('INVALID_ARGUMENT'));
+    if (!engine.s3) return assert.equal(url, undefined);
+    const signed = new URL(url!);
+    assert.match(signed.pathname, /\/vdna\/faces\/f2\.jpg$/);
+    assert.equal(signed.searchParams.get('X-Amz-Expires'), '3600');
+    assert.equal(signed.searchParams.get('response-content-type'), 'image/jpeg');
+    const res = await fetch(url!);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual([...Buffer.from(await res.arrayBuffer())], [0xff, 0xd8, 1, 2, 0xff, 0xd9]);
+    // A URL lives a week at most (S3 refuses longer), whatever is asked.
+    const long = new URL((await blobs.presignedGet('faces/f2.jpg', new Date(Date.now() + 30 * 86400_000)))!);
+    assert.equal(long.searchParams.get('X-Amz-Expires'), String(7 * 86400));
+  });
+
   test('keys are plain relative paths', async () => {
     blobs = await engine.open();
     for (const key of ['../x', 'media/../../x', '/etc/passwd', 'media//x', 'a b']) {
@@ -92,6 +123,7 @@ forEachBlobEngine('blobs', (engine) => {
         await assert.rejects(blobs.read('media/kept.mp4'), code('STORAGE_UNAVAILABLE'));
         await assert.rejects(blobs.list('media/'), code('STORAGE_UNAVAILABLE'));
         await assert.rejects(blobs.delete('media/kept.mp4'), code('STORAGE_UNAVAILABLE'));
+        await assert.rejects(blobs.put('results/new.json', Buffer.from('{}')), code('STORAGE_UNAVAILABLE'));
         const temp = join(work.path, 'copy-while-down.mp4');
         await assert.rejects(blobs.localFile('media/kept.mp4', temp), (err: Error) => /object storage \(s3:\/\/.*\) is unavailable/.test(err.message));
         assert.equal(existsSync(temp), false);

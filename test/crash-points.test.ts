@@ -89,6 +89,8 @@ test('SIGKILL mid-search, around a delete and mid-callback, repeated: every job 
       assert.ok(!(await items(server)).includes(victim), `${victim} is gone`);
 
       // Mid-delivery: the receiver holds the save's event unanswered when the server dies; it comes again after.
+      // The earlier jobs' events first (a restarted server sends those it had not), so that the one held is the save's.
+      await until('the earlier events', () => jobs.every((id) => receiver.received.some((r) => r.jobId === id)));
       receiver.state.holding = true;
       const held = receiver.state.held;
       const save = await server.api('POST', '/v1/jobs', { Library: 'films', Mode: 'onlysave', PrimaryKey: `${victim}-again`, Input: { Type: 'Path', Source: CLIPS[victim] }, Callback: callback });

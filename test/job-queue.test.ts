@@ -87,13 +87,18 @@ forEachEngine('job queue verbs', (engine) => {
     assert.deepEqual([(await s.jobs.byId(b.id))!.state, (await s.jobs.byId(c.id))!.state], ['Running', 'Queued']);
   });
 
-  test('complete stores the result, the item and the event in one transaction; a second end is refused', async () => {
+  test('complete stores the item, the faces and the event in one transaction (the result is a blob: none in the row); a second end is refused', async () => {
     const lib = (await s.libraries.createLibrary('acme', 'films', 'video'))!;
     const a = await s.jobs.send(job({ mode: 'onlysave', primaryKey: 'k', callback: { type: 'http', url: 'https://hooks.example.com/x', format: 'json' } }));
     await take();
-    const done = await s.jobs.complete(lease(a.id), { code: 'OK', message: 'stored', result: { saved: true, matches: [] } }, { put: { libraryId: lib.id, item: item('k'), replace: false } });
+    const faces = [{ id: 'face1', descriptor: [0.25], thumbnail: Buffer.from([0xff, 0xd8]) }];
+    const done = await s.jobs.complete(lease(a.id), { code: 'OK', message: 'stored' }, { put: { libraryId: lib.id, item: item('k'), replace: false }, faces });
     assert.deepEqual([done.state, done.code, done.progress], ['Success', 'OK', 100]);
-    assert.deepEqual(await s.jobs.result(a.id), { saved: true, matches: [] });
+    assert.equal(await s.jobs.result(a.id), undefined);
+    assert.deepEqual(await s.jobs.storedResults(10), []);
+    const face = (await s.faces.get('acme', 'face1'))!;
+    assert.deepEqual([face.jobId, face.descriptor, 'thumbnail' in face], [a.id, [0.25], false]);
+    assert.deepEqual(await s.faces.storedThumbnails(10), [], 'the thumbnail is not the database\'s');
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), true);
     const [d] = await s.outbox.deliveries(a.id);
     assert.deepEqual([d.state, d.target], ['Pending', { type: 'http', url: 'https://hooks.example.com/x', format: 'json' }]);
@@ -123,7 +128,7 @@ forEachEngine('job queue verbs', (engine) => {
     await s.libraries.putItem(lib.id, item('k'), false);
     const a = await s.jobs.send(job({ kind: 'delete', mode: 'delete', primaryKey: 'k', input: undefined }));
     await take();
-    await s.jobs.complete(lease(a.id), { code: 'OK', message: 'deleted', result: { saved: false, deleted: true, matches: [] } }, { remove: { libraryId: lib.id, keys: ['k'] } });
+    await s.jobs.complete(lease(a.id), { code: 'OK', message: 'deleted' }, { remove: { libraryId: lib.id, keys: ['k'] } });
     assert.equal(await s.libraries.hasItem(lib.id, 'k'), false);
   });
 

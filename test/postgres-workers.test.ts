@@ -1,7 +1,7 @@
 /**
  * Several processes on one PostgreSQL database: two API-only servers (on one data directory: no lock on
  * a shared database) and two standalone `vdna worker` processes (each with a data directory of its
- * own). Every job ends exactly once, none runs twice, each callback is sent once though both servers
+ * own, as on other machines: jobs' results reach the servers through a bucket). Every job ends exactly once, none runs twice, each callback is sent once though both servers
  * dispatch; a SIGKILLed worker's job is taken back when its lease runs out and run again, once, by the
  * other worker.
  */
@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { startS3, type TestS3 } from './blob-engines.js';
 import { media, tempDir, until } from './helpers.js';
 import { startPostgres, type Postgres } from './postgres-helpers.js';
 import { childCommands, startReceiver, startServer, startWorker, waitForJob, type RunningServer, type RunningWorker } from './service-helpers.js';
@@ -19,11 +20,16 @@ const SHORT = [media('video/zwm_sintel_10s.mp4'), media('video/zwm_caminandes_10
 const LEASE_S = 5;
 
 let cluster: Postgres | undefined;
-after(() => cluster?.stop());
+let s3: TestS3 | undefined;
+after(async () => {
+  cluster?.stop();
+  await s3?.close();
+});
 
 test('two servers and two workers on one PostgreSQL: each job ends once; a SIGKILLed worker’s job runs again once, elsewhere', async () => {
   cluster = await startPostgres();
-  const env = { VDNA_DATABASE_URL: await cluster.database(), VDNA_MASTER_KEY: randomBytes(32).toString('hex'), VDNA_LEASE_S: String(LEASE_S) };
+  s3 = await startS3();
+  const env = { VDNA_DATABASE_URL: await cluster.database(), VDNA_MASTER_KEY: randomBytes(32).toString('hex'), VDNA_LEASE_S: String(LEASE_S), ...s3.env(await s3.bucket()) };
   const dir = tempDir();
   const receiver = await startReceiver();
   const servers: RunningServer[] = [];
@@ -59,6 +65,8 @@ test('two servers and two workers on one PostgreSQL: each job ends once; a SIGKI
     }
     const items = (await b.api('GET', '/v1/libraries/films/items')).body.Items.map((i: { PrimaryKey: string }) => i.PrimaryKey);
     assert.deepEqual(items, ['long', 's0', 's1', 's2', 's3']);
+    // Each result, written by a worker on its own data directory, is read by either server.
+    for (const id of [long, ...shorts]) assert.equal((await a.api('GET', `/v1/jobs/${id}/result`)).body.Saved, true, id);
 
     // One event per job, sent once, though two dispatchers work the one outbox.
     await receiver.waitFor(5, 60_000);

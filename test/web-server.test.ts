@@ -41,6 +41,7 @@ describe('the web dashboard’s server parts', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.match(csp, /connect-src 'self'(;|$)/);
+    assert.match(csp, /media-src 'self'(;|$)/, 'without object storage, media come from this server only');
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
     const html = await page.text();
     const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];

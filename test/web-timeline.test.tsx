@@ -10,7 +10,7 @@ import { TagTimeline } from '../web/src/components/tag-timeline.js';
 import { TimelinePair } from '../web/src/components/timeline-pair.js';
 import { nextDelay, POLL } from '../web/src/poll.js';
 import { layoutPair, PAIR_GEOMETRY, segmentsOf } from '../web/src/timeline/pair-layout.js';
-import { layoutTags, rowLabel, TAG_GEOMETRY } from '../web/src/timeline/tag-layout.js';
+import { layoutTags, localPath, rowLabel, TAG_GEOMETRY } from '../web/src/timeline/tag-layout.js';
 import type { Match, VideoTagResult } from '../web/src/types.js';
 
 const MATCH: Match = {
@@ -107,6 +107,9 @@ test('a tagging result is laid out as rows of marks and spans, in seconds, to th
   const x = (s: number) => TAG_GEOMETRY.left + (s / 9.5) * (TAG_GEOMETRY.width - TAG_GEOMETRY.left - TAG_GEOMETRY.right);
   assert.ok(Math.abs(ocr.x - x(1.5)) < 1e-9 && Math.abs(ocr.x + ocr.width - x(4)) < 1e-9);
   assert.equal(layout.rows[0].faceUrl, '/v1/faces/f1?Expires=1&Signature=x', 'a face is loaded from this origin, whatever name the API gave it');
+  // Object storage's own presigned URL stays whole: it is the bucket's, not a path of this server.
+  const stored = 'http://s3.example.com:9000/files/vdna/faces/f1.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=ab12';
+  assert.equal(localPath(stored), stored);
   // A longer media stretches the scale.
   assert.equal(layoutTags(TAGS, 60).duration, 60);
 });

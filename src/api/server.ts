@@ -11,13 +11,15 @@ import { join } from 'node:path';
 import { loadMasterKey } from '../access/secrets.js';
 import { VdnaError } from '../errors.js';
 import { MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
-import { FINAL_STATES } from '../jobs/types.js';
+import { FINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { CallbackDispatcher, type CallbackConfig } from '../notify/callbacks.js';
 import type { NewKey } from '../services/access-service.js';
 import { createServices, type Services } from '../services/index.js';
 import { openStores } from '../stores.js';
 import { WorkerPool } from '../worker/pool.js';
 import { nativeEvents } from '../views/native-events.js';
+import { RESULT_RENDERINGS } from '../views/native.js';
+import type { BlobStore } from '../store/blobs.js';
 import { aliyunDoor } from './aliyun/door.js';
 import { aliyunEvents } from './aliyun/events.js';
 import { installAuth, isLoopbackHost } from './auth.js';
@@ -38,7 +40,7 @@ import { mediaRoutes } from './routes/media.js';
 import { queueRoutes } from './routes/queues.js';
 import { systemRoutes } from './routes/system.js';
 import { personRoutes } from './routes/persons.js';
-import { webRoutes } from './routes/web.js';
+import { PUBLIC_DIR, webRoutes } from './routes/web.js';
 
 export const API_VERSION = '1.1.0';
 
@@ -80,6 +82,16 @@ async function removeOrphanStaging(dir: string, services: Services): Promise<voi
   for (const key of await blobs.list('staging/')) if (await ended(key.slice('staging/'.length))) await blobs.delete(key);
 }
 
+/** The origin of the blobs' own presigned URLs (object storage's), if they hand any out. */
+async function blobOrigin(blobs: BlobStore): Promise<string | undefined> {
+  try {
+    const url = await blobs.presignedGet('faces/origin.jpg', new Date(Date.now() + 60_000));
+    return url && new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The executable a worker process runs (bin/vdna.js beside dist/). */
 const VDNA_BIN = new URL('../../../bin/vdna.js', import.meta.url).pathname;
 
@@ -109,19 +121,32 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     inputs,
     callbacks,
     access: { rateLimit: cfg.rateLimit, resultUrlTtlSeconds: cfg.resultUrlTtlSeconds },
+    // The renderings this server hands out object storage's URLs of; its workers keep the same.
+    renderings: RESULT_RENDERINGS,
   });
   const { access } = services;
   const firstKey = await access.bootstrap({ adminToken: cfg.adminToken, accessKeys: cfg.accessKeys, defaultCallbackSecret: cfg.callbackSecret });
-  const resultUrl = (jobId: string) => `${baseUrl}${access.presignPath(`/v1/jobs/${jobId}/result`)}`;
-  const faceUrl = (faceId: string) => `${baseUrl}${access.presignPath(`/v1/faces/${faceId}`)}`;
+  // Presigned URLs of bytes that are blobs: object storage's own when it is configured, else this
+  // server's (which also keep answering those handed out before). One lifetime for both.
+  const resultUrl = async (job: JobRecord) => {
+    const expiresAt = access.urlExpiry();
+    return (await services.jobs.resultUrl(job, 'native' satisfies keyof typeof RESULT_RENDERINGS, expiresAt)) ?? `${baseUrl}${access.presignPath(`/v1/jobs/${job.id}/result`, expiresAt)}`;
+  };
+  const faceUrl = async (faceId: string) => {
+    const expiresAt = access.urlExpiry();
+    return (await services.jobs.faceUrl(faceId, expiresAt)) ?? `${baseUrl}${access.presignPath(`/v1/faces/${faceId}`, expiresAt)}`;
+  };
+  // What the web page may load besides this server's own files: object storage's URLs (media, faces).
+  const storageOrigin = await blobOrigin(stores.blobs);
 
   const metrics = new Metrics(stores.jobs);
   const dispatcher = new CallbackDispatcher(
     {
       jobs: stores.jobs,
       outbox: stores.outbox,
+      resultOf: (job) => services.jobs.endedResult(job),
       formatters: {
-        native: nativeEvents((job) => resultUrl(job.id), faceUrl),
+        native: nativeEvents(resultUrl, faceUrl),
         aliyun: aliyunEvents(faceUrl),
         tencent: tencentEvents(cfg.tencent, (account, name) => services.libraries.store.library(account, name)),
       },
@@ -218,7 +243,7 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     callerRoutes(native, access);
   });
   // The web dashboard's files (no key: the page asks for one).
-  void app.register(async (web) => webRoutes(web));
+  void app.register(async (web) => webRoutes(web, PUBLIC_DIR, storageOrigin ? [storageOrigin] : []));
   // The cloud doors: each parses, authenticates and renders the way its cloud's SDKs expect.
   void app.register(async (aliyun) => aliyunDoor(aliyun, services, () => baseUrl, faceUrl));
   void app.register(async (tencent) => tencentDoor(tencent, services, cfg.tencent));
@@ -229,6 +254,15 @@ export async function createService(cfg: ServiceConfig): Promise<Service> {
     workers,
     firstKey,
     async start() {
+      // Before any request: thumbnails and results an older vdna kept in the database become blobs
+      // (served, and presigned by object storage, like the others). Object storage down, they wait
+      // for the next start: results are read from the database meanwhile, old thumbnails not served.
+      try {
+        const moved = await services.moveToBlobs();
+        if (moved.thumbnails || moved.results) app.log.info(moved, `moved into ${stores.blobs.where}`);
+      } catch (err) {
+        app.log.warn({ err }, 'could not move face thumbnails and job results from the database into the blobs; the next start tries again');
+      }
       const address = await app.listen({ host: cfg.host, port: cfg.port });
       if (!cfg.publicUrl) baseUrl = address;
       await removeOrphanStaging(inputs.stagingDir, services).catch((err) => app.log.warn({ err }, 'could not sweep the staged uploads'));

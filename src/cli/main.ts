@@ -176,9 +176,9 @@ export function buildProgram(): Command {
         } finally {
           bar.stop();
         }
-        // Its faces are kept in the data directory, so that one can be named: vdna persons add NAME --face ID.
+        // Its faces are kept (their thumbnails as blobs), so that one can be named: vdna persons add NAME --face ID.
         const faces = facesOf(report);
-        if (faces.length) await services.stores.faces.put(caller.account, faces);
+        await services.jobs.keepFaces(caller, faces);
         if (opts.faces) await writeThumbnails(opts.faces, faces);
         const result = videoTagResult(tagResultOf(report, faces));
         if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

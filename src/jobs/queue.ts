@@ -34,18 +34,18 @@ export interface QueueRecord {
   counts: Partial<Record<JobState, number>>;
 }
 
-/** What a job's end writes besides its state and result, in the same transaction. */
+/** What a job's end writes besides its state, in the same transaction. */
 export interface JobEffects {
   put?: { libraryId: string; item: StoredItem; replace: boolean };
   remove?: { libraryId: string; keys: string[] };
-  /** Faces a tagging job found, stored as the job's (and its account's). */
+  /** Faces a tagging job found, stored as the job's (and its account's); their thumbnails are blobs, put before (jobs/results.ts). */
   faces?: NewFace[];
 }
 
+/** How a job ended; its result is not the queue's: a blob, kept before the job completes (jobs/results.ts). */
 export interface JobEnd {
   code: string;
   message: string;
-  result?: unknown;
 }
 
 /** A worker's hold on a running job: only its holder may end the job or renew the hold. */
@@ -79,9 +79,10 @@ export interface JobQueue {
   /** Renews a lease for `leaseMs` and records progress (0..100) if given. */
   heartbeat(lease: Lease, leaseMs: number, percent?: number): Promise<Heartbeat>;
   /**
-   * Ends a leased job in Success: its result, `effects` (the item it stores or removes) and its
-   * completion event (to the job's callback, else its queue's) in one transaction — all or none.
-   * Refused (JOB_NOT_CANCELLABLE) unless the lease is still held: a job ends once.
+   * Ends a leased job in Success: its state, `effects` (the item it stores or removes, the faces it
+   * found) and its completion event (to the job's callback, else its queue's) in one transaction — all
+   * or none. Refused (JOB_NOT_CANCELLABLE) unless the lease is still held: a job ends once. Its result
+   * and its faces' thumbnails are blobs, put before this (jobs/results.ts).
    */
   complete(lease: Lease, end: JobEnd, effects?: JobEffects): Promise<JobRecord>;
   /** Ends a leased job in Failed (or Cancelled), with its event; refused unless the lease is held. */
@@ -102,8 +103,15 @@ export interface JobQueue {
   byId(id: string): Promise<JobRecord | undefined>;
   /** Newest first, filtered, one page at a time. */
   list(account: string, filter: JobFilter): Promise<{ jobs: JobRecord[]; nextCursor?: string }>;
-  /** The stored result of an ended job (undefined when it has none). */
+  /**
+   * A result an older vdna kept in the job's row (undefined when there is none): results are blobs now
+   * (jobs/results.ts), and a server's start moves these there (storedResults, clearStoredResult).
+   */
   result(id: string): Promise<unknown>;
+  /** Up to `limit` jobs whose rows still hold a result, oldest first, with it (for the move to the blobs). */
+  storedResults(limit: number): Promise<Array<{ job: JobRecord; result: unknown }>>;
+  /** Empties a job's result column once the result is a blob. */
+  clearStoredResult(id: string): Promise<void>;
 
   queue(account: string, name: string): Promise<QueueRecord | undefined>;
   queues(account: string): Promise<QueueRecord[]>;

@@ -2,16 +2,19 @@
  * Works the queue as one worker: fetches a job under a lease, looks its kind up in the registry, runs
  * it while a heartbeat renews the lease (and reports progress, and notices a cancel), and ends it
  * through the queue's verbs — complete with its effects, or fail — which refuse a worker that lost its
- * lease, so a job ends once. Knows nothing of what a kind does. A server runs it inside worker
+ * lease, so a job ends once. A job's result and its faces' thumbnails are blobs, kept just before it
+ * completes (jobs/results.ts). Knows nothing of what a kind does. A server runs it inside worker
  * processes (jobs/worker-pool.ts); tests and the library API may run it in process.
  */
 import { hostname } from 'node:os';
 import { storageError, VdnaError } from '../errors.js';
 import { StorageOutage, type LocalFile } from '../store/blobs.js';
+import type { NewFace } from '../store/faces.js';
 import { discardUpload, stageInput, type InputConfig } from './inputs.js';
 import type { JobContext, JobKinds } from './kinds.js';
 import type { JobQueue, Lease } from './queue.js';
-import type { JobRecord } from './types.js';
+import type { JobResults } from './results.js';
+import { FINAL_STATES, type JobRecord } from './types.js';
 
 export interface RunnerHooks {
   /** A job ended (its event is in the outbox). */
@@ -59,6 +62,7 @@ export class JobRunner {
     private readonly jobs: JobQueue,
     private readonly kinds: JobKinds,
     private readonly inputs: InputConfig,
+    private readonly results: JobResults,
     options: RunnerOptions,
     private readonly hooks: RunnerHooks = {},
   ) {
@@ -176,12 +180,18 @@ export class JobRunner {
       return p;
     });
     let ended: JobRecord | undefined;
+    /** The faces of a result this run began to keep as blobs (set before the first put). */
+    let kept: NewFace[] | undefined;
     try {
       const kind = this.kinds.get(job.kind);
       if (!kind) throw new VdnaError('INVALID_ARGUMENT', `no job kind "${job.kind}" is installed in this server`);
       const outcome = await kind.run(job, ctx);
       signal.throwIfAborted();
-      ended = await this.jobs.complete(lease, { code: 'OK', message: outcome.message, result: outcome.result }, outcome.effects);
+      // The result and thumbnails first, then the commit: a job that completed has them. Killed in
+      // between, the job runs again and writes the same keys again.
+      kept = outcome.effects?.faces ?? [];
+      await this.results.keep(job, outcome.result, kept);
+      ended = await this.jobs.complete(lease, { code: 'OK', message: outcome.message }, outcome.effects);
     } catch (err) {
       // Interrupted by shutdown (stop() puts it back in the queue), or no longer ours to end.
       if (signal.aborted && (signal.reason === ('shutdown' satisfies StopReason) || signal.reason === ('lost' satisfies StopReason))) return;
@@ -210,10 +220,21 @@ export class JobRunner {
     } finally {
       release();
       await staged?.release();
+      if (kept && ended?.state !== 'Success') await this.dropKept(job, kept, ended).catch((err) => this.hooks.onError?.(err));
       // An ended job's upload goes; one that runs again keeps it. Object storage down, it stays until
       // the server's sweep of ended jobs' uploads.
       if (ended) await discardUpload(this.inputs, job.id, job.input).catch((err) => this.hooks.onError?.(err));
       if (ended) this.hooks.onJobEnd?.(ended, (Date.now() - started) / 1000);
     }
+  }
+
+  /**
+   * What this run kept of a result it could not complete goes, once the job ended otherwise (failed,
+   * cancelled). A job still running (another worker has it) or back in the queue writes the same keys
+   * again when it completes; one that another run completed keeps them.
+   */
+  private async dropKept(job: JobRecord, faces: NewFace[], ended?: JobRecord): Promise<void> {
+    const state = ended?.state ?? (await this.jobs.byId(job.id))?.state;
+    if (state && state !== 'Success' && FINAL_STATES.includes(state)) await this.results.discard(job, faces);
   }
 }

@@ -47,6 +47,8 @@ export interface EventFormatter {
 export interface DispatcherDeps {
   jobs: JobQueue;
   outbox: Outbox;
+  /** An ended job's result (a blob: the job service reads it). */
+  resultOf: (job: JobRecord) => Promise<unknown>;
   formatters: Partial<Record<Door, EventFormatter>>;
   /** The HMAC key of an account's callback signatures. */
   secretOf: (account: string) => Promise<string>;
@@ -119,7 +121,7 @@ export class CallbackDispatcher {
     let error: string | undefined;
     try {
       if (!formatter) throw new Error(`no event format for door ${job.door}`);
-      const result = await this.deps.jobs.result(job.id);
+      const result = await this.deps.resultOf(job);
       const secret = await this.deps.secretOf(job.account);
       const eventId = `${job.id}-${delivery.id}`;
       if (target.type === 'http') {

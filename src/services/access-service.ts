@@ -236,10 +236,17 @@ export class AccessService {
 
   // ---- presigned result URLs and callback secrets ----
 
+  /**
+   * When a presigned URL handed out now expires (VDNA_RESULT_URL_TTL_S from now, to the second): vdna's
+   * own, and object storage's (which the services ask for with it).
+   */
+  urlExpiry(): Date {
+    return new Date((Math.floor(Date.now() / 1000) + this.cfg.resultUrlTtlSeconds) * 1000);
+  }
+
   /** `path?Expires=...&Signature=...`: fetchable without a key until it expires. */
-  presignPath(path: string): string {
-    const expires = Math.floor(Date.now() / 1000) + this.cfg.resultUrlTtlSeconds;
-    return `${path}?${presign(this.resultKey, path, expires)}`;
+  presignPath(path: string, expiresAt = this.urlExpiry()): string {
+    return `${path}?${presign(this.resultKey, path, expiresAt.getTime() / 1000)}`;
   }
 
   checkPresigned(path: string, query: { Expires?: unknown; Signature?: unknown }): 'valid' | 'absent' | 'expired' | 'invalid' {

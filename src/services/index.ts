@@ -4,6 +4,8 @@
  */
 import { loadMasterKey, SecretBox } from '../access/secrets.js';
 import type { InputConfig, InputSettings } from '../jobs/inputs.js';
+import { JobResults, type ResultRendering } from '../jobs/results.js';
+import { moveThumbnails } from '../store/faces.js';
 import type { CallbackChecks } from '../notify/callbacks.js';
 import { openStores, type Stores } from '../stores.js';
 import { AccessService, type AccessConfig } from './access-service.js';
@@ -21,6 +23,11 @@ export interface ServiceSettings {
   access: AccessConfig;
   /** The key that seals stored secrets and signs result URLs (default: VDNA_MASTER_KEY or DATA/master.key). */
   masterKey?: Buffer;
+  /**
+   * The doors' renderings of a job's result kept beside it as blobs (by name), for result URLs that
+   * object storage serves: given by whoever runs or serves jobs (services import no door).
+   */
+  renderings?: Record<string, ResultRendering>;
 }
 
 export interface Services {
@@ -32,6 +39,13 @@ export interface Services {
   access: AccessService;
   /** Where jobs' media come from, with the media registry: what the runner stages them with. */
   inputs: InputConfig;
+  /** Jobs' results as blobs: what the runner keeps them with. */
+  results: JobResults;
+  /**
+   * Moves what an older vdna kept in the database into the blobs: faces' thumbnails and jobs' results
+   * (a server's start; each moved once, whichever server moves it).
+   */
+  moveToBlobs(): Promise<{ thumbnails: number; results: number }>;
   close(): Promise<void>;
 }
 
@@ -40,7 +54,8 @@ export function createServices(stores: Stores, masterKey: Buffer, settings: Omit
   const libraries = new LibraryService(stores.libraries, new LibraryIndexes(stores.libraries, stores.frameKeys), guard);
   const inputs: InputConfig = { ...settings.inputs, media: stores.media, blobs: stores.blobs };
   const media = new MediaService(stores.media, guard, inputs);
-  const jobs = new JobService(stores.jobs, stores.outbox, stores.faces, libraries, media, guard, inputs, settings.callbacks);
+  const results = new JobResults(stores.jobs, stores.blobs, settings.renderings);
+  const jobs = new JobService(stores.jobs, stores.outbox, stores.faces, libraries, media, guard, inputs, settings.callbacks, results);
   libraries.onDeleted = (account, name) => jobs.cancelForLibrary(account, name);
   return {
     stores,
@@ -49,7 +64,9 @@ export function createServices(stores: Stores, masterKey: Buffer, settings: Omit
     media,
     persons: new PersonService(stores.persons, stores.faces, guard),
     inputs,
+    results,
     access: new AccessService(stores.access, new SecretBox(masterKey), guard, settings.access),
+    moveToBlobs: async () => ({ thumbnails: await moveThumbnails(stores.faces, stores.blobs), results: await results.moveStored() }),
     close: () => stores.close(),
   };
 }

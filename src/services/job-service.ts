@@ -1,10 +1,12 @@
 /**
  * Every rule of jobs and queues, for every door: what a submission may hold (modes, priority, limits,
  * inputs, callbacks), reads by id (at most ten) and by filter, cancel, pause and resume, queue
- * callbacks, results and deliveries. Each call is checked against the caller's policy on the job's
- * library (or queue); another account's job is a missing one.
+ * callbacks, results and deliveries, and the faces tagging found. Each call is checked against the
+ * caller's policy on the job's library (or queue); another account's job is a missing one. Results and
+ * face thumbnails are blobs (jobs/results.ts, store/faces.ts); with object storage, their URLs are its own.
  */
 import { unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
@@ -31,7 +33,8 @@ import {
 } from '../jobs/types.js';
 import { checkCallback, type CallbackChecks } from '../notify/callbacks.js';
 import type { Delivery, Outbox } from '../notify/outbox.js';
-import type { FaceRecord, FaceStore } from '../store/faces.js';
+import type { JobResults } from '../jobs/results.js';
+import { putThumbnails, thumbnailKey, THUMBNAIL_TYPE, type FaceRecord, type FaceStore, type NewFace } from '../store/faces.js';
 import type { Guard } from './guard.js';
 import type { LibraryService } from './library-service.js';
 import type { MediaService } from './media-service.js';
@@ -119,6 +122,7 @@ export class JobService {
     private readonly guard: Guard,
     private readonly inputs: InputConfig,
     private readonly callbacks: CallbackChecks,
+    private readonly results: JobResults,
   ) {}
 
   /** Connects the workers and the callback dispatcher (they are built after the services). */
@@ -326,10 +330,25 @@ export class JobService {
     if (!FINAL_STATES.includes(job.state)) {
       throw new VdnaError('RESULT_NOT_READY', `job "${job.id}" is ${job.state}; its result exists once it ends`);
     }
-    return { job, result: await this.jobs.result(job.id) };
+    return { job, result: await this.results.read(job) };
   }
 
-  /** A face a tagging job found (its thumbnail), to a caller who may read that job's result. */
+  /** An ended job's result, whoever asks (the engine's own use: the events the callbacks send). */
+  endedResult(job: JobRecord): Promise<unknown> {
+    return this.results.read(job);
+  }
+
+  /**
+   * Object storage's own URL of a job's result as the door `rendering` serves it, until `expiresAt`:
+   * for a caller the door found may read the result (mayReadResult). Undefined when there is none (the
+   * data directory's blobs, a job that has not succeeded, a result that door renders afresh on each
+   * read): the door hands out its own presigned URL then.
+   */
+  resultUrl(job: JobRecord, rendering: string, expiresAt: Date): Promise<string | undefined> {
+    return this.results.presignedUrl(job, rendering, expiresAt);
+  }
+
+  /** A face a tagging job found, to a caller who may read that job's result. */
   async face(caller: Caller, id: string): Promise<FaceRecord> {
     const face = await this.faces.get(caller.account, id);
     if (!face) throw new VdnaError('UNKNOWN_FACE', `no face with id "${id}"`);
@@ -342,6 +361,26 @@ export class JobService {
     const face = await this.faces.byId(id);
     if (!face) throw new VdnaError('UNKNOWN_FACE', `no face with id "${id}"`);
     return face;
+  }
+
+  /** A face's thumbnail (a JPEG), of a face the door found the caller may see (face, faceById). */
+  thumbnail(face: FaceRecord): Promise<Readable> {
+    return this.inputs.blobs.read(thumbnailKey(face.id));
+  }
+
+  /**
+   * Object storage's own URL of a face's thumbnail, until `expiresAt`, for a caller who may read the
+   * result that names the face; undefined with the data directory's blobs (the door's own URL then).
+   */
+  faceUrl(faceId: string, expiresAt: Date): Promise<string | undefined> {
+    return this.inputs.blobs.presignedGet(thumbnailKey(faceId), expiresAt, { contentType: THUMBNAIL_TYPE });
+  }
+
+  /** Keeps faces found outside a job (the CLI's in-process tagging): their thumbnails as blobs, then their records. */
+  async keepFaces(caller: Caller, faces: NewFace[]): Promise<void> {
+    if (faces.length === 0) return;
+    await putThumbnails(this.inputs.blobs, faces);
+    await this.faces.put(caller.account, faces);
   }
 
   /** Cancels a waiting job at once, or asks its worker to stop a running one (it ends Cancelled within a second or so). */

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
 import { allowedPath, checkInput, type InputConfig } from '../jobs/inputs.js';
+import { contentTypeOf } from '../media/content-type.js';
 import { extensionOf, isTextFile } from '../media/subtitles.js';
 import { probe } from '../media/probe.js';
 import type { ByteRange, LocalFile } from '../store/blobs.js';
@@ -117,6 +118,19 @@ export class MediaService {
   /** The content of a media the caller may read (vdna:GetMedia): its upload, or its server path. */
   async content(caller: Caller, id: string): Promise<MediaContent> {
     return this.contentOf(await this.get(caller, id));
+  }
+
+  /**
+   * The URL object storage serves a media's upload at (the caller may read the media: vdna:GetMedia),
+   * until `expiresAt`, with the Content-Type vdna would send; undefined when there is none — the data
+   * directory's blobs, or a media that is a server path (the door hands out its own presigned URL).
+   * A missing upload is FILE_NOT_FOUND, as for its content.
+   */
+  async contentUrl(caller: Caller, id: string, expiresAt: Date): Promise<string | undefined> {
+    const media = await this.get(caller, id);
+    await this.contentOf(media);
+    if (!media.file) return undefined;
+    return this.inputs.blobs.presignedGet(mediaBlobKey(media.file), expiresAt, { contentType: contentTypeOf(media.file) });
   }
 
   /** The content of a media reached through a presigned URL (checked by the door's access). */

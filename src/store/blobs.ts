@@ -1,8 +1,11 @@
 /**
- * The files vdna keeps (uploaded media, a submitted job's uploaded file until the job ends), named by
- * keys like "media/<file>" and "staging/<job id>.mp4". Two engines: the data directory's own folders
- * (the default: a key is a path under it) and an S3-compatible bucket (VDNA_S3_BUCKET), which every
- * server and worker sharing one database can reach. Job results and faces are database records, not files.
+ * The files vdna keeps, named by keys: uploaded media ("media/<file>"), a submitted job's uploaded file
+ * until the job ends ("staging/<job id>.mp4"), the thumbnail of each face smart tagging found
+ * ("faces/<face id>.jpg") and each ended job's result document ("results/<job id>.json", with a door's
+ * rendering of it beside it where one is kept: jobs/results.ts). The database keeps the records that
+ * name them (a face's descriptor, a job's state). Two engines: the data directory's own folders (the
+ * default: a key is a path under it) and an S3-compatible bucket (VDNA_S3_BUCKET), which every server
+ * and worker sharing one database can reach, and which hands out presigned URLs of its own.
  */
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
@@ -24,6 +27,11 @@ export interface BlobStore {
   readonly where: string;
   /** Takes the local file at `path` as the blob `key` (moved into place, or uploaded and then removed). */
   putFile(key: string, path: string): Promise<void>;
+  /**
+   * Stores `body` as the blob `key`, replacing any blob of that key: a reader sees the old bytes or the
+   * new ones, never a part (so writing the same key again, a retried job's, is harmless).
+   */
+  put(key: string, body: Buffer, contentType?: string): Promise<void>;
   /** The blob's size, or undefined when there is none. */
   stat(key: string): Promise<{ size: number } | undefined>;
   /** The blob's bytes, or one range of them; a missing blob is FILE_NOT_FOUND. */
@@ -34,6 +42,20 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** The blob as a local file: its own file on local disk, else a download to `temp` (removed again on failure). */
   localFile(key: string, temp: string, signal?: AbortSignal): Promise<LocalFile>;
+  /**
+   * A URL the blob can be fetched at with GET, by anyone holding it and with no key, until `expiresAt`
+   * (the store's own presigned URL, answered with `contentType` when given); undefined when the engine
+   * hands out none (the data directory: vdna then serves the bytes behind a presigned URL of its own).
+   * Nothing is read: the blob need not exist yet. Authorising the caller is the caller's job.
+   */
+  presignedGet(key: string, expiresAt: Date, opts?: { contentType?: string }): Promise<string | undefined>;
+}
+
+/** A blob's bytes, whole (results and thumbnails: small). */
+export async function readBlob(blobs: BlobStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.read(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { JobRecord, JobState } from '../jobs/types.js';
 import type { EventFormatter } from '../notify/callbacks.js';
 import { sign } from '../notify/signature.js';
 import { resultView } from './native.js';
+import { presignFaces, type FaceUrl } from './video-tags.js';
 
 export interface JobEvent {
   /** Stable across retries of one delivery: receivers drop the repeats by it. */
@@ -29,7 +30,7 @@ export interface JobEvent {
   CompleteTime: string;
 }
 
-export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eventId: string, faceUrl?: (faceId: string) => string): JobEvent {
+export function jobEvent(job: JobRecord, result: unknown, resultUrl: string, eventId: string, faceUrl?: FaceUrl): JobEvent {
   return {
     EventId: eventId,
     EventType: job.kind === 'tag' ? 'AIVideoTagComplete' : job.mode === 'delete' ? 'DNADeleteComplete' : 'AIMediaDNAComplete',
@@ -59,10 +60,10 @@ export function eventXml(event: JobEvent): string {
 }
 
 /** The native door's events, signed (X-Vdna-Signature); `resultUrl` and `faceUrl` hand out presigned URLs. */
-export function nativeEvents(resultUrl: (job: JobRecord) => string, faceUrl?: (faceId: string) => string): EventFormatter {
+export function nativeEvents(resultUrl: (job: JobRecord) => Promise<string>, faceUrl?: (faceId: string) => Promise<string>): EventFormatter {
   return {
     async render(job, result, { eventId, format, secret }) {
-      const event = jobEvent(job, result, resultUrl(job), eventId, faceUrl);
+      const event = jobEvent(job, result, await resultUrl(job), eventId, faceUrl && (await presignFaces(result, faceUrl)));
       const body = format === 'xml' ? eventXml(event) : JSON.stringify(event);
       return {
         body,

@@ -5,6 +5,7 @@
 import type { AccountRecord, AuditEntry, KeyRecord } from '../access/store.js';
 import { VdnaError } from '../errors.js';
 import type { QueueRecord } from '../jobs/queue.js';
+import type { ResultRendering } from '../jobs/results.js';
 import type { CallbackTarget, JobRecord, JobResult, TagResult } from '../jobs/types.js';
 import type { Delivery } from '../notify/outbox.js';
 import type { NewKey } from '../services/access-service.js';
@@ -117,6 +118,21 @@ export function resultView(j: JobRecord, result: unknown, faceUrl?: (faceId: str
     Matches: r.matches,
   };
 }
+
+/**
+ * The native result document kept as a blob beside the result at the job's end (jobs/results.ts), so
+ * that with object storage a job's ResultUrl is the bucket's own URL of these very bytes: a DNA or
+ * delete job's (what it holds never changes once the job ended). A tagging job's document carries
+ * FaceUrls, presigned afresh on each read, which a kept copy would outlive: its ResultUrl stays vdna's
+ * GET /v1/jobs/{id}/result, which renders it then.
+ */
+export const NATIVE_RESULT: ResultRendering = {
+  applies: (job) => job.kind !== 'tag',
+  render: (job, result) => resultView(job, result),
+};
+
+/** The renderings the native door keeps, by name (what result URLs are asked for by). */
+export const RESULT_RENDERINGS = { native: NATIVE_RESULT };
 
 export const queueView = (q: QueueRecord) => ({
   Name: q.name,

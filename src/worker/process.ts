@@ -6,6 +6,8 @@
 import type { JobQueue } from '../jobs/queue.js';
 import { JobRunner, MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { localSettings, openServices } from '../services/index.js';
+import { FileBlobs } from '../store/blobs/files.js';
+import { RESULT_RENDERINGS } from '../views/native.js';
 import { jobKinds } from './job-kinds.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { reapEvery } from './pool.js';
@@ -18,11 +20,13 @@ function send(message: FromWorker): void {
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs });
+  // The doors' renderings kept with each result: the same the servers hand out URLs of.
+  const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, renderings: RESULT_RENDERINGS });
   const runner = new JobRunner(
     services.stores.jobs,
     jobKinds(services),
     services.inputs,
+    services.results,
     { concurrency: config.concurrency, leaseMs: config.leaseMs, graceMs: config.graceMs },
     {
       onJobEnd: (job, seconds) => send({ type: 'ended', job, seconds }),
@@ -31,6 +35,13 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   );
   runner.start();
   send({ type: 'ready', worker: runner.worker });
+  // A standalone worker on a shared database writes results and thumbnails to its own data directory:
+  // the API servers read them only if it is theirs too (the same machine, a shared mount).
+  if (!process.send && services.stores.shared && services.stores.blobs instanceof FileBlobs) {
+    process.stderr.write(
+      `vdna worker: jobs' results and face thumbnails are kept in ${services.stores.blobs.where}; API servers on other machines cannot read them unless that is their data directory too (a shared mount): set VDNA_S3_BUCKET to keep them in object storage\n`,
+    );
+  }
   const reaper = config.reap ? setInterval(() => void reap(services.stores.jobs, () => runner.kick()), reapEvery(config.leaseMs)) : undefined;
   // The runner's poll timer does not hold the process open; a worker without a server (no IPC) would exit.
   const alive = setInterval(() => undefined, 1 << 30);

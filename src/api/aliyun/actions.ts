@@ -1,6 +1,7 @@
 /** What an action of the Alibaba door gets: the caller, the request's parameters, the services. */
 import type { Caller } from '../../access/caller.js';
 import type { Services } from '../../services/index.js';
+import type { FaceUrl } from '../../views/video-tags.js';
 import { AliyunError } from './signature.js';
 
 export interface ActionContext {
@@ -10,8 +11,8 @@ export interface ActionContext {
   services: Services;
   /** The presigned URL of a job's VideoMatchInfo array (IMS's DNAResult). */
   dnaResultUrl: (jobId: string) => string;
-  /** The presigned URL of a face's thumbnail (a Person tag's FaceUrl). */
-  faceUrl: (faceId: string) => string;
+  /** The presigned URLs of a tagging result's faces' thumbnails (its Person tags' FaceUrls). */
+  faceUrls: (result: unknown) => Promise<FaceUrl>;
 }
 
 /** An action answers the body of its success response (RequestId is added by the door). */

@@ -16,6 +16,7 @@ import { videoMatchInfo } from './render.js';
 import { AliyunError, readAccessKeyId, verifyAliyunSignature, type AliyunRequest } from './signature.js';
 import { VOD_ACTIONS } from './vod.js';
 import type { JobResult } from '../../jobs/types.js';
+import { presignFaces } from '../../views/video-tags.js';
 
 const PRODUCTS: Record<string, Record<string, ActionHandler>> = { '2020-11-09': IMS_ACTIONS, '2017-03-21': VOD_ACTIONS };
 export const ALIYUN_PATHS = ['/', '/aliyun', '/aliyun/'];
@@ -72,10 +73,15 @@ function requestOf(req: FastifyRequest): AliyunRequest {
   return { method: req.method, path: req.url.split('?')[0], query, form, headers, body };
 }
 
-/** `faceUrl`: a face thumbnail's presigned URL (served by the native door). */
-export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: () => string, faceUrl: (faceId: string) => string): void {
+/** `faceUrl`: a face thumbnail's presigned URL (object storage's, else the native door's). */
+export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: () => string, faceUrl: (faceId: string) => Promise<string>): void {
   const { access } = services;
+  // DNAResult stays this door's own presigned URL, object storage or not: what it serves is IMS's
+  // VideoMatchInfo array, rendered from the stored result on each read (below) — not the stored
+  // document, which object storage would serve as it is. Keeping that rendering as a blob of its own
+  // too would have the workers render for this door; rendering here keeps the door's shapes in the door.
   const dnaResultUrl = (jobId: string) => `${baseUrl()}${access.presignPath(`${RESULTS}/${jobId}`)}`;
+  const faceUrls = (result: unknown) => presignFaces(result, faceUrl);
   // Bodies are read raw: ACS3 signs their hash, RPC v1 signs the form's parameters.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1 << 20 }, (_req, body, done) => done(null, body));
@@ -100,7 +106,7 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
       if (!handler) throw new AliyunError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action} ${version ?? ''})`);
       const caller = access.callerOf(found.key, requestId);
       access.throttle(caller);
-      const body = await handler({ caller, params, services, dnaResultUrl, faceUrl });
+      const body = await handler({ caller, params, services, dnaResultUrl, faceUrls });
       return reply.header('x-acs-request-id', requestId).send({ RequestId: requestId, ...body });
     } catch (err) {
       const e = toAliyun(err);
@@ -123,7 +129,8 @@ export function aliyunDoor(app: FastifyInstance, services: Services, baseUrl: ()
     void reply.status(e.status).header('x-acs-request-id', requestId).send({ RequestId: requestId, HostId: req.headers.host ?? 'vdna', Code: e.code, Message: e.message });
   });
 
-  // DNAResult: the VideoMatchInfo array of a job, at a presigned URL (like the OSS object IMS hands out).
+  // DNAResult: the VideoMatchInfo array of a job, at a presigned URL (like the OSS object IMS hands out;
+  // the stored result read through the job service, from object storage too).
   app.get<{ Params: { id: string } }>(`${RESULTS}/:id`, { schema: { hide: true } }, async (req, reply) => {
     const path = req.url.split('?')[0];
     const verdict = access.checkPresigned(path, req.query as Record<string, unknown>);

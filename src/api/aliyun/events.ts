@@ -10,6 +10,7 @@ import type { EventFormatter } from '../../notify/callbacks.js';
 import type { TagResult } from '../../jobs/types.js';
 import { aliyunTime, imsTagStatus, videoDna } from './render.js';
 import { vodTagData } from './tags.js';
+import { presignFaces } from '../../views/video-tags.js';
 
 /** The Extend object a VOD client passed in UserData, handed back as the event's Extend (a JSON string). */
 function extendOf(userData?: string): string | undefined {
@@ -21,7 +22,8 @@ function extendOf(userData?: string): string | undefined {
   }
 }
 
-export function aliyunEvents(faceUrl: (faceId: string) => string): EventFormatter {
+/** `faceUrl`: a face thumbnail's presigned URL (object storage's, else the native door's). */
+export function aliyunEvents(faceUrl: (faceId: string) => Promise<string>): EventFormatter {
   return {
     async render(job, result, { url, secret }) {
       const ok = job.state === 'Success';
@@ -39,7 +41,7 @@ export function aliyunEvents(faceUrl: (faceId: string) => string): EventFormatte
         Status: ok ? 'success' : 'fail',
         Code: ok ? '0' : (job.code ?? 'InternalError'),
         Message: ok ? 'OK' : (job.message ?? ''),
-        Data: JSON.stringify(tagging ? (ok ? vodTagData(result as TagResult, faceUrl) : {}) : videoDna(result)),
+        Data: JSON.stringify(tagging ? (ok ? vodTagData(result as TagResult, await presignFaces(result, faceUrl)) : {}) : videoDna(result)),
         ...(extend !== undefined && { Extend: extend }),
         ...(!tagging && { CompleteTime: aliyunTime(job.completedAt) }),
       };

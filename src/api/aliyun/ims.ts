@@ -107,7 +107,7 @@ export const IMS_ACTIONS: Record<string, ActionHandler> = {
     return {
       JobStatus: imsTagStatus(job.state),
       UserData: job.userData ?? '',
-      Results: { Result: result ? smarttagResults(result, want, ctx.faceUrl) : [] },
+      Results: { Result: result ? smarttagResults(result, want, await ctx.faceUrls(result)) : [] },
     };
   },
 

@@ -9,9 +9,8 @@
  */
 import type { TagResult } from '../../jobs/types.js';
 import { words } from '../../fingerprint/text/shingles.js';
-import { videoTagResult } from '../../views/video-tags.js';
+import { videoTagResult, type FaceUrl } from '../../views/video-tags.js';
 
-type FaceUrl = (faceId: string) => string;
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
 /** VOD's VideoTagResult, with vdna's Ocr and Asr and what could not run. */

@@ -78,7 +78,7 @@ async function aiJob(ctx: ActionContext, job: JobRecord) {
     Message: job.state === 'Success' ? 'OK' : (job.message ?? ''),
     CreationTime: aliyunTime(job.createdAt),
     CompleteTime: aliyunTime(job.completedAt),
-    Data: result === undefined ? '' : JSON.stringify(tagging ? vodTagData(result as TagResult, ctx.faceUrl) : videoDna(result)),
+    Data: result === undefined ? '' : JSON.stringify(tagging ? vodTagData(result as TagResult, await ctx.faceUrls(result)) : videoDna(result)),
   };
 }
 
@@ -129,7 +129,7 @@ export const VOD_ACTIONS: Record<string, ActionHandler> = {
   async GetAIVideoTagResult(ctx) {
     const job = await latestJob(ctx, required(ctx.params, 'MediaId'), true, 'tag');
     const { result } = await ctx.services.jobs.result(ctx.caller, job.id);
-    return { VideoTagResult: vodVideoTags(result as TagResult, ctx.faceUrl) };
+    return { VideoTagResult: vodVideoTags(result as TagResult, await ctx.faceUrls(result)) };
   },
 
   async SubmitMediaDNADeleteJob(ctx) {

@@ -4,6 +4,7 @@ import type { JobRecord, JobState } from '../../jobs/types.js';
 import { MAX_JOB_IDS_PER_QUERY } from '../../jobs/types.js';
 import type { JobRequest, JobService } from '../../services/job-service.js';
 import { deliveryView, jobView, parseCallback, resultView } from '../../views/native.js';
+import { presignFaces } from '../../views/video-tags.js';
 import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { receiveMultipart } from '../uploads.js';
 import { ID_PARAM, JOB, LIST_JOBS_QUERY, SUBMIT_JOB } from '../schemas.js';
@@ -55,8 +56,14 @@ function parseStates(text: string | undefined): JobState[] | undefined {
   return text ? (text.split(',').map((s) => s.trim()) as JobState[]) : undefined;
 }
 
-export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result: (jobId: string) => string; face: (faceId: string) => string }): void {
-  const view = (req: FastifyRequest) => (job: JobRecord) => jobView(job, jobs.mayReadResult(req.caller, job) ? urls.result(job.id) : undefined);
+/** Where a job's result and a face's thumbnail are fetched without a key (presigned: object storage's, else this server's). */
+export interface ResultUrls {
+  result: (job: JobRecord) => Promise<string>;
+  face: (faceId: string) => Promise<string>;
+}
+
+export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: ResultUrls): void {
+  const view = (req: FastifyRequest) => async (job: JobRecord) => jobView(job, jobs.mayReadResult(req.caller, job) ? await urls.result(job) : undefined);
 
   app.post<{ Body: Record<string, unknown> }>(
     '/v1/jobs',
@@ -80,7 +87,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result
         job = await jobs.submit(req.caller, jobRequest(req.body));
       }
       req.log.info({ jobId: job.id, library: job.library, mode: job.mode, input: job.input?.type }, 'job submitted');
-      return reply.status(201).send(view(req)(job));
+      return reply.status(201).send(await view(req)(job));
     },
   );
 
@@ -108,7 +115,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result
       const q = req.query;
       if (q.JobIds !== undefined) {
         const found = await jobs.getMany(req.caller, q.JobIds.split(',').map((s) => s.trim()).filter(Boolean));
-        return { Jobs: found.jobs.map(view(req)), NonExistJobIds: found.unknown };
+        return { Jobs: await Promise.all(found.jobs.map(view(req))), NonExistJobIds: found.unknown };
       }
       const page = await jobs.list(req.caller, {
         states: parseStates(q.State),
@@ -119,7 +126,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result
         limit: q.Limit,
         cursor: q.Cursor,
       });
-      return { Jobs: page.jobs.map(view(req)), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
+      return { Jobs: await Promise.all(page.jobs.map(view(req))), ...(page.nextCursor && { NextCursor: page.nextCursor }) };
     },
   );
 
@@ -142,7 +149,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService, urls: { result
     },
     async (req) => {
       const { job, result } = req.presigned ? await jobs.resultById(req.params.id) : await jobs.result(req.caller, req.params.id);
-      return resultView(job, result, urls.face);
+      return resultView(job, result, await presignFaces(result, urls.face));
     },
   );
 

@@ -2,10 +2,12 @@
  * A registered media's bytes and pictures, for players and thumbnails: its content with HTTP Range
  * (seeking in a video player), a picture at a time, and presigned URLs of both — a <video> or <img>
  * element sends no Authorization header, so the page asks for URLs with its key and hands those over.
- * A key needs vdna:GetMedia on media/<id>; another account's media answers as a missing one.
+ * With object storage an upload's ContentUrl is the bucket's own presigned URL (absolute); vdna's
+ * (a path of this server) otherwise, and for pictures. A key needs vdna:GetMedia on media/<id>;
+ * another account's media answers as a missing one.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { extname } from 'node:path';
+import { contentTypeOf } from '../../media/content-type.js';
 import { THUMBNAIL_WIDTHS, thumbnailAt } from '../../media/thumbnail.js';
 import type { AccessService } from '../../services/access-service.js';
 import type { MediaContent, MediaService } from '../../services/media-service.js';
@@ -14,16 +16,6 @@ import { ERROR_BODY_SCHEMA } from '../errors.js';
 import { ID_PARAM } from '../schemas.js';
 
 const errors = { 400: ERROR_BODY_SCHEMA, 401: ERROR_BODY_SCHEMA, 403: ERROR_BODY_SCHEMA, 404: ERROR_BODY_SCHEMA, 415: ERROR_BODY_SCHEMA, 422: ERROR_BODY_SCHEMA };
-
-/** What a browser may render inline; anything else is sent as bytes to save (never as a page of this origin). */
-const PLAYABLE: Record<string, string> = {
-  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
-  '.ogv': 'video/ogg', '.avi': 'video/x-msvideo', '.mpg': 'video/mpeg', '.mpeg': 'video/mpeg', '.ts': 'video/mp2t',
-  '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.ogg': 'audio/ogg', '.oga': 'audio/ogg', '.opus': 'audio/ogg',
-  '.wav': 'audio/wav', '.flac': 'audio/flac',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif',
-  '.srt': 'text/plain; charset=utf-8', '.vtt': 'text/vtt; charset=utf-8', '.txt': 'text/plain; charset=utf-8', '.json': 'text/plain; charset=utf-8',
-};
 
 /** Presigned paths carry Expires and Signature; a thumbnail also its time and width. */
 const PRESIGN_QUERY = { Expires: { type: 'string', maxLength: 20 }, Signature: { type: 'string', maxLength: 64 } } as const;
@@ -37,7 +29,7 @@ async function sendRange(req: FastifyRequest, reply: FastifyReply, content: Medi
   const { size } = content;
   void reply
     .header('accept-ranges', 'bytes')
-    .header('content-type', PLAYABLE[extname(content.name).toLowerCase()] ?? 'application/octet-stream')
+    .header('content-type', contentTypeOf(content.name))
     .header('x-content-type-options', 'nosniff')
     // Uploaded bytes never run as a page of this origin, whatever they are.
     .header('content-security-policy', "default-src 'none'; sandbox")
@@ -62,15 +54,17 @@ export function mediaContentRoutes(app: FastifyInstance, media: MediaService, ac
     {
       schema: {
         tags: ['media'],
-        summary: "Presigned URLs of a media's content (Range requests) and pictures (add &Time=<s>&Width=<px>), for players and <img> elements (vdna:GetMedia)",
+        summary: "Presigned URLs of a media's content (Range requests; with object storage, the bucket's own URL of an upload) and pictures (add &Time=<s>&Width=<px>), for players and <img> elements (vdna:GetMedia)",
         params: ID_PARAM,
         response: { 200: { type: 'object', properties: { ContentUrl: { type: 'string' }, ThumbnailUrl: { type: 'string' } } }, ...errors },
       },
     },
     async (req) => {
-      await media.content(req.caller, req.params.id);
+      const expiresAt = access.urlExpiry();
+      // Object storage's own URL of an upload kept there, else vdna's (the data directory, a server path).
+      const stored = await media.contentUrl(req.caller, req.params.id, expiresAt);
       const base = `/v1/media/${encodeURIComponent(req.params.id)}`;
-      return { ContentUrl: access.presignPath(`${base}/content`), ThumbnailUrl: access.presignPath(`${base}/thumbnail`) };
+      return { ContentUrl: stored ?? access.presignPath(`${base}/content`, expiresAt), ThumbnailUrl: access.presignPath(`${base}/thumbnail`, expiresAt) };
     },
   );
 

@@ -86,7 +86,7 @@ export function personRoutes(app: FastifyInstance, persons: PersonService, jobs:
     },
     async (req, reply) => {
       const face = req.presigned ? await jobs.faceById(req.params.id) : await jobs.face(req.caller, req.params.id);
-      return reply.type('image/jpeg').header('cache-control', 'private, max-age=300').send(face.thumbnail);
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=300').send(await jobs.thumbnail(face));
     },
   );
 }

@@ -1,9 +1,10 @@
 /**
  * The web dashboard: the files Vite built from web/ into dist/public, served at / by this server (no
  * second server). The files need no key — the page asks for one and calls /v1 with it — and carry a
- * Content-Security-Policy under which the page loads only this server's own files and calls only this
- * server. GET / is the page only for a plain request: the Alibaba door answers RPC calls at / too, and
- * those always name an Action (in the query, or ACS3's x-acs-action header) or carry credentials.
+ * Content-Security-Policy under which the page loads only this server's own files (and, with object
+ * storage, the media and faces at its presigned URLs) and calls only this server. GET / is the page
+ * only for a plain request: the Alibaba door answers RPC calls at / too, and those always name an
+ * Action (in the query, or ACS3's x-acs-action header) or carry credentials.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,20 +15,27 @@ import { fileURLToPath } from 'node:url';
 /** dist/src/api/routes/web.js -> dist/public (vite.config.ts builds there). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  // blob: for photos previewed before an upload.
-  "img-src 'self' blob:",
-  "media-src 'self'",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * `storage`: the origins of object storage's presigned URLs (a media's ContentUrl, a face's FaceUrl),
+ * which the page's <video> and <img> elements load; none without object storage.
+ */
+export const contentSecurityPolicy = (storage: string[] = []) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    // blob: for photos previewed before an upload.
+    ["img-src 'self' blob:", ...storage].join(' '),
+    ["media-src 'self'", ...storage].join(' '),
+    "connect-src 'self'",
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -54,16 +62,18 @@ function isPageRequest(req: IncomingMessage): boolean {
   return query === '' && req.headers['x-acs-action'] === undefined && req.headers.authorization === undefined;
 }
 
-function secure(reply: FastifyReply): FastifyReply {
+function secure(reply: FastifyReply, policy = CONTENT_SECURITY_POLICY): FastifyReply {
   return reply
-    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('content-security-policy', policy)
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('cross-origin-opener-policy', 'same-origin')
     .header('cross-origin-resource-policy', 'same-origin');
 }
 
-export function webRoutes(app: FastifyInstance, dir = PUBLIC_DIR): void {
+/** `storageOrigins`: object storage's, whose presigned URLs the page may load (contentSecurityPolicy). */
+export function webRoutes(app: FastifyInstance, dir = PUBLIC_DIR, storageOrigins: string[] = []): void {
+  const policy = contentSecurityPolicy(storageOrigins);
   app.addConstraintStrategy({
     name: 'webPage',
     storage() {
@@ -85,11 +95,11 @@ export function webRoutes(app: FastifyInstance, dir = PUBLIC_DIR): void {
     filesUnder(dir).map((path) => [`/${relative(dir, path).split(sep).join('/')}`, { path, type: TYPES[extname(path)] ?? 'application/octet-stream' }]),
   );
   const index = files.get('/index.html')!;
-  app.get('/', page, async (_req, reply) => secure(reply).type(index.type).header('cache-control', 'no-cache').send(readFileSync(index.path)));
+  app.get('/', page, async (_req, reply) => secure(reply, policy).type(index.type).header('cache-control', 'no-cache').send(readFileSync(index.path)));
   for (const [url, file] of files) {
     if (url === '/index.html') continue;
     // Vite names assets by their content's hash: a changed file is a new URL.
     const cache = url.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-    app.get(url, { schema: { hide: true } }, async (_req, reply) => secure(reply).type(file.type).header('cache-control', cache).send(readFileSync(file.path)));
+    app.get(url, { schema: { hide: true } }, async (_req, reply) => secure(reply, policy).type(file.type).header('cache-control', cache).send(readFileSync(file.path)));
   }
 }

@@ -5,7 +5,7 @@
  * text read and heard is also text DNA: searched there and stored as the mode says, so a re-upload
  * with the same narration or captions is found even when its picture is changed beyond recognition.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fingerprintText } from '../../fingerprint/text/shingles.js';
 import type { LibraryIndexes } from '../../match/library-indexes.js';
 import type { NewFace } from '../../store/faces.js';
@@ -37,7 +37,7 @@ export function tagKind({ store, indexes, gallery }: TagKindDeps): JobKind {
         onProgress: (f) => ctx.progress(0.02 + 0.95 * f),
       });
       ctx.signal.throwIfAborted();
-      const faces = facesOf(report);
+      const faces = facesOf(report, job.id);
       const result = tagResultOf(report, faces);
       const outcome: JobOutcome = { message: summary(result), result, effects: { faces } };
       return library ? { ...outcome, ...(await textDna(job, library, result, outcome.effects!)) } : outcome;
@@ -61,9 +61,18 @@ export function tagKind({ store, indexes, gallery }: TagKindDeps): JobKind {
   }
 }
 
-/** The faces of the persons seen, each under a new id, to be stored. */
-export const facesOf = (report: TagReport): NewFace[] =>
-  report.persons.map((p) => ({ id: randomBytes(12).toString('hex'), descriptor: p.descriptor, thumbnail: p.thumbnail }));
+/**
+ * The faces of the persons seen, to be stored: a job's under ids made from the job's (unguessable as
+ * it is), so that a run of the job again (its worker died after putting their thumbnails, before its
+ * end committed) writes the same thumbnail keys again rather than leaving the first run's behind;
+ * else (the CLI) under new ids.
+ */
+export const facesOf = (report: TagReport, jobId?: string): NewFace[] =>
+  report.persons.map((p, i) => ({
+    id: jobId ? createHash('sha256').update(`face/${jobId}/${i}`).digest('hex').slice(0, 24) : randomBytes(12).toString('hex'),
+    descriptor: p.descriptor,
+    thumbnail: p.thumbnail,
+  }));
 
 /** The report as a result (times in seconds), each person with the id its face is stored under. */
 export function tagResultOf(report: TagReport, faces: NewFace[]): TagResult {

@@ -2,8 +2,9 @@
  * Blobs as files of the data directory (the default engine): key "media/x.mp4" is DATA/media/x.mp4,
  * the layout vdna always had, so existing data directories keep working.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkKey, missingBlob, type BlobStore, type ByteRange, type LocalFile } from '../blobs.js';
@@ -38,6 +39,36 @@ export class FileBlobs implements BlobStore {
       if ((err as { code?: string }).code !== 'EXDEV') throw err;
       await copyFile(path, dest);
       await unlink(path);
+    }
+  }
+
+  /**
+   * Written beside its place and renamed into it, each step on disk (fsync) before the next: the
+   * database commit that follows (a job's end) never names a blob a power cut could take back.
+   */
+  async put(key: string, body: Buffer): Promise<void> {
+    const dest = this.path(key);
+    const folder = dirname(dest);
+    await mkdir(folder, { recursive: true });
+    const temp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const file = await open(temp, 'w');
+      try {
+        await file.writeFile(body);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, dest);
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    const dir = await open(folder, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
   }
 
@@ -81,5 +112,11 @@ export class FileBlobs implements BlobStore {
     const path = this.path(key);
     if (!(await this.stat(key))) throw missingBlob(key, this.where);
     return { path, release: async () => undefined };
+  }
+
+  /** None: files of the data directory are served by vdna, behind its own presigned URLs. */
+  async presignedGet(key: string): Promise<string | undefined> {
+    checkKey(key);
+    return undefined;
   }
 }

@@ -1,9 +1,12 @@
 /**
  * Blobs as objects of an S3-compatible bucket (VDNA_S3_BUCKET, under VDNA_S3_PREFIX): key
  * "media/x.mp4" is s3://bucket/<prefix>media/x.mp4. What any number of servers and workers on other
- * machines share; a tool that needs a file gets a download, removed when it is done.
+ * machines share; a tool that needs a file gets a download, removed when it is done. Presigned GET
+ * URLs are the service's own (SigV4 query authentication), signed for the address clients reach it at
+ * (VDNA_S3_PUBLIC_ENDPOINT, else the endpoint vdna uses).
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -18,7 +21,15 @@ export interface S3BlobSettings {
   bucket: string;
   /** Prepended to every key ("vdna/"): one bucket may hold several installations, or other things. */
   prefix: string;
+  /**
+   * Where clients reach the service, when not where vdna does (http://minio:9000 inside a private
+   * network, https://files.example.com outside): presigned URLs are signed for this address.
+   */
+  publicEndpoint?: string;
 }
+
+/** The longest a SigV4 presigned URL may live (S3 refuses X-Amz-Expires over a week). */
+export const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
 
 export class S3Blobs implements BlobStore {
   readonly where: string;
@@ -51,6 +62,12 @@ export class S3Blobs implements BlobStore {
     const { size } = await stat(path);
     await this.call(key, (c) => c.send(new PutObjectCommand({ ...this.object(key), Body: createReadStream(path), ContentLength: size })));
     await unlink(path);
+  }
+
+  /** One PUT: S3 stores an object whole or not at all, and a second PUT of the key replaces it. */
+  async put(key: string, body: Buffer, contentType?: string): Promise<void> {
+    const put = new PutObjectCommand({ ...this.object(key), Body: body, ContentLength: body.length, ...(contentType && { ContentType: contentType }) });
+    await this.call(key, (c) => c.send(put));
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {
@@ -99,5 +116,23 @@ export class S3Blobs implements BlobStore {
         : err;
     }
     return { path: temp, release };
+  }
+
+  /**
+   * Signed here, with no request to the service (the object need not exist yet). Its lifetime is the
+   * time left until `expiresAt`, at most a week (S3's limit); the response's Content-Type is
+   * `contentType` when given (response-content-type, part of what is signed).
+   */
+  async presignedGet(key: string, expiresAt: Date, opts: { contentType?: string } = {}): Promise<string> {
+    const { connection, publicEndpoint } = this.settings;
+    const client = s3Client(publicEndpoint ? { ...connection, endpoint: publicEndpoint } : connection);
+    const get = new GetObjectCommand({ ...this.object(key), ...(opts.contentType && { ResponseContentType: opts.contentType }) });
+    const expiresIn = Math.min(MAX_PRESIGNED_SECONDS, Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / 1000)));
+    try {
+      return await getSignedUrl(client, get, { expiresIn });
+    } catch (err) {
+      // No credentials to sign with (none configured, a provider unreachable): the service is out of reach.
+      throw this.failure(err, key);
+    }
   }
 }

@@ -13,6 +13,7 @@ import { DEFAULT_QUEUE, type CallbackTarget, type JobRecord, type JobState, type
 import { pageOf } from '../sql/paging.js';
 import {
   CANCELLED_WAITING,
+  CLEAR_RESULT,
   END_SET,
   endValues,
   interrupted,
@@ -21,9 +22,11 @@ import {
   jobList,
   jobValues,
   NOT_RUNNING_HERE,
+  STORED_RESULTS,
   toCounts,
   toJob,
   toQueue,
+  toStoredResult,
   type JobRow,
 } from '../sql/jobs.js';
 import type { Database, Sql } from './database.js';
@@ -160,6 +163,14 @@ export class PgJobQueue implements JobQueue {
   async result(id: string): Promise<unknown> {
     const row = await this.db.row<{ result: string | null }>('SELECT result FROM jobs WHERE id = ?', [id]);
     return row?.result ? JSON.parse(row.result) : undefined;
+  }
+
+  async storedResults(limit: number): Promise<Array<{ job: JobRecord; result: unknown }>> {
+    return (await this.db.rows<JobRow & { result: string }>(STORED_RESULTS, [limit])).map(toStoredResult);
+  }
+
+  async clearStoredResult(id: string): Promise<void> {
+    await this.db.run(CLEAR_RESULT, [id]);
   }
 
   private async queueCallback(sql: Sql, account: string, name: string): Promise<CallbackTarget | undefined> {

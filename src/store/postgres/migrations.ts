@@ -182,13 +182,25 @@ CREATE INDEX frame_keys_by_key ON frame_keys (library, key) INCLUDE (hash, item,
 CREATE INDEX frame_keys_by_item ON frame_keys USING brin (item);
 `;
 
+/**
+ * Version 3: faces' thumbnails and jobs' results are blobs (store/faces.ts, jobs/results.ts), so a
+ * face's thumbnail may be NULL. What an older vdna kept in the two columns stays until a server's start
+ * moves it to the blobs; the partial indexes find it without reading every face and job (and are empty
+ * from then on).
+ */
+const V3 = `
+ALTER TABLE faces ALTER COLUMN thumbnail DROP NOT NULL;
+CREATE INDEX faces_with_thumbnail ON faces (id) WHERE thumbnail IS NOT NULL;
+CREATE INDEX jobs_with_result ON jobs (seq) WHERE result IS NOT NULL;
+`;
+
 /** A migration: its SQL, and what then runs in its transaction (filling what the SQL added). */
 interface Migration {
   sql: string;
   then?: (tx: Sql) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [{ sql: V1 }, { sql: V2, then: backfillFrameKeys }];
+export const MIGRATIONS: Migration[] = [{ sql: V1 }, { sql: V2, then: backfillFrameKeys }, { sql: V3 }];
 
 /** Any number fixed for vdna: the advisory lock that makes starting processes migrate one at a time. */
 const MIGRATION_LOCK = 0x76646e61;

@@ -115,18 +115,18 @@ export function toQueue(
   return { account, name, paused: Boolean(row.paused), ...(row.callback !== null && { callback: JSON.parse(row.callback) }), counts };
 }
 
-/** What ends a job: its state, code, message, result and end time, the lease dropped, progress 100 on success. */
-export const END_SET = `state = ?, code = ?, message = ?, result = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL,
+/** What ends a job: its state, code, message and end time, the lease dropped, progress 100 on success (its result is a blob). */
+export const END_SET = `state = ?, code = ?, message = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL,
                         progress = CASE WHEN ? = 'Success' THEN 100 ELSE progress END`;
 
-export const endValues = (state: JobState, end: JobEnd): unknown[] => [
-  state,
-  end.code,
-  end.message,
-  end.result === undefined ? null : JSON.stringify(end.result),
-  new Date().toISOString(),
-  state,
-];
+export const endValues = (state: JobState, end: JobEnd): unknown[] => [state, end.code, end.message, new Date().toISOString(), state];
+
+/** Results an older vdna kept in the job's row, oldest first, for the move to the blobs (limit: `?`). */
+export const STORED_RESULTS = 'SELECT * FROM jobs WHERE result IS NOT NULL ORDER BY seq LIMIT ?';
+export const CLEAR_RESULT = 'UPDATE jobs SET result = NULL WHERE id = ?';
+
+/** A row of STORED_RESULTS as the job and its result (a text "null" an older vdna wrote is none). */
+export const toStoredResult = (row: JobRow & { result: string }) => ({ job: toJob(row), result: JSON.parse(row.result) ?? undefined });
 
 export const NOT_RUNNING_HERE = (id: string) => `job "${id}" is not running here (it ended, or its lease passed to another worker)`;
 

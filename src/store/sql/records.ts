@@ -100,12 +100,12 @@ export interface PersonRow {
 
 export const toPerson = (r: PersonRow): PersonRecord => ({ account: r.account, name: r.name, descriptors: JSON.parse(r.descriptors), createdAt: r.created_at });
 
+/** A face's row; its thumbnail column is empty (a blob holds it) but in databases of an older vdna, until moved. */
 export interface FaceRow {
   id: string;
   account: string;
   job_id: string | null;
   descriptor: string;
-  thumbnail: Buffer;
   created_at: string;
 }
 
@@ -114,8 +114,11 @@ export const toFace = (r: FaceRow): FaceRecord => ({
   account: r.account,
   ...(r.job_id !== null && { jobId: r.job_id }),
   descriptor: JSON.parse(r.descriptor),
-  thumbnail: r.thumbnail,
   createdAt: r.created_at,
 });
 
-export const FACE_INSERT = 'INSERT INTO faces (id, account, job_id, descriptor, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+export const FACE_COLUMNS = 'id, account, job_id, descriptor, created_at';
+export const FACE_INSERT = `INSERT INTO faces (${FACE_COLUMNS}) VALUES (?, ?, ?, ?, ?)`;
+/** Thumbnails still in the database (an older vdna's), for the move to the blobs. */
+export const STORED_THUMBNAILS = 'SELECT id, thumbnail FROM faces WHERE thumbnail IS NOT NULL LIMIT ?';
+export const CLEAR_THUMBNAIL = 'UPDATE faces SET thumbnail = NULL WHERE id = ?';

@@ -11,6 +11,7 @@ import { pageOf } from '../sql/paging.js';
 import {
   afterAttempt,
   CANCELLED_WAITING,
+  CLEAR_RESULT,
   END_SET,
   endValues,
   failedDeliveries,
@@ -20,10 +21,12 @@ import {
   jobList,
   jobValues,
   NOT_RUNNING_HERE,
+  STORED_RESULTS,
   toCounts,
   toDelivery,
   toJob,
   toQueue,
+  toStoredResult,
   type DeliveryRow,
   type JobRow,
 } from '../sql/jobs.js';
@@ -158,6 +161,14 @@ export class SqliteJobQueue implements JobQueue {
   async result(id: string): Promise<unknown> {
     const row = this.db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as { result: string | null } | undefined;
     return row?.result ? JSON.parse(row.result) : undefined;
+  }
+
+  async storedResults(limit: number): Promise<Array<{ job: JobRecord; result: unknown }>> {
+    return (this.db.prepare(STORED_RESULTS).all(limit) as Array<JobRow & { result: string }>).map(toStoredResult);
+  }
+
+  async clearStoredResult(id: string): Promise<void> {
+    this.db.prepare(CLEAR_RESULT).run(id);
   }
 
   private queueCallback(account: string, name: string): CallbackTarget | undefined {

@@ -248,6 +248,29 @@ CREATE TABLE faces (
 );
 `;
 
+/**
+ * Faces' thumbnails and jobs' results are blobs (store/faces.ts, jobs/results.ts): a face's thumbnail
+ * column may be empty (SQLite cannot drop NOT NULL in place: the table is made again). What an older
+ * vdna kept in the two columns stays until a server's start moves it to the blobs; the partial indexes
+ * find it without reading every face and job (and are empty from then on).
+ */
+const V7 = `
+CREATE TABLE faces_v7 (
+  id         TEXT PRIMARY KEY,
+  account    TEXT NOT NULL,
+  job_id     TEXT,
+  descriptor TEXT NOT NULL,
+  thumbnail  BLOB,
+  created_at TEXT NOT NULL
+);
+INSERT INTO faces_v7 (id, account, job_id, descriptor, thumbnail, created_at)
+  SELECT id, account, job_id, descriptor, thumbnail, created_at FROM faces;
+DROP TABLE faces;
+ALTER TABLE faces_v7 RENAME TO faces;
+CREATE INDEX faces_with_thumbnail ON faces (id) WHERE thumbnail IS NOT NULL;
+CREATE INDEX jobs_with_result ON jobs (seq) WHERE result IS NOT NULL;
+`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -263,6 +286,7 @@ export const MIGRATIONS: Migration[] = [
   (db) => db.exec(V4),
   (db) => db.exec(V5),
   (db) => db.exec(V6),
+  (db) => db.exec(V7),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */

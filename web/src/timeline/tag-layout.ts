@@ -49,12 +49,14 @@ const msToSeconds = (ms: string | number) => Number(ms) / 1000;
 /**
  * A face's URL as a path of this server: the API writes it absolute (its public URL), and a page
  * reached by another name of the same server (localhost, 127.0.0.1) may load only its own origin.
+ * Object storage's own presigned URL (SigV4: X-Amz-Signature) stays as it is: the server's page
+ * policy allows that origin.
  */
 export function localPath(url: string): string | undefined {
   if (url.startsWith('/')) return url;
   try {
     const u = new URL(url);
-    return u.pathname + u.search;
+    return u.searchParams.has('X-Amz-Signature') ? url : u.pathname + u.search;
   } catch {
     return undefined;
   }
