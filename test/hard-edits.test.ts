@@ -33,6 +33,8 @@ const SPLIT_LETTERBOXED = '[h]scale=320:360,setsar=1[l];[c]scale=320:180,setsar=
 /** The copy in the top-left cell of a 2 x 2 grid; the cell beside the host below it mirrors it, so
  *  that seam shows only across the top half. */
 const GRID = '[c]scale=320:180,setsar=1[a];[h]scale=320:180,setsar=1,split=3[b][g][d0];[d0]hflip[d];[a][b][g][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,format=yuv420p[v]';
+/** A yellow sticker over a tenth of the picture, off-centre (the Video Similarity Challenge's overlays). */
+const STICKER = '[c]drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
 
 function assertFound(matches: Match[], key: string, masterStart: number, what: string): void {
@@ -74,6 +76,13 @@ describe('hard re-upload layouts, found by search', () => {
     const diver = media('video/pdextendedview_diver.mov');
     const reframed = layout(q('reframed.mp4'), diver, 1, REFRAME_BLURRED);
     assertFound((await vdna.search('films', reframed)).Matches, 'pdextendedview_diver.mov', 1, 'reframed over a blurred fill');
+  });
+
+  it('finds a copy under a sticker over a tenth of the picture', async () => {
+    for (const [name, start] of [['moviepy_big_buck_bunny_0_30.webm', 15], ['pdextendedview_diver.mov', 1], ['zwm_caminandes_10s.mp4', 0]] as const) {
+      const covered = layout(q(`sticker-${name}.mp4`), media(`video/${name}`), start, STICKER);
+      assertFound((await vdna.search('films', covered)).Matches, name, start, `under a sticker (${name})`);
+    }
   });
 
   it('matches uploads of one channel over their shared title card only, never into the films after it', async () => {

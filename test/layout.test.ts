@@ -1,5 +1,5 @@
 /**
- * The split-screen and picture-in-picture finders on synthetic windows of thumbnails: where their
+ * The split-screen, picture-in-picture and occluder finders on synthetic windows of thumbnails: where their
  * seams and sides lie, to the line, and which panels are offered when an edge inside the copy looks
  * like a seam.
  */
@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findInset } from '../src/fingerprint/video/inset.js';
 import { findPanels } from '../src/fingerprint/video/layout.js';
+import { findOccluder } from '../src/fingerprint/video/occlusion.js';
 import { rng } from '../bench/random.js';
 
 const SIZE = 96;
@@ -55,5 +56,16 @@ describe('findInset', () => {
   it('puts each side of an inset on the line where the picture steps', () => {
     const inside = (x: number, y: number) => x >= 49 && x < 93 && y >= 46 && y < 90;
     assert.deepEqual(findInset(frames(12, (x, y) => (inside(x, y) ? 120 : 0)), SIZE, WHOLE), { x: 49, y: 46, w: 44, h: 44 });
+  });
+});
+
+describe('findOccluder', () => {
+  it('finds a still, flat box laid over a moving picture, to its edges; none in the picture alone', () => {
+    const withBox = frames(12, () => 0).map((f) => {
+      for (let y = 20; y < 50; y++) f.fill(200, y * SIZE + 10, y * SIZE + 40);
+      return f;
+    });
+    assert.deepEqual(findOccluder(withBox, SIZE, WHOLE), { x: 10, y: 20, w: 30, h: 30 });
+    assert.equal(findOccluder(frames(12, () => 0), SIZE, WHOLE), undefined);
   });
 });

@@ -6,6 +6,7 @@ import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
 import { findInset } from './inset.js';
 import { fillBand, findPanels } from './layout.js';
+import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from './orientation.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
@@ -42,6 +43,9 @@ export interface HashVariant {
   within?: Within;
   /** The picture turned first (undoes a rotated or upside-down copy). */
   orient?: Orientation;
+  /** A still, flat patch laid over the picture (a box, a sticker: see occlusion.ts) masked out as the
+   *  caption band is; where the query shows none, the variant repeats variant 0. */
+  hide?: 'occluder';
 }
 
 /** What a library stores: the centred part of the picture, as it is. */
@@ -69,6 +73,7 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   return [
     ...[false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror }))),
     ...ORIENTATIONS.map((orient) => ({ fraction: base, mirror: false, orient })),
+    { fraction: base, mirror: false, hide: 'occluder' },
   ];
 })();
 
@@ -96,11 +101,26 @@ function layoutAreas(frames: Uint8Array[], border: Rect, wanted: ReadonlySet<Wit
   return areas;
 }
 
+/** `mask` (the overlay mask, or none) with the grid cells whose centres fall in `hidden` masked out too; `view` is what the grid samples. */
+function hiddenMask(mask: Uint8Array | undefined, view: Rect, hidden: Rect, n: number): Uint8Array {
+  const out = mask ? Uint8Array.from(mask) : new Uint8Array(n * n).fill(1);
+  for (let gy = 0; gy < n; gy++) {
+    const y = view.y + ((gy + 0.5) * view.h) / n;
+    if (y < hidden.y || y >= hidden.y + hidden.h) continue;
+    for (let gx = 0; gx < n; gx++) {
+      const x = view.x + ((gx + 0.5) * view.w) / n;
+      if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 0;
+    }
+  }
+  return out;
+}
+
 /** Hashes of one window of frames, written into `fp` from frame index `first`. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
   const areas = layoutAreas(frames, border, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
+  const occluder = variants.some((v) => v.hide) ? findOccluder(frames, thumbSize, border) : undefined;
   const picture = new Float64Array(dctSize * dctSize);
   const coeffs = new Float64Array(64);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
@@ -111,19 +131,21 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
     let flat = true;
     variants.forEach((variant, v) => {
       const within = variant.within && areas.get(variant.within);
-      if (variant.within && !within) {
+      if ((variant.within && !within) || (variant.hide && !occluder)) {
         const at = k * variants.length;
         fp.hashes.copyWithin(2 * (at + v), 2 * at, 2 * at + 2);
         return;
       }
-      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}`;
+      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}:${variant.hide ?? ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
         const { orient } = variant;
         const area = orient ? orientRect(border, thumbSize, orient) : (within ?? border);
         const source = orient ? orientFrame(frame, thumbSize, orient) : frame;
-        resample(source, thumbSize, subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5])), dctSize, picture);
-        if (mask) applyMask(picture, mask);
+        const rect = subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
+        resample(source, thumbSize, rect, dctSize, picture);
+        if (variant.hide && occluder) applyMask(picture, hiddenMask(mask, rect, occluder, dctSize));
+        else if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));
         coeffsFor.set(view, c);
