@@ -68,4 +68,17 @@ describe('findOccluder', () => {
     assert.deepEqual(findOccluder(withBox, SIZE, WHOLE), { x: 10, y: 20, w: 30, h: 30 });
     assert.equal(findOccluder(frames(12, () => 0), SIZE, WHOLE), undefined);
   });
+
+  it('takes no moving box, no still region that is not a box, and no box over most of the picture', () => {
+    const paint = (draw: (f: Uint8Array, n: number) => void) => frames(12, () => 0).map((f, n) => (draw(f, n), f));
+    const box = (f: Uint8Array, x: number, y: number, w: number, h: number) => {
+      for (let r = y; r < y + h; r++) f.fill(200, r * SIZE + x, r * SIZE + x + w);
+    };
+    assert.equal(findOccluder(paint((f, n) => box(f, 10 + 3 * n, 20, 30, 30)), SIZE, WHOLE), undefined, 'a moving box');
+    // An L of still, flat pixels: its rectangle is half empty.
+    assert.equal(findOccluder(paint((f) => (box(f, 10, 10, 50, 10), box(f, 10, 20, 10, 40))), SIZE, WHOLE), undefined, 'an L');
+    assert.equal(findOccluder(paint((f) => box(f, 0, 0, 80, 80)), SIZE, WHOLE), undefined, 'a box over 70 %');
+    // A larger still region that is no box does not hide the box beside it.
+    assert.deepEqual(findOccluder(paint((f) => (box(f, 0, 0, 60, 12), box(f, 0, 12, 12, 60), box(f, 50, 40, 30, 30))), SIZE, WHOLE), { x: 50, y: 40, w: 30, h: 30 });
+  });
 });

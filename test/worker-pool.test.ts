@@ -41,7 +41,7 @@ describe('worker processes', () => {
       // Kill the worker that runs the long job: the one whose ffmpeg reads it.
       const victim = await until('the worker decoding the long job', () => pids.find((pid) => childCommands(pid).includes('wannaworktogether')));
       // Each of the two workers' decoders takes its share of the cores, not all of them.
-      assert.match(childCommands(victim), new RegExp(` -threads ${decoderShare(2)} -i `));
+      assert.match(childCommands(victim), new RegExp(` -threads ${process.env.VDNA_DECODER_THREADS ?? decoderShare(2)} -i `));
       process.kill(victim, 'SIGKILL');
       await until('a replacement worker', () => {
         const now = workerPids(server);

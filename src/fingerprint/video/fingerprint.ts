@@ -55,7 +55,7 @@ export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAU
  * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
  * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
  * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset, of
- * the band of a reframed copy and of each panel of a split screen; each of these mirrored; and the library's view of the picture turned each other way.
+ * the band of a reframed copy and of each panel of a split screen (up to 6: see findPanels); each of these mirrored; the library's view of the picture turned each other way; and the library's view with a still, flat patch laid over the copy masked out (occlusion.ts).
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
@@ -97,18 +97,18 @@ function layoutAreas(frames: Uint8Array[], border: Rect, wanted: ReadonlySet<Wit
   if (band) areas.set('band', band);
   // A panel has letterbox bars of its own when the copy's shape is not the panel's.
   const panels = PANELS.some((p) => wanted.has(p)) ? findPanels(frames, size, border) : undefined;
-  panels?.forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
+  panels?.slice(0, PANELS.length).forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
   return areas;
 }
 
-/** `mask` (the overlay mask, or none) with the grid cells whose centres fall in `hidden` masked out too; `view` is what the grid samples. */
-function hiddenMask(mask: Uint8Array | undefined, view: Rect, hidden: Rect, n: number): Uint8Array {
+/** `mask` (the overlay mask, or none) with the cells of the n x n grid sampling `sampled` whose centres fall in `hidden` masked out too. */
+function hiddenMask(mask: Uint8Array | undefined, sampled: Rect, hidden: Rect, n: number): Uint8Array {
   const out = mask ? Uint8Array.from(mask) : new Uint8Array(n * n).fill(1);
   for (let gy = 0; gy < n; gy++) {
-    const y = view.y + ((gy + 0.5) * view.h) / n;
+    const y = sampled.y + ((gy + 0.5) * sampled.h) / n;
     if (y < hidden.y || y >= hidden.y + hidden.h) continue;
     for (let gx = 0; gx < n; gx++) {
-      const x = view.x + ((gx + 0.5) * view.w) / n;
+      const x = sampled.x + ((gx + 0.5) * sampled.w) / n;
       if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 0;
     }
   }
@@ -121,6 +121,8 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const occluder = variants.some((v) => v.hide) ? findOccluder(frames, thumbSize, border) : undefined;
+  // Masks with the occluder hidden, by the rectangle each view samples (the same for every frame).
+  const hiddenMasks = new Map<string, Uint8Array>();
   const picture = new Float64Array(dctSize * dctSize);
   const coeffs = new Float64Array(64);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
@@ -144,7 +146,11 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
         const source = orient ? orientFrame(frame, thumbSize, orient) : frame;
         const rect = subRect(area, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
         resample(source, thumbSize, rect, dctSize, picture);
-        if (variant.hide && occluder) applyMask(picture, hiddenMask(mask, rect, occluder, dctSize));
+        if (variant.hide && occluder) {
+          let hidden = hiddenMasks.get(view);
+          if (!hidden) hiddenMasks.set(view, (hidden = hiddenMask(mask, rect, occluder, dctSize)));
+          applyMask(picture, hidden);
+        }
         else if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));

@@ -49,7 +49,7 @@ function detailMap(frames: Uint8Array[], size: number, x0: number, y0: number, x
   return { right, down };
 }
 
-/** Most panels a query is split into (2 side by side, 3 in a row, or a 2 x 2 grid). */
+/** Most leaves a query is split into (2 side by side, 3 in a row, or a 2 x 2 grid); every part made on the way is a panel too. */
 const MAX_PANELS = 4;
 const MIN_FRAMES = 8;
 
@@ -74,7 +74,7 @@ function bestSeam(edges: EdgeMap, p: Rect, opts: LayoutOptions): { vertical: boo
  * two neighbours differ), until MAX_PANELS. Every part a seam makes is a panel, the halves it was
  * later cut into too: a straight edge inside the copy (a static camera's horizon, a slide's frame)
  * persists like a seam, and the copy is then the part before that cut. Panels of fill (a reframe's
- * blurred bands) are dropped. At most 2 (MAX_PANELS - 1) panels, in the order they were made.
+ * blurred bands) are dropped. At most 2 x (MAX_PANELS - 1) = 6 panels, in the order they were made.
  */
 export function findPanels(frames: Uint8Array[], size: number, area: Rect, opts: LayoutOptions = LAYOUT_DEFAULTS): Rect[] | undefined {
   if (frames.length < MIN_FRAMES) return undefined;

@@ -22,6 +22,7 @@ export interface OccluderOptions {
 export const OCCLUDER_DEFAULTS: OccluderOptions = { stillRange: 8, flatStep: 3, minShare: 0.04, maxShare: 0.4, minFill: 0.85 };
 
 const MIN_FRAMES = 8;
+const NEIGHBOURS = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
 
 export function findOccluder(frames: Uint8Array[], size: number, area: Rect, opts: OccluderOptions = OCCLUDER_DEFAULTS): Rect | undefined {
   if (frames.length < MIN_FRAMES) return undefined;
@@ -49,7 +50,7 @@ export function findOccluder(frames: Uint8Array[], size: number, area: Rect, opt
       const i = y * size + x;
       if (!still(i)) continue;
       let flat = true;
-      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      for (const [dx, dy] of NEIGHBOURS) {
         if (!inside(x + dx, y + dy)) continue;
         const j = (y + dy) * size + x + dx;
         if (!still(j) || Math.abs(level(i) - level(j)) > opts.flatStep) flat = false;
@@ -57,7 +58,13 @@ export function findOccluder(frames: Uint8Array[], size: number, area: Rect, opt
       if (flat) patch[i] = 1;
     }
   }
-  // The largest 4-connected patch, with its bounding rectangle.
+  // The largest 4-connected patch that nearly fills its bounding rectangle, of a size an occluder has (a
+  // plain sky or wall larger than the sticker must not hide it).
+  const areaSize = (x1 - x0) * (y1 - y0);
+  const fits = (count: number, r: Rect) => {
+    const share = (r.w * r.h) / areaSize;
+    return share >= opts.minShare && share <= opts.maxShare && count >= opts.minFill * r.w * r.h;
+  };
   let best: { count: number; rect: Rect } | undefined;
   const seen = new Uint8Array(size * size);
   const stack: number[] = [];
@@ -76,7 +83,7 @@ export function findOccluder(frames: Uint8Array[], size: number, area: Rect, opt
       maxX = Math.max(maxX, x);
       minY = Math.min(minY, y);
       maxY = Math.max(maxY, y);
-      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      for (const [dx, dy] of NEIGHBOURS) {
         const j = (y + dy) * size + x + dx;
         if (inside(x + dx, y + dy) && patch[j] && !seen[j]) {
           seen[j] = 1;
@@ -84,12 +91,11 @@ export function findOccluder(frames: Uint8Array[], size: number, area: Rect, opt
         }
       }
     }
-    if (count > (best?.count ?? 0)) best = { count, rect: { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 } };
+    const rect = { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 };
+    if (count > (best?.count ?? 0) && fits(count, rect)) best = { count, rect };
   }
   if (!best) return undefined;
-  const { rect, count } = best;
-  const share = (rect.w * rect.h) / ((x1 - x0) * (y1 - y0));
-  if (share < opts.minShare || share > opts.maxShare || count < opts.minFill * rect.w * rect.h) return undefined;
+  const { rect } = best;
   // One line more on every side: the patch's rim has neighbours that move (and is blurred by scaling and compression).
   const gx0 = Math.max(x0, rect.x - 1);
   const gy0 = Math.max(y0, rect.y - 1);
