@@ -99,11 +99,13 @@ test("a job's result and faces are kept before its end; a worker that died betwe
 });
 
 /** Schema 6 (before results and thumbnails were blobs): the face thumbnail NOT NULL. */
-function oldSqlite(dataDir: string): Database.Database {
+/** A data directory as an older vdna left it: its database at schema 6, holding OLD_ROWS. */
+function writeOldSqlite(dataDir: string): void {
   const db = new Database(join(dataDir, 'vdna.sqlite'));
   for (const migrate of MIGRATIONS.slice(0, 6)) migrate(db);
   db.pragma('user_version = 6');
-  return db;
+  for (const [sql, args] of OLD_ROWS) db.prepare(sql).run(...args);
+  db.close();
 }
 
 const THUMBNAIL = Buffer.from([0xff, 0xd8, 7, 7, 7, 0xff, 0xd9]);
@@ -154,9 +156,7 @@ async function checkMoved(stores: Stores, columns: () => Promise<{ thumbnails: n
 test('SQLite: a database of schema 6 opens with empty-able thumbnails; its thumbnails and results move into the data directory once', async () => {
   const dir = tempDir();
   try {
-    const old = oldSqlite(dir.path);
-    for (const [sql, args] of OLD_ROWS) old.prepare(sql).run(...args);
-    old.close();
+    writeOldSqlite(dir.path);
     const opened = openSqliteStores(dir.path);
     const stores: Stores = { ...opened, blobs: new FileBlobs(dir.path) };
     try {
@@ -209,9 +209,7 @@ test('PostgreSQL: a database of schema 2 gets version 3; its thumbnails and resu
 test('a data directory of the last release, started: its face thumbnail is served from the blobs, its results too, and the columns are empty', async () => {
   const dir = tempDir();
   try {
-    const old = oldSqlite(dir.path);
-    for (const [sql, args] of OLD_ROWS) old.prepare(sql).run(...args);
-    old.close();
+    writeOldSqlite(dir.path);
     const server = await startServer(dir.path, ['--workers', '0']);
     try {
       let res = await fetch(`${server.url}/v1/faces/${FACE}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -13,7 +13,7 @@
  * bucket's own presigned URL of bytes served as they are (see views/native.ts for which jobs have one).
  */
 import { VdnaError } from '../errors.js';
-import { readBlob, type BlobStore } from '../store/blobs.js';
+import { moveIntoBlobs, readBlob, type BlobStore } from '../store/blobs.js';
 import { putThumbnails, thumbnailKey, type NewFace } from '../store/faces.js';
 import type { JobQueue } from './queue.js';
 import type { JobRecord } from './types.js';
@@ -91,24 +91,18 @@ export class JobResults {
     return this.blobs.presignedGet(resultKey(job.id, rendering), expiresAt, { contentType: JSON_TYPE });
   }
 
-  /**
-   * Moves the results an older vdna kept in jobs' rows into the blobs, with their renderings (a
-   * server's start): each put, then its column emptied — a crash in between puts it again next time.
-   * Servers sharing a database may move at once: they write the same bytes. Returns how many were moved.
-   */
-  async moveStored(batch = 100): Promise<number> {
-    let moved = 0;
-    for (;;) {
-      const stored = await this.jobs.storedResults(batch);
-      if (stored.length === 0) return moved;
-      for (const { job, result } of stored) {
+  /** Moves the results an older vdna kept in jobs' rows into the blobs, with their renderings (a server's start); returns how many. */
+  moveStored(batch = 100): Promise<number> {
+    return moveIntoBlobs(
+      (limit) => this.jobs.storedResults(limit),
+      async ({ job, result }) => {
         // Only a successful job's result is ever read (an older vdna wrote "null" for some failed ones).
-        if (job.state === 'Success' && result !== undefined) {
-          await this.putResult(job, result);
-          moved++;
-        }
+        const kept = job.state === 'Success' && result !== undefined;
+        if (kept) await this.putResult(job, result);
         await this.jobs.clearStoredResult(job.id);
-      }
-    }
+        return kept;
+      },
+      batch,
+    );
   }
 }

@@ -51,6 +51,21 @@ export interface BlobStore {
   presignedGet(key: string, expiresAt: Date, opts?: { contentType?: string }): Promise<string | undefined>;
 }
 
+/**
+ * Moves what an older vdna kept in the database into the blobs, a batch at a time until none is left:
+ * `move` puts one and empties its column (a crash in between puts it again next time; servers sharing
+ * a database may move at once: they write the same bytes) and says whether it put anything.
+ * Returns how many were put.
+ */
+export async function moveIntoBlobs<T>(stored: (limit: number) => Promise<T[]>, move: (row: T) => Promise<boolean>, batch = 100): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const rows = await stored(batch);
+    if (rows.length === 0) return moved;
+    for (const row of rows) if (await move(row)) moved++;
+  }
+}
+
 /** A blob's bytes, whole (results and thumbnails: small). */
 export async function readBlob(blobs: BlobStore, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -7,7 +7,7 @@
  * harmless blob that nothing names: a job's faces have ids made from the job's (tagging's facesOf), so
  * the job's next run writes the same keys again.
  */
-import type { BlobStore } from './blobs.js';
+import { moveIntoBlobs, type BlobStore } from './blobs.js';
 
 export interface NewFace {
   id: string;
@@ -48,20 +48,15 @@ export interface FaceStore {
   clearThumbnail(id: string): Promise<void>;
 }
 
-/**
- * Moves the thumbnails an older vdna kept in the database into the blobs (a server's start): each put,
- * then its column emptied — a crash in between puts it again next time. Servers sharing a database may
- * move at once: they write the same bytes. Returns how many were moved.
- */
-export async function moveThumbnails(faces: FaceStore, blobs: BlobStore, batch = 100): Promise<number> {
-  let moved = 0;
-  for (;;) {
-    const stored = await faces.storedThumbnails(batch);
-    if (stored.length === 0) return moved;
-    for (const { id, thumbnail } of stored) {
+/** Moves the thumbnails an older vdna kept in the database into the blobs (a server's start); returns how many. */
+export function moveThumbnails(faces: FaceStore, blobs: BlobStore, batch = 100): Promise<number> {
+  return moveIntoBlobs(
+    (limit) => faces.storedThumbnails(limit),
+    async ({ id, thumbnail }) => {
       await blobs.put(thumbnailKey(id), thumbnail, THUMBNAIL_TYPE);
       await faces.clearThumbnail(id);
-      moved++;
-    }
-  }
+      return true;
+    },
+    batch,
+  );
 }

@@ -150,8 +150,7 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
           let hidden = hiddenMasks.get(view);
           if (!hidden) hiddenMasks.set(view, (hidden = hiddenMask(mask, rect, occluder, dctSize)));
           applyMask(picture, hidden);
-        }
-        else if (mask) applyMask(picture, mask);
+        } else if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));
         coeffsFor.set(view, c);
