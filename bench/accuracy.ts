@@ -81,10 +81,12 @@ async function queryFingerprint(path: string): Promise<VideoFingerprint> {
   const cached = `${path}.${FINGERPRINT_CODE}.json`;
   if (existsSync(cached)) {
     const j = JSON.parse(readFileSync(cached, 'utf8'));
-    return { ...j, hashes: Uint32Array.from(j.hashes), flat: Uint8Array.from(j.flat) };
+    const strip = { hashes: Uint32Array.from(j.strip.hashes), flat: Uint8Array.from(j.strip.flat) };
+    return { ...j, hashes: Uint32Array.from(j.hashes), flat: Uint8Array.from(j.flat), strip, portrait: Uint8Array.from(j.portrait) };
   }
   const fp = await fingerprintFile(path, { variants: QUERY_VARIANTS, threads: 1 });
-  writeFileSync(cached, JSON.stringify({ ...fp, hashes: Array.from(fp.hashes), flat: Array.from(fp.flat) }));
+  const strip = { hashes: Array.from(fp.strip.hashes), flat: Array.from(fp.strip.flat) };
+  writeFileSync(cached, JSON.stringify({ ...fp, hashes: Array.from(fp.hashes), flat: Array.from(fp.flat), strip, portrait: Array.from(fp.portrait) }));
   return fp;
 }
 
@@ -98,7 +100,7 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
   // Items made with other fingerprint parameters are made again.
   const existing = new Set(
     (await vdna.libraries()).some((l) => l.name === library)
-      ? (await vdna.list(library)).filter((i) => i.fingerprintVersion === FINGERPRINT_VERSION).map((i) => i.key)
+      ? (await vdna.list(library)).filter((i) => i.fingerprintVersion === FINGERPRINT_VERSION && i.hasStrip).map((i) => i.key)
       : [],
   );
   for (const name of names) {

@@ -5,7 +5,7 @@
  * one item at a time and never held whole in memory.
  */
 import { VIDEO_DEFAULTS } from '../src/config.js';
-import { QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
+import { QUERY_VARIANTS, wholePictureVariants } from '../src/fingerprint/video/fingerprint.js';
 import type { ItemFrames } from '../src/index/video-index.js';
 import type { QueryFrames } from '../src/match/search.js';
 import { rng } from './random.js';
@@ -13,13 +13,13 @@ import { rng } from './random.js';
 export const FPS = VIDEO_DEFAULTS.sampleFps;
 const ITEM_SECONDS = 3600;
 
-/** Item `n` (one hour, key `synthetic-n`) of the library made from `seed`. */
-export function syntheticItem(n: number, seed: number): ItemFrames {
+/** Item `n` (one hour, key `synthetic-n`) of the library made from `seed`: its frames and their strips. */
+export function syntheticItem(n: number, seed: number): ItemFrames & { strip: Pick<ItemFrames, 'hashes' | 'flat'> } {
   const next = rng(seed * 1_000_003 + n);
   const count = ITEM_SECONDS * FPS;
-  const hashes = new Uint32Array(count * 2);
-  for (let k = 0; k < hashes.length; k++) hashes[k] = next();
-  return { key: `synthetic-${n}`, fps: FPS, duration: ITEM_SECONDS, count, hashes, flat: new Uint8Array(count) };
+  const random = () => Uint32Array.from({ length: count * 2 }, next);
+  const hashes = random();
+  return { key: `synthetic-${n}`, fps: FPS, duration: ITEM_SECONDS, count, hashes, flat: new Uint8Array(count), strip: { hashes: random(), flat: new Uint8Array(count) } };
 }
 
 /** A library of `hours` one-hour items. */
@@ -46,7 +46,10 @@ export function syntheticQuery(item: Pick<ItemFrames, 'hashes'>, start: number, 
     hashes[2 * q * variants] = hi >>> 0;
     hashes[2 * q * variants + 1] = lo >>> 0;
   }
-  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60 };
+  // Every frame portrait, with a strip of its own: the strips are searched too (the costlier case).
+  const strip = { hashes: Uint32Array.from({ length: count * 2 }, next), flat: new Uint8Array(count) };
+  const wholePicture = wholePictureVariants(QUERY_VARIANTS);
+  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60, wholePicture, strip, portrait: new Uint8Array(count).fill(1) };
 }
 
 /** The r-th of a benchmark's queries against a library of `hours` items: which item, from when (s). */

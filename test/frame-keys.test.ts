@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { syntheticItem, syntheticQuery } from '../bench/synthetic.js';
-import { FINGERPRINT_VERSION, fingerprintMedia, itemOf, type MediaFingerprint } from '../src/fingerprint/media.js';
-import type { FrameKeyIndex } from '../src/index/frame-key-index.js';
+import { FINGERPRINT_VERSION, fingerprintMedia, itemOf } from '../src/fingerprint/media.js';
+import type { FrameKeyIndex, FrameView } from '../src/index/frame-key-index.js';
 import { candidateWindows, queryProbes } from '../src/match/candidates.js';
-import { LibraryIndex } from '../src/match/library-index.js';
+import { LibraryIndex, type Query } from '../src/match/library-index.js';
 import { LibraryIndexes, searchIndexSettings } from '../src/match/library-indexes.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import type { StoredItem } from '../src/store/store.js';
@@ -25,25 +25,32 @@ const stored = (item: Omit<StoredItem, 'source' | 'fingerprintVersion' | 'addedA
   addedAt: new Date().toISOString(),
 });
 
-/** An item of `count` frames with distinct hashes from `seed`; every third frame flat. */
-const small = (key: string, seed: number, count = 12) =>
-  stored({
-    key,
-    duration: count / 4,
-    fps: 4,
-    count,
-    hashes: Uint32Array.from({ length: 2 * count }, (_, i) => (Math.imul(seed * 7919 + i, 2654435761) ^ (i << 7)) >>> 0),
-    flat: Uint8Array.from({ length: count }, (_, f) => (f % 3 === 2 ? 1 : 0)),
-  });
+/** `count` frames with distinct hashes from `seed`; every third frame flat. */
+const frames = (seed: number, count: number) => ({
+  hashes: Uint32Array.from({ length: 2 * count }, (_, i) => (Math.imul(seed * 7919 + i, 2654435761) ^ (i << 7)) >>> 0),
+  flat: Uint8Array.from({ length: count }, (_, f) => (f % 3 === 2 ? 1 : 0)),
+});
 
-/** The library frames the database finds for each frame of `item` as a query (variant 0, no noise), by key. */
-async function found(keys: FrameKeyIndex, libraryId: string, item: StoredItem): Promise<string[]> {
-  const probes = Array.from({ length: item.count }, (_, f) => ({ frame: f, hi: item.hashes[2 * f], lo: item.hashes[2 * f + 1] }));
+/** An item of `count` frames (and strips) made from `seed`. */
+const small = (key: string, seed: number, count = 12) =>
+  stored({ key, duration: count / 4, fps: 4, count, ...frames(seed, count), strip: frames(seed + 1000, count) });
+
+/** The library frames the database finds for each frame (or strip) of `item` as a query (variant 0, no noise), by key. */
+async function found(keys: FrameKeyIndex, libraryId: string, item: StoredItem, view: FrameView = 'frames'): Promise<string[]> {
+  const { hashes } = view === 'strips' ? item.strip! : item;
+  const probes = Array.from({ length: item.count }, (_, f) => ({ frame: f, hi: hashes[2 * f], lo: hashes[2 * f + 1] }));
   const seen: string[] = [];
-  await keys.search(libraryId, probes, 0, (hits, describe) => {
-    seen.push(...hits.map((h) => `${describe(h.item).key}@${h.frame}<-${h.probe}`));
-    return [];
-  });
+  await keys.search(
+    libraryId,
+    probes,
+    0,
+    (hits, describe) => {
+      seen.push(...hits.map((h) => `${describe(h.item).key}@${h.frame}<-${h.probe}`));
+      return [];
+    },
+    0,
+    view,
+  );
   return seen.sort();
 }
 
@@ -55,25 +62,28 @@ test('frame keys follow the items at once: stored, replaced, removed, written by
     const lib = (await here.libraries.createLibrary('acme', 'films', 'video'))!;
     const a = small('a', 1);
     await here.libraries.putItem(lib.id, a, false);
-    const frames = (key: string, list: number[]) => list.map((f) => `${key}@${f}<-${f}`).sort();
+    const at = (key: string, list: number[]) => list.map((f) => `${key}@${f}<-${f}`).sort();
     const nonFlat = [0, 1, 3, 4, 6, 7, 9, 10];
-    assert.deepEqual(await found(here.frameKeys!, lib.id, a), frames('a', nonFlat), 'flat frames are not indexed');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a), at('a', nonFlat), 'flat frames are not indexed');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a, 'strips'), at('a', nonFlat), 'strips have keys of their own');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, { ...a, hashes: a.strip!.hashes }), [], 'a strip is not a frame');
     const b = small('b', 2);
     await there.libraries.putItem(lib.id, b, false);
-    assert.deepEqual(await found(here.frameKeys!, lib.id, b), frames('b', nonFlat), 'another process’s item, without reload');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, b), at('b', nonFlat), 'another process’s item, without reload');
     const a2 = small('a', 3);
     await there.libraries.putItem(lib.id, a2, true);
     assert.deepEqual(await found(here.frameKeys!, lib.id, a), [], 'the replaced frames are gone');
-    assert.deepEqual(await found(here.frameKeys!, lib.id, a2), frames('a', nonFlat));
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a, 'strips'), [], 'and their strips');
+    assert.deepEqual(await found(here.frameKeys!, lib.id, a2), at('a', nonFlat));
     assert.deepEqual(await here.libraries.removeItems(lib.id, ['b', 'zz']), [true, false]);
     assert.deepEqual(await found(here.frameKeys!, lib.id, b), []);
     const other = (await here.libraries.createLibrary('acme', 'other', 'video'))!;
     await here.libraries.putItem(other.id, b, false);
     assert.deepEqual(await found(here.frameKeys!, lib.id, b), [], 'libraries are apart');
-    assert.deepEqual(await found(here.frameKeys!, other.id, b), frames('b', nonFlat));
+    assert.deepEqual(await found(here.frameKeys!, other.id, b), at('b', nonFlat));
     assert.equal(await here.libraries.deleteLibrary(lib.id), true);
     assert.deepEqual(await found(here.frameKeys!, lib.id, a2), []);
-    assert.deepEqual(await found(here.frameKeys!, other.id, b), frames('b', nonFlat));
+    assert.deepEqual(await found(here.frameKeys!, other.id, b), at('b', nonFlat));
   } finally {
     await here.close();
     await there.close();
@@ -81,7 +91,7 @@ test('frame keys follow the items at once: stored, replaced, removed, written by
 });
 
 /** The library's matches searched in memory (multi-index candidates) and on the database. */
-async function bothWays(stores: DatabaseStores, libraryId: string, fp: MediaFingerprint) {
+async function bothWays(stores: DatabaseStores, libraryId: string, fp: Query) {
   const library = (await stores.libraries.libraryById(libraryId))!;
   const memory = new LibraryIndex(await stores.libraries.loadItems(libraryId)).search(fp, { candidates: 'index' });
   const database = await new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'database', databaseHours: 0 }).search(library, fp);
@@ -96,12 +106,12 @@ test('a search on the database finds what the in-memory multi-index finds: synth
     for (const item of items) await stores.libraries.putItem(lib.id, stored(item), false);
     for (const [n, start, noise] of [[0, 100, 4], [3, 2000, 6], [5, 3500, 8]]) {
       const query = syntheticQuery(items[n], start, noise, 50 + n);
-      const { memory, database } = await bothWays(stores, lib.id, { video: query, duration: 60 });
+      const { memory, database } = await bothWays(stores, lib.id, { video: query });
       assert.equal(database[0]?.PrimaryKey, `synthetic-${n}`);
       assert.deepEqual(database, memory);
     }
     const unrelated = syntheticQuery(syntheticItem(99, 8), 60, 0, 1);
-    assert.deepEqual((await bothWays(stores, lib.id, { video: unrelated, duration: 60 })).database, []);
+    assert.deepEqual((await bothWays(stores, lib.id, { video: unrelated })).database, []);
     // `auto`: memory below the size setting, the database from it on (a library growing past it is loaded again, frameless).
     const indexes = new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'auto', databaseHours: 7 });
     const frames = async () => (await indexes.index((await stores.libraries.libraryById(lib.id))!)).baseIndex.totalFrames;
@@ -118,7 +128,7 @@ test('a search on the database finds what the in-memory multi-index finds: synth
   }
 });
 
-test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, an unrelated clip; and a still)', async () => {
+test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, a centre strip, an unrelated clip; and a still)', async () => {
   const dir = tempDir();
   const stores = await openPostgresStores(await cluster.database());
   try {
@@ -129,7 +139,15 @@ test('a search on the database finds what the in-memory multi-index finds: real 
     }
     const excerpt = join(dir.path, 'excerpt.mp4');
     ffmpeg(['-ss', '30', '-t', '40', '-i', media('video/openboard_wannaworktogether.mp4'), '-vf', 'scale=320:-2', '-c:v', 'libx264', '-crf', '32', '-an', excerpt]);
-    const queries = [[excerpt, 'openboard_wannaworktogether.mp4'], [media('video/intel_car-detection.mp4'), 'intel_car-detection.mp4'], [media('video/zwm_sintel_10s.mp4'), undefined]];
+    // Cropped to its centre 9:16 strip: found through the strips' keys.
+    const strip = join(dir.path, 'strip.mp4');
+    ffmpeg(['-ss', '20', '-t', '15', '-i', media('video/intel_car-detection.mp4'), '-vf', 'crop=ih*9/16:ih,scale=360:640', '-c:v', 'libx264', '-crf', '28', '-an', strip]);
+    const queries = [
+      [excerpt, 'openboard_wannaworktogether.mp4'],
+      [media('video/intel_car-detection.mp4'), 'intel_car-detection.mp4'],
+      [strip, 'intel_car-detection.mp4'],
+      [media('video/zwm_sintel_10s.mp4'), undefined],
+    ];
     for (const [path, key] of queries) {
       const fp = await fingerprintMedia(path!, { forSearch: true });
       const { memory, database } = await bothWays(stores, lib.id, fp);

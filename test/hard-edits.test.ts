@@ -1,7 +1,7 @@
 /**
  * The hard re-upload layouts of issue P4 on real media, through search: a copy in one panel of a split
- * screen (letterboxed in its panel or squeezed into it), and a landscape copy reframed to portrait over
- * a blurred fill. Each is found with its segment on both timelines; the same layouts made of videos
+ * screen (letterboxed in its panel or squeezed into it), a landscape copy reframed to portrait over
+ * a blurred fill or cropped to its centre strip. Each is found with its segment on both timelines; the same layouts made of videos
  * outside the library find nothing.
  */
 import assert from 'node:assert/strict';
@@ -35,6 +35,8 @@ const SPLIT_LETTERBOXED = '[h]scale=320:360,setsar=1[l];[c]scale=320:180,setsar=
 const GRID = '[c]scale=320:180,setsar=1[a];[h]scale=320:180,setsar=1,split=3[b][g][d0];[d0]hflip[d];[a][b][g][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,format=yuv420p[v]';
 /** A yellow sticker over a tenth of the picture, off-centre (the Video Similarity Challenge's overlays). */
 const STICKER = '[c]drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill,format=yuv420p[v]';
+/** A landscape copy cropped to its centre 9:16 strip, as a vertical re-upload shows it. */
+const STRIP = '[c]crop=ih*9/16:ih,scale=360:640,setsar=1,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
 
 function assertFound(matches: Match[], key: string, masterStart: number, what: string): void {
@@ -78,6 +80,13 @@ describe('hard re-upload layouts, found by search', () => {
     assertFound((await vdna.search('films', reframed)).Matches, 'pdextendedview_diver.mov', 1, 'reframed over a blurred fill');
   });
 
+  it('finds a landscape copy cropped to its centre 9:16 strip (the library keeps each frame\'s centre strip)', async () => {
+    for (const [name, start] of [['moviepy_big_buck_bunny_0_30.webm', 6], ['intel_car-detection.mp4', 20]] as const) {
+      const strip = layout(q(`strip-${name}.mp4`), media(`video/${name}`), start, STRIP);
+      assertFound((await vdna.search('films', strip)).Matches, name, start, `cropped to the centre strip (${name})`);
+    }
+  });
+
   it('finds a copy under a sticker over a tenth of the picture', async () => {
     for (const [name, start] of [['moviepy_big_buck_bunny_0_30.webm', 15], ['pdextendedview_diver.mov', 1], ['zwm_caminandes_10s.mp4', 0]] as const) {
       const covered = layout(q(`sticker-${name}.mp4`), media(`video/${name}`), start, STICKER);
@@ -105,7 +114,7 @@ describe('hard re-upload layouts, found by search', () => {
   });
 
   it('finds nothing in the same layouts made of videos outside the library', async () => {
-    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED]] as const) {
+    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP]] as const) {
       const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);
       assert.deepEqual((await vdna.search('films', unrelated)).Matches, [], name);
     }

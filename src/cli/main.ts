@@ -90,6 +90,10 @@ export function buildProgram(): Command {
         }
         const rows = items.map((i) => [i.key, Number(i.duration.toFixed(1)), i.count, i.addedAt, i.source]);
         process.stdout.write(`${table(['key', 'seconds', 'frames', 'added', 'source'], rows)}\n`);
+        const stripless = items.filter((i) => i.count > 1 && !i.hasStrip).length;
+        if (stripless) {
+          process.stdout.write(`${stripless} item(s) stored before vdna kept each frame's centre strip: add them again (--force) to find copies cropped to a vertical strip\n`);
+        }
       }),
     );
 

@@ -149,7 +149,7 @@ function lastEnd(cues: Array<{ end: number }>): number {
   return end;
 }
 
-/** The item a library stores for a fingerprint; a query's picture gives its variant 0, the library's view. */
+/** The item a library stores for a fingerprint; a query's picture gives its variant 0 and its strip, the library's views. */
 export function itemOf(key: string, source: string, fp: MediaFingerprint): StoredItem {
   const v = fp.video;
   // A picture is stored as one frame, an instant (its clip repeats it).
@@ -170,6 +170,7 @@ export function itemOf(key: string, source: string, fp: MediaFingerprint): Store
     count,
     hashes,
     flat: v?.flat.slice(0, count) ?? new Uint8Array(0),
+    ...(v && !fp.still && { strip: { hashes: v.strip.hashes.slice(0, count * 2), flat: v.strip.flat.slice(0, count) } }),
     fingerprintVersion: FINGERPRINT_VERSION,
     addedAt: new Date().toISOString(),
     ...(fp.audio && { audio: { frameRate: fp.audio.frameRate, landmarks: libraryLandmarks(fp.audio), version: AUDIO_FINGERPRINT_VERSION } }),

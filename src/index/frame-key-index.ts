@@ -6,6 +6,9 @@
  */
 import type { HashSequence } from './video-index.js';
 
+/** Which hashes of the library frames a search looks among: their own, or their centre strips'. */
+export type FrameView = 'frames' | 'strips';
+
 /** One hash a query looks up: query frame `frame`'s (hi, lo) in one of its variants. */
 export interface Probe {
   frame: number;
@@ -50,7 +53,15 @@ export interface FrameKeyIndex {
    * In one snapshot of the library: the library frames within `maxDistance` (of 64 bits) of a probe
    * that share one of its four 16-bit substrings exactly (probeRadius 0) or within one bit (1), each
    * (probe frame, library frame) once at its least distance; the windows `choose` picks from those
-   * hits; and the frames of those windows.
+   * hits; and the frames of those windows — among the library frames' own hashes, or (`view`
+   * 'strips') their centre strips'.
    */
-  search<W extends FrameWindow>(libraryId: string, probes: Probe[], maxDistance: number, choose: ChooseWindows<W>, probeRadius?: 0 | 1): Promise<WindowFrames<W>[]>;
+  search<W extends FrameWindow>(
+    libraryId: string,
+    probes: Probe[],
+    maxDistance: number,
+    choose: ChooseWindows<W>,
+    probeRadius?: 0 | 1,
+    view?: FrameView,
+  ): Promise<WindowFrames<W>[]>;
 }

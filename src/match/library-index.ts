@@ -2,8 +2,8 @@ import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
 import { searchAudio, type AudioMatchParams } from './audio-match.js';
 import { fuseMatches } from './fuse.js';
 import { searchForStills, searchStill } from './still.js';
-import { searchVideo, type Match, type QueryFrames, type SearchOptions } from './search.js';
-import type { StoredAudio, StoredText } from '../store/store.js';
+import { searchVideo, stripQuery, unionVideoMatches, type Match, type QueryFrames, type SearchOptions } from './search.js';
+import type { StoredAudio, StoredItem, StoredText } from '../store/store.js';
 import { fingerprintText, type TextFingerprint } from '../fingerprint/text/shingles.js';
 import { searchText } from './text-match.js';
 import { TextIndex } from '../index/text-index.js';
@@ -11,7 +11,7 @@ import { AudioIndex } from '../index/audio-index.js';
 import { VideoIndex, type ItemFrames } from '../index/video-index.js';
 
 /** What the index keeps of an item: its frames (count 0 when it has no picture), its sound and its text. */
-export type IndexItem = ItemFrames & { audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'>; text?: StoredText };
+export type IndexItem = ItemFrames & { strip?: StoredItem['strip']; audio?: Pick<StoredAudio, 'frameRate' | 'landmarks'>; text?: StoredText };
 
 /** A query: picture, sound, or both; or a still picture. */
 export interface Query {
@@ -36,6 +36,8 @@ const RECENT_SHARE = 1 / 8;
 /** The picture and sound indexes of a set of items. */
 class Part {
   readonly video: VideoIndex;
+  /** The items' centre strips (video libraries), searched with the query's whole picture. */
+  readonly strips: VideoIndex;
   readonly audio: AudioIndex;
   readonly text: TextIndex;
 
@@ -44,6 +46,7 @@ class Part {
     private readonly pictures: boolean,
   ) {
     this.video = new VideoIndex(items.filter((i) => i.count > 0));
+    this.strips = new VideoIndex(pictures ? [] : items.flatMap((i) => (i.count > 0 && i.strip ? [{ ...i, ...i.strip }] : [])));
     this.audio = new AudioIndex(
       items.filter((i) => i.audio).map((i) => ({ key: i.key, frameRate: i.audio!.frameRate, duration: i.duration, landmarks: i.audio!.landmarks })),
     );
@@ -53,7 +56,9 @@ class Part {
   search(query: Query, opts: LibrarySearchOptions): Match[] {
     // A still looks for its moments in videos; a video in a library of pictures, for theirs in it.
     const match = query.still ? searchStill : this.pictures ? searchForStills : searchVideo;
-    const video = query.video && this.video.items.length ? match(this.video, query.video, opts) : [];
+    const frames = query.video && this.video.items.length ? match(this.video, query.video, opts) : [];
+    const strip = query.video && !query.still && this.strips.items.length ? stripQuery(query.video) : undefined;
+    const video = strip ? unionVideoMatches(frames, searchVideo(this.strips, strip, opts)) : frames;
     const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
     const text = query.text && this.text.items.length ? searchText(this.text, query.text) : new Map();
     return fuseMatches(video, audio, text);
@@ -127,6 +132,11 @@ export class LibraryIndex {
   /** The base's picture index (for benchmarks that look inside it). */
   get baseIndex(): VideoIndex {
     return this.base.video;
+  }
+
+  /** The base's index of the items' centre strips. */
+  get baseStripIndex(): VideoIndex {
+    return this.base.strips;
   }
 
   get baseAudioIndex(): AudioIndex {

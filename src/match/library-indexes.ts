@@ -6,8 +6,8 @@
  * memory then holds only sound and text, never the frames (see SearchIndexSettings).
  */
 import { VdnaError } from '../errors.js';
-import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION, type MediaFingerprint } from '../fingerprint/media.js';
-import { LibraryIndex, type LibrarySearchOptions } from './library-index.js';
+import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION } from '../fingerprint/media.js';
+import { LibraryIndex, type LibrarySearchOptions, type Query } from './library-index.js';
 import { searchVideoInDatabase, type Match } from './search.js';
 import { withVideoMatches } from './fuse.js';
 import { searchStillInDatabase } from './still.js';
@@ -106,7 +106,7 @@ export class LibraryIndexes {
   }
 
   /** Every item the fingerprint shares content with: the picture from the database for a library searched there. */
-  async search(library: LibraryInfo, fp: MediaFingerprint, opts: LibrarySearchOptions = {}): Promise<Match[]> {
+  async search(library: LibraryInfo, fp: Query, opts: LibrarySearchOptions = {}): Promise<Match[]> {
     const index = await this.index(library);
     if (!fp.video || !this.searchesDatabase(library)) return index.search(fp, opts);
     const video = await (fp.still ? searchStillInDatabase(this.frameKeys!, library.id, fp.video) : searchVideoInDatabase(this.frameKeys!, library.id, fp.video, opts));

@@ -1,7 +1,7 @@
 import { MATCH_DEFAULTS } from '../config.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { activeVariants, alignSegments, allVariants, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
-import type { FrameHit, FrameKeyIndex, WindowFrames } from '../index/frame-key-index.js';
+import type { FrameHit, FrameKeyIndex, FrameView, WindowFrames } from '../index/frame-key-index.js';
 import { CANDIDATE_DISTANCE, candidateWindows, queryProbes, type Candidate } from './candidates.js';
 
 /** One matching stretch, in seconds on the query's and the library item's (master's) timeline. */
@@ -37,6 +37,11 @@ export interface Match {
 export interface QueryFrames extends HashSequence {
   fps: number;
   duration: number;
+  /** What stripQuery needs (a query fingerprint has it): the variants that show the whole picture,
+   *  the picture's own centre strip, and which frames are square or portrait. */
+  wholePicture?: number[];
+  strip?: Pick<HashSequence, 'hashes' | 'flat'>;
+  portrait?: Uint8Array;
 }
 
 export interface SearchOptions {
@@ -111,13 +116,56 @@ export function matchCandidates(query: QueryFrames, windows: CandidateFrames[], 
   const matches: Match[] = [];
   for (const { item, segments } of byItem.values()) {
     if (segments.length === 0) continue;
-    segments.sort((a, b) => a.queryStart - b.queryStart);
-    const video = segments.map((s) => toSeconds(s, query, item));
-    const weight = video.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
-    const global = video.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / (weight || 1);
-    matches.push({ PrimaryKey: item.key, GlobalSimilarity: round(global), VideoMatchSegments: video, AudioMatchSegments: [], TextMatchSegments: [] });
+    matches.push(videoMatch(item.key, segments.map((s) => toSeconds(s, query, item))));
   }
-  return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+  return bestFirst(matches);
+}
+
+const bestFirst = (matches: Match[]) => matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+
+/** An item's picture match from its segments: in query order, similarity weighted by their lengths. */
+function videoMatch(key: string, segments: MatchSegment[]): Match {
+  const video = [...segments].sort((a, b) => a.StartTime - b.StartTime);
+  const weight = video.reduce((a, s) => a + (s.EndTime - s.StartTime), 0);
+  const global = video.reduce((a, s) => a + s.Similarity * (s.EndTime - s.StartTime), 0) / (weight || 1);
+  return { PrimaryKey: key, GlobalSimilarity: round(global), VideoMatchSegments: video, AudioMatchSegments: [], TextMatchSegments: [] };
+}
+
+/**
+ * The picture matches of one query found two ways (its frames against the library's, and against the
+ * library's strips), each item once: a segment of `more` joins the item's segments of `first` when it
+ * overlaps none of them on the query's timeline.
+ */
+export function unionVideoMatches(first: Match[], more: Match[]): Match[] {
+  if (more.length === 0) return first;
+  const byKey = new Map(first.map((m) => [m.PrimaryKey, m]));
+  for (const m of more) {
+    const had = byKey.get(m.PrimaryKey)?.VideoMatchSegments ?? [];
+    const added = m.VideoMatchSegments.filter((s) => !had.some((o) => o.StartTime < s.EndTime && s.StartTime < o.EndTime));
+    if (added.length) byKey.set(m.PrimaryKey, videoMatch(m.PrimaryKey, [...had, ...added]));
+  }
+  return bestFirst([...byKey.values()]);
+}
+
+/**
+ * The query as the library's strips see it: its square or portrait frames (a landscape picture is no
+ * strip), each by its whole picture (a copy cropped to a vertical strip shows the library's strip
+ * whole) and by its own centre strip (a square or 3:4 crop holds it), flat where that strip is (a
+ * portrait picture's strip is the whole of it; the library's view, a part of it, may be flat where
+ * the whole is not); undefined when no frame is square or portrait.
+ */
+export function stripQuery(query: QueryFrames): QueryFrames | undefined {
+  const { wholePicture: whole, strip, portrait } = query;
+  if (!whole?.length || !strip || !portrait?.includes(1)) return undefined;
+  const variants = whole.length + 1;
+  const hashes = new Uint32Array(query.count * variants * 2);
+  const flat = new Uint8Array(query.count);
+  for (let k = 0; k < query.count; k++) {
+    whole.forEach((v, i) => hashes.set(query.hashes.subarray(2 * (k * query.variants + v), 2 * (k * query.variants + v) + 2), 2 * (k * variants + i)));
+    hashes.set(strip.hashes.subarray(2 * k, 2 * k + 2), 2 * (k * variants + whole.length));
+    flat[k] = strip.flat[k] || !portrait[k] ? 1 : 0;
+  }
+  return { fps: query.fps, duration: query.duration, count: query.count, variants, hashes, flat };
 }
 
 /** The alignment parameters of a search: the defaults, with the options' overrides. */
@@ -140,6 +188,10 @@ export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchO
  * fetched, and the alignment is the same, so both give the same matches on the same library.
  */
 export async function searchVideoInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames, opts: SearchOptions = {}): Promise<Match[]> {
-  const windows = await keys.search(libraryId, queryProbes(query), CANDIDATE_DISTANCE, (hits, describe) => candidateWindows(hits, query.count, describe));
-  return matchCandidates(query, windows, alignParams(opts), false);
+  const search = async (seen: QueryFrames, view: FrameView) => {
+    const windows = await keys.search(libraryId, queryProbes(seen), CANDIDATE_DISTANCE, (hits, describe) => candidateWindows(hits, seen.count, describe), 0, view);
+    return matchCandidates(seen, windows, alignParams(opts), false);
+  };
+  const strip = stripQuery(query);
+  return unionVideoMatches(await search(query, 'frames'), strip ? await search(strip, 'strips') : []);
 }

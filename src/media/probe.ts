@@ -22,6 +22,8 @@ export interface VideoStreamInfo {
   frameRate: number;
   /** Seconds of this stream alone; 0 when the container does not say. */
   duration: number;
+  /** Width over height of the picture as shown: sample aspect ratio applied, turned when it plays rotated. */
+  aspect: number;
 }
 
 export interface AudioStreamInfo {
@@ -58,6 +60,9 @@ interface FfprobeJson {
     height?: number;
     avg_frame_rate?: string;
     r_frame_rate?: string;
+    sample_aspect_ratio?: string;
+    side_data_list?: Array<{ rotation?: number }>;
+    tags?: { rotate?: string };
     duration?: string;
     sample_rate?: string;
     channels?: number;
@@ -69,6 +74,15 @@ function rate(text: string | undefined): number {
   if (!text) return 0;
   const [n, d] = text.split('/').map(Number);
   return d ? n / d : n || 0;
+}
+
+/** The shown shape of a video stream: its pixels' aspect (1 when unset) and a quarter turn swap it. */
+function displayAspect(stream: NonNullable<FfprobeJson['streams']>[number]): number {
+  const [sw, sh] = (stream.sample_aspect_ratio ?? '').split(':').map(Number);
+  const sar = sw > 0 && sh > 0 ? sw / sh : 1;
+  const aspect = ((stream.width ?? 1) * sar) / (stream.height || 1);
+  const rotation = stream.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
+  return Math.abs(Math.round(rotation / 90)) % 2 === 1 ? 1 / aspect : aspect;
 }
 
 /** Reads container and stream facts with ffprobe; refuses what is not media before any decoding. */
@@ -134,6 +148,7 @@ export async function probe(path: string): Promise<MediaInfo> {
       height: videoStream.height ?? 0,
       frameRate: rate(videoStream.avg_frame_rate) || rate(videoStream.r_frame_rate),
       duration: Number(videoStream.duration ?? 0) || duration,
+      aspect: displayAspect(videoStream),
     };
   }
   if (!info.video && !info.hasAudio) throw new VdnaError('NOT_MEDIA', `no audio or video stream in ${path}`);

@@ -9,7 +9,7 @@ import { fingerprintMedia, itemOf, type ProgressOptions } from '../fingerprint/m
 import type { LibrarySearchOptions } from '../match/library-index.js';
 import type { Match } from '../match/search.js';
 import { MAX_KEYS_PER_DELETE } from '../jobs/types.js';
-import { MEDIA_TYPES, type ItemSummary, type LibraryInfo, type LibraryStore, type MediaType } from '../store/store.js';
+import { MEDIA_TYPES, summaryOf, type ItemSummary, type LibraryInfo, type LibraryStore, type MediaType } from '../store/store.js';
 import type { Guard } from './guard.js';
 import type { LibraryIndexes } from '../match/library-indexes.js';
 import { checkKey, checkLibraryName } from './names.js';
@@ -148,8 +148,7 @@ export class LibraryService {
       const fp = await fingerprintMedia(path, { forSearch: false, mediaType: library.mediaType, onProgress: opts.onProgress, signal: opts.signal });
       const item = itemOf(key, path, fp);
       await this.store.putItem(library.id, item, opts.force ?? false);
-      const { hashes: _h, flat: _f, audio, text, ...summary } = item;
-      return { ...summary, hasAudio: audio !== undefined, hasText: text !== undefined };
+      return summaryOf(item);
     });
   }
 

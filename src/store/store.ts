@@ -41,6 +41,9 @@ export interface StoredItem {
   hashes: Uint32Array;
   /** 1 per flat (unmatchable) frame. */
   flat: Uint8Array;
+  /** The centre strip of each frame (one hash per frame, and its flat flags), which finds copies
+   *  cropped to a vertical strip; absent from items stored before vdna kept it. */
+  strip?: { hashes: Uint32Array; flat: Uint8Array };
   /** Which fingerprint parameters made it; a library must not mix them. */
   fingerprintVersion: string;
   addedAt: string;
@@ -65,12 +68,20 @@ export interface StoredAudio {
   version: string;
 }
 
-export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat' | 'audio' | 'text'> & {
+export type ItemSummary = Omit<StoredItem, 'hashes' | 'flat' | 'strip' | 'audio' | 'text'> & {
   /** Whether the item has a sound fingerprint. */
   hasAudio: boolean;
   /** Whether the item has text (subtitles, a document). */
   hasText: boolean;
+  /** Whether the item keeps its frames' centre strip (items stored before vdna kept it do not). */
+  hasStrip: boolean;
 };
+
+/** What a list shows of a stored item. */
+export function summaryOf(item: StoredItem): ItemSummary {
+  const { hashes: _h, flat: _f, strip, audio, text, ...summary } = item;
+  return { ...summary, hasAudio: audio !== undefined, hasText: text !== undefined, hasStrip: strip !== undefined };
+}
 
 /** One page of a library's items in key order; `after` is the last key of the previous page. */
 export interface ItemPage {

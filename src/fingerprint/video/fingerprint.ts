@@ -24,6 +24,15 @@ export interface VideoFingerprint {
   hashes: Uint32Array;
   /** 1 where the frame carries no picture information (flat, black) and must not be matched. */
   flat: Uint8Array;
+  /** The centre strip of each frame (see stripRect), one hash per frame, and its own flat flags: a
+   *  library stores it beside the frame's hash so that a copy cropped to the strip finds its source. */
+  strip: { hashes: Uint32Array; flat: Uint8Array };
+  /** The variants that show the whole border-free picture (a query's): a copy cropped to a strip is
+   *  the library's strip, so these are the ones compared with the library's strips. */
+  wholePicture: number[];
+  /** 1 where the border-free picture is square or portrait: only such a frame can be a copy cropped
+   *  to a strip (a landscape one is compared with the library's strips only by chance). */
+  portrait: Uint8Array;
   /** Seconds of video decoded. */
   duration: number;
 }
@@ -84,6 +93,24 @@ export interface FingerprintOptions {
   signal?: AbortSignal;
 }
 
+/** The shape of the strip a vertical (9:16) reframe keeps of a wider picture. */
+const STRIP_ASPECT = 9 / 16;
+
+/**
+ * The centre strip of the border-free picture `border` (on the square thumbnail of a picture shown at
+ * `aspect`, width over height) that a 9:16 copy cropped from it shows, full height: the whole picture
+ * when it is that narrow already.
+ */
+export function stripRect(border: Rect, aspect: number): Rect {
+  const shown = (border.w * aspect) / border.h;
+  const share = Math.min(1, STRIP_ASPECT / shown);
+  return { x: border.x + (border.w * (1 - share)) / 2, y: border.y, w: border.w * share, h: border.h };
+}
+
+/** Which of `variants` show the whole border-free picture, as it is (mirrored or not). */
+export const wholePictureVariants = (variants: readonly HashVariant[]) =>
+  variants.flatMap((v, i) => (v.fraction === 1 && !v.anchor && !v.within && !v.orient && !v.hide ? [i] : []));
+
 /** Frames judged together for border removal (a scene's worth, short enough to follow changes). */
 const BORDER_WINDOW_SECONDS = 30;
 
@@ -115,8 +142,8 @@ function hiddenMask(mask: Uint8Array | undefined, sampled: Rect, hidden: Rect, n
   return out;
 }
 
-/** Hashes of one window of frames, written into `fp` from frame index `first`. */
-function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants: readonly HashVariant[], fp: VideoFingerprint): void {
+/** Hashes of one window of frames, written into `fp` from frame index `first`; `aspect`: the picture's shown width over height. */
+function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: number, variants: readonly HashVariant[], fp: VideoFingerprint): void {
   const areas = layoutAreas(frames, border, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
@@ -127,6 +154,8 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
   const coeffs = new Float64Array(64);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
   const coeffsFor = new Map<string, Float64Array>();
+  const strip = stripRect(border, aspect);
+  const portrait = (border.w * aspect) / border.h <= 1 ? 1 : 0;
   frames.forEach((frame, i) => {
     const k = first + i;
     coeffsFor.clear();
@@ -158,6 +187,11 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
       thresholdHash(c, variant.mirror, fp.hashes, k * variants.length + v);
     });
     fp.flat[k] = flat ? 1 : 0;
+    fp.portrait[k] = portrait;
+    resample(frame, thumbSize, strip, dctSize, picture);
+    if (mask) applyMask(picture, mask);
+    fp.strip.flat[k] = stdDev(picture) < flatStdDev ? 1 : 0;
+    thresholdHash(lowDct(picture, dctSize, coeffs), false, fp.strip.hashes, k);
   });
 }
 
@@ -165,12 +199,15 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, variants:
 function ensureCapacity(fp: VideoFingerprint, count: number): void {
   if (fp.flat.length >= count) return;
   const capacity = Math.max(count, fp.flat.length * 2, 64);
-  const hashes = new Uint32Array(capacity * fp.variants * 2);
-  hashes.set(fp.hashes);
-  const flat = new Uint8Array(capacity);
-  flat.set(fp.flat);
-  fp.hashes = hashes;
-  fp.flat = flat;
+  const grown = <T extends Uint32Array | Uint8Array>(a: T, perFrame: number): T => {
+    const out = new (a.constructor as new (n: number) => T)(capacity * perFrame);
+    out.set(a);
+    return out;
+  };
+  fp.hashes = grown(fp.hashes, fp.variants * 2);
+  fp.flat = grown(fp.flat, 1);
+  fp.portrait = grown(fp.portrait, 1);
+  fp.strip = { hashes: grown(fp.strip.hashes, 2), flat: grown(fp.strip.flat, 1) };
 }
 
 /**
@@ -245,7 +282,18 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
   const { sampleFps: fps, thumbSize, borderMaxMean, borderMaxStd } = VIDEO_DEFAULTS;
   const { oversample, poolFrames } = VIDEO_DEFAULTS;
   const windowFrames = BORDER_WINDOW_SECONDS * fps;
-  const fp: VideoFingerprint = { fps, count: 0, variants: variants.length, hashes: new Uint32Array(0), flat: new Uint8Array(0), duration: 0 };
+  const fp: VideoFingerprint = {
+    fps,
+    count: 0,
+    variants: variants.length,
+    hashes: new Uint32Array(0),
+    flat: new Uint8Array(0),
+    strip: { hashes: new Uint32Array(0), flat: new Uint8Array(0) },
+    wholePicture: wholePictureVariants(variants),
+    portrait: new Uint8Array(0),
+    duration: 0,
+  };
+  const aspect = info.video?.aspect || 1;
   let window: Uint8Array[] = [];
   let windowStart = 0;
   let lastBorder: Rect | undefined;
@@ -257,7 +305,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
         ? lastBorder
         : contentRect(window, thumbSize, { maxMean: borderMaxMean, maxStd: borderMaxStd });
     ensureCapacity(fp, windowStart + window.length);
-    hashWindow(window, windowStart, border, variants, fp);
+    hashWindow(window, windowStart, border, aspect, variants, fp);
     lastBorder = border;
     windowStart += window.length;
     window = [];
@@ -276,6 +324,8 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
       fp.count = sampledCount;
       fp.hashes = fp.hashes.slice(0, fp.count * fp.variants * 2);
       fp.flat = fp.flat.slice(0, fp.count);
+      fp.portrait = fp.portrait.slice(0, fp.count);
+      fp.strip = { hashes: fp.strip.hashes.slice(0, fp.count * 2), flat: fp.strip.flat.slice(0, fp.count) };
       fp.duration = sampledCount / fps;
       return fp;
     },

@@ -194,13 +194,16 @@ CREATE INDEX faces_with_thumbnail ON faces (id) WHERE thumbnail IS NOT NULL;
 CREATE INDEX jobs_with_result ON jobs (seq) WHERE result IS NOT NULL;
 `;
 
+/** Version 4: items keep the centre strip of their frames (StoredItem.strip); older items have none. */
+const V4 = `ALTER TABLE items ADD COLUMN strip BYTEA;`;
+
 /** A migration: its SQL, and what then runs in its transaction (filling what the SQL added). */
 interface Migration {
   sql: string;
   then?: (tx: Sql) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [{ sql: V1 }, { sql: V2, then: backfillFrameKeys }, { sql: V3 }];
+export const MIGRATIONS: Migration[] = [{ sql: V1 }, { sql: V2, then: backfillFrameKeys }, { sql: V3 }, { sql: V4 }];
 
 /** Any number fixed for vdna: the advisory lock that makes starting processes migrate one at a time. */
 const MIGRATION_LOCK = 0x76646e61;

@@ -40,12 +40,23 @@ export interface ItemRow {
   added_at: string;
   hashes?: Buffer;
   flat?: Buffer;
+  strip?: Buffer | null;
   audio?: Buffer | null;
   audio_rate?: number | null;
   audio_version?: string | null;
   has_audio?: number | boolean;
   has_text?: number | boolean;
+  has_strip?: number | boolean;
   text?: string | null;
+}
+
+/** A strip as one value: its hash words, then its flat flags as bits. */
+function stripBytes(strip: NonNullable<StoredItem['strip']>): Buffer {
+  return Buffer.concat([wordsToBuffer(strip.hashes), packBits(strip.flat)]);
+}
+
+function fromStripBytes(bytes: Buffer, count: number): NonNullable<StoredItem['strip']> {
+  return { hashes: bufferToWords(bytes.subarray(0, count * 8)), flat: unpackBits(bytes.subarray(count * 8), count) };
 }
 
 export function toItem(row: ItemRow): StoredItem {
@@ -57,6 +68,7 @@ export function toItem(row: ItemRow): StoredItem {
     count: row.frame_count,
     hashes: row.hashes ? bufferToWords(row.hashes) : new Uint32Array(0),
     flat: row.flat ? unpackBits(row.flat, row.frame_count) : new Uint8Array(0),
+    ...(row.strip && { strip: fromStripBytes(row.strip, row.frame_count) }),
     fingerprintVersion: row.fp_version,
     addedAt: row.added_at,
     ...(row.audio && { audio: { frameRate: row.audio_rate!, landmarks: bufferToWords(row.audio), version: row.audio_version! } }),
@@ -65,11 +77,12 @@ export function toItem(row: ItemRow): StoredItem {
 }
 
 /** The columns of a page of items (no fingerprints), in key order after `after`. */
-export const SUMMARY_COLUMNS = 'key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text';
+export const SUMMARY_COLUMNS =
+  'key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text, strip IS NOT NULL AS has_strip';
 
 export function toSummary(row: ItemRow): ItemSummary {
-  const { hashes: _h, flat: _f, audio: _a, text: _t, ...summary } = toItem(row);
-  return { ...summary, hasAudio: Boolean(row.has_audio), hasText: Boolean(row.has_text) };
+  const { hashes: _h, flat: _f, strip: _s, audio: _a, text: _t, ...summary } = toItem(row);
+  return { ...summary, hasAudio: Boolean(row.has_audio), hasText: Boolean(row.has_text), hasStrip: Boolean(row.has_strip) };
 }
 
 /** The columns an item is read with: all, or all but its frame hashes. */
@@ -77,7 +90,7 @@ export const itemColumns = (frames = true) =>
   frames ? '*' : 'key, source, duration, fps, frame_count, fp_version, added_at, audio, audio_rate, audio_version, text';
 
 /** The columns an item is written with, and its values in that order. */
-export const ITEM_COLUMNS = 'library, key, source, duration, fps, frame_count, hashes, flat, fp_version, added_at, audio, audio_rate, audio_version, text, revision';
+export const ITEM_COLUMNS = 'library, key, source, duration, fps, frame_count, hashes, flat, strip, fp_version, added_at, audio, audio_rate, audio_version, text, revision';
 export const ITEM_PLACEHOLDERS = ITEM_COLUMNS.split(',').map(() => '?').join(', ');
 
 export function itemValues(library: string, item: StoredItem, revision: number): unknown[] {
@@ -90,6 +103,7 @@ export function itemValues(library: string, item: StoredItem, revision: number):
     item.count,
     wordsToBuffer(item.hashes),
     packBits(item.flat),
+    item.strip ? stripBytes(item.strip) : null,
     item.fingerprintVersion,
     item.addedAt,
     item.audio ? wordsToBuffer(item.audio.landmarks) : null,

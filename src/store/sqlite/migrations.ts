@@ -271,6 +271,9 @@ CREATE INDEX faces_with_thumbnail ON faces (id) WHERE thumbnail IS NOT NULL;
 CREATE INDEX jobs_with_result ON jobs (seq) WHERE result IS NOT NULL;
 `;
 
+/** Items keep the centre strip of their frames (StoredItem.strip); older items have none. */
+const V8 = `ALTER TABLE items ADD COLUMN strip BLOB;`;
+
 type Migration = (db: Database.Database) => void;
 
 export const MIGRATIONS: Migration[] = [
@@ -287,6 +290,7 @@ export const MIGRATIONS: Migration[] = [
   (db) => db.exec(V5),
   (db) => db.exec(V6),
   (db) => db.exec(V7),
+  (db) => db.exec(V8),
 ];
 
 /** Applies the migrations a database lacks, each in its own transaction (foreign keys checked after). */
