@@ -195,3 +195,42 @@ describe('library index kept current', () => {
     for (const i of [9, 10, 11, 1]) assert.deepEqual(live.search({ video: query(i, i) }), searchVideo(fresh, query(i, i)));
   });
 });
+
+describe("the library's strips", () => {
+  const items = Array.from({ length: 8 }, (_, i) => {
+    const frames = randomSequence(400, 2000 + i);
+    const strip = randomSequence(400, 3000 + i);
+    return { key: `item${i}`, fps: FPS, duration: 100, count: 400, hashes: frames.hashes, flat: frames.flat, strip: { hashes: strip.hashes, flat: strip.flat } };
+  });
+  const library = new LibraryIndex(items);
+  /** A query of two variants (the library's view, then the whole picture) with its own strips: `view`
+   *  and `whole` say what each shows (random where undefined), `portrait` which frames are. */
+  function query(count: number, view: HashSequence | undefined, whole: HashSequence | undefined, portrait: number, seed: number) {
+    const [v, w, s] = [view ?? randomSequence(count, seed), whole ?? randomSequence(count, seed + 1), randomSequence(count, seed + 2)];
+    const hashes = new Uint32Array(count * 4);
+    for (let k = 0; k < count; k++) hashes.set([v.hashes[2 * k], v.hashes[2 * k + 1], w.hashes[2 * k], w.hashes[2 * k + 1]], 4 * k);
+    return { count, variants: 2, hashes, flat: new Uint8Array(count), fps: FPS, duration: count / FPS, wholePicture: [1], strip: s, portrait: new Uint8Array(count).fill(portrait) };
+  }
+  const stripOf = (i: number) => ({ ...items[i].strip, count: 400, variants: 1 });
+  const framesOf = (i: number) => ({ ...items[i], variants: 1 });
+
+  it('finds a copy cropped to the strip through its whole picture, only where the query is square or portrait', () => {
+    const copy = copyOf(stripOf(3), range(100, 180), 5, 1);
+    const portrait = library.search({ video: query(80, undefined, copy, 1, 10) });
+    assert.deepEqual(portrait.map((m) => m.PrimaryKey), ['item3']);
+    const [seg] = portrait[0].VideoMatchSegments;
+    assert.ok(Math.abs(seg.MasterStartTime - 25) <= 0.5 && Math.abs(seg.MasterEndTime - 45) <= 0.5, JSON.stringify(seg));
+    assert.deepEqual(library.search({ video: query(80, undefined, copy, 0, 10) }), [], 'a landscape picture is no strip');
+  });
+
+  it('reports a stretch found both ways once, and stretches found one way each', () => {
+    // Query frames 0-79 copy item5's frames 100-179 (its view) and, in the whole picture, the same
+    // stretch's strips; frames 80-159 copy its strips 300-379 only.
+    const view = concat(copyOf(framesOf(5), range(100, 180), 4, 2), randomSequence(80, 3));
+    const whole = concat(copyOf(stripOf(5), range(100, 180), 4, 4), copyOf(stripOf(5), range(300, 380), 4, 5));
+    const [match, ...others] = library.search({ video: query(160, view, whole, 1, 20) });
+    assert.deepEqual([match?.PrimaryKey, others], ['item5', []]);
+    const masters = match.VideoMatchSegments.map((s) => [Math.round(s.MasterStartTime), Math.round(s.MasterEndTime)]);
+    assert.deepEqual(masters, [[25, 45], [75, 95]], JSON.stringify(match.VideoMatchSegments));
+  });
+});
