@@ -1,12 +1,12 @@
 /**
- * The split-screen, picture-in-picture and occluder finders on synthetic windows of thumbnails: where their
+ * The split-screen, picture-in-picture, centred-band and occluder finders on synthetic windows of thumbnails: where their
  * seams and sides lie, to the line, and which panels are offered when an edge inside the copy looks
  * like a seam.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findInset } from '../src/fingerprint/video/inset.js';
-import { findPanels } from '../src/fingerprint/video/layout.js';
+import { CENTRED_BANDS, centredBand, findPanels } from '../src/fingerprint/video/layout.js';
 import { findOccluder } from '../src/fingerprint/video/occlusion.js';
 import { rng } from '../bench/random.js';
 
@@ -49,6 +49,18 @@ describe('findPanels', () => {
 
   it('finds no panel in a picture without a seam', () => {
     assert.equal(findPanels(frames(12, () => 0), SIZE, WHOLE), undefined);
+  });
+});
+
+describe('centredBand', () => {
+  it('is where a 9:16 reframe centres a 16:9 or 4:3 picture at full width, and only in a portrait picture', () => {
+    // 360 x 640 shown: a 16:9 band is 202.5 of 640 rows, from row 218.75 (of 96: 30.375 rows from 32.8125).
+    const portrait = 360 / 640;
+    assert.deepEqual(centredBand(WHOLE, portrait, CENTRED_BANDS.wide), { x: 0, y: 32.8125, w: SIZE, h: 30.375 });
+    assert.deepEqual(centredBand(WHOLE, portrait, CENTRED_BANDS.classic), { x: 0, y: 27.75, w: SIZE, h: 40.5 });
+    // Inside a border-free area (bars found above and below), and none in a landscape picture.
+    assert.deepEqual(centredBand({ x: 0, y: 8, w: SIZE, h: 80 }, 0.5, 2), { x: 0, y: 36, w: SIZE, h: 24 });
+    assert.equal(centredBand(WHOLE, 16 / 9, CENTRED_BANDS.wide), undefined);
   });
 });
 

@@ -5,7 +5,7 @@ import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
 import { findInset } from './inset.js';
-import { fillBand, findPanels } from './layout.js';
+import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait } from './layout.js';
 import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from './orientation.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
@@ -38,7 +38,7 @@ export interface VideoFingerprint {
 }
 
 const PANELS = ['panel0', 'panel1', 'panel2', 'panel3', 'panel4', 'panel5'] as const;
-export type Within = 'inset' | 'band' | (typeof PANELS)[number];
+export type Within = 'inset' | 'band' | keyof typeof CENTRED_BANDS | (typeof PANELS)[number];
 
 /** One way of looking at a frame: which share of the border-free picture, where, and mirrored or not. */
 export interface HashVariant {
@@ -47,7 +47,8 @@ export interface HashVariant {
   anchor?: [number, number];
   mirror: boolean;
   /** Taken from a part of the picture found in the query instead of the whole of it: a
-   *  picture-in-picture inset, the band over a fill, a panel of a split screen (see layoutAreas);
+   *  picture-in-picture inset, the band over a fill (found by its detail, or where a portrait reframe
+   *  centres a 16:9 or 4:3 picture), a panel of a split screen (see layoutAreas);
    *  where there is none, the variant repeats variant 0. */
   within?: Within;
   /** The picture turned first (undoes a rotated or upside-down copy). */
@@ -77,6 +78,8 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
     { fraction: base, within: 'inset' },
     { fraction: mid, within: 'inset' },
     { fraction: base, within: 'band' },
+    { fraction: base, within: 'wide' },
+    { fraction: base, within: 'classic' },
     ...PANELS.map((within) => ({ fraction: base, within })),
   ];
   return [
@@ -115,13 +118,17 @@ export const wholePictureVariants = (variants: readonly HashVariant[]) =>
 const BORDER_WINDOW_SECONDS = 30;
 
 /** The parts of the picture the variants ask for (`within`) that this window of frames shows. */
-function layoutAreas(frames: Uint8Array[], border: Rect, wanted: ReadonlySet<Within>): Map<Within, Rect> {
+function layoutAreas(frames: Uint8Array[], border: Rect, aspect: number, wanted: ReadonlySet<Within>): Map<Within, Rect> {
   const { thumbSize: size, borderMaxMean: maxMean, borderMaxStd: maxStd } = VIDEO_DEFAULTS;
   const areas = new Map<Within, Rect>();
   const inset = wanted.has('inset') ? findInset(frames, size, border) : undefined;
   if (inset) areas.set('inset', inset);
   const band = wanted.has('band') ? fillBand(frames, size, border) : undefined;
   if (band) areas.set('band', band);
+  for (const [name, shape] of Object.entries(CENTRED_BANDS) as Array<[keyof typeof CENTRED_BANDS, number]>) {
+    const centred = wanted.has(name) ? centredBand(border, aspect, shape) : undefined;
+    if (centred) areas.set(name, centred);
+  }
   // A panel has letterbox bars of its own when the copy's shape is not the panel's.
   const panels = PANELS.some((p) => wanted.has(p)) ? findPanels(frames, size, border) : undefined;
   panels?.slice(0, PANELS.length).forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
@@ -144,7 +151,7 @@ function hiddenMask(mask: Uint8Array | undefined, sampled: Rect, hidden: Rect, n
 
 /** Hashes of one window of frames, written into `fp` from frame index `first`; `aspect`: the picture's shown width over height. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: number, variants: readonly HashVariant[], fp: VideoFingerprint): void {
-  const areas = layoutAreas(frames, border, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
+  const areas = layoutAreas(frames, border, aspect, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
   const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const occluder = variants.some((v) => v.hide) ? findOccluder(frames, thumbSize, border) : undefined;
@@ -155,7 +162,7 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
   // Mirrored variants reuse the coefficients of their unmirrored twin.
   const coeffsFor = new Map<string, Float64Array>();
   const strip = stripRect(border, aspect);
-  const portrait = (border.w * aspect) / border.h <= 1 ? 1 : 0;
+  const portrait = isPortrait(border, aspect) ? 1 : 0;
   frames.forEach((frame, i) => {
     const k = first + i;
     coeffsFor.clear();

@@ -49,6 +49,23 @@ function detailMap(frames: Uint8Array[], size: number, x0: number, y0: number, x
   return { right, down };
 }
 
+/** Whether `area` of a picture shown at `aspect` (width over height) is square or portrait. */
+export const isPortrait = (area: Rect, aspect: number) => (area.w * aspect) / area.h <= 1;
+
+/** The bands, by their shape (width over height), in which a portrait reframe centres a landscape picture at full width. */
+export const CENTRED_BANDS = { wide: 16 / 9, classic: 4 / 3 } as const;
+
+/**
+ * The full-width band of shape `shape` centred in `area`, a portrait picture shown at `aspect`: where
+ * a portrait reframe puts a landscape picture, over a fill whose own detail or edges may hide the
+ * band from fillBand (a blurred fill of a textured scene, of a static camera's).
+ */
+export function centredBand(area: Rect, aspect: number, shape: number): Rect | undefined {
+  if (!isPortrait(area, aspect)) return undefined;
+  const h = (area.w * aspect) / shape;
+  return { x: area.x, y: area.y + (area.h - h) / 2, w: area.w, h };
+}
+
 /** Most leaves a query is split into (2 side by side, 3 in a row, or a 2 x 2 grid); every part made on the way is a panel too. */
 const MAX_PANELS = 4;
 const MIN_FRAMES = 8;
