@@ -50,8 +50,11 @@ export interface SearchOptions {
   candidates?: 'auto' | 'all' | 'index';
 }
 
-/** Query frames x library frames up to which every item is aligned densely (a few tens of ms). */
-const DENSE_CELL_BUDGET = 25_000_000;
+/** Hash comparisons (query frames x their variants x library frames) up to which every item is
+ *  aligned densely, every variant against every frame: about 5 ns each, so ~50 ms at most. Counted in
+ *  frame pairs alone, a 7-hour library took 5 s per 60 s query of 43 variants, an 8-hour one (past the
+ *  budget, through the multi-index) 37 ms. */
+const DENSE_COMPARISON_BUDGET = 10_000_000;
 
 /** Times and similarities in results carry three decimals (a millisecond). */
 export const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -174,7 +177,7 @@ export const alignParams = (opts: SearchOptions): AlignParams => ({ ...MATCH_DEF
 /** Every library item the query shares picture content with, best first. */
 export function searchVideo(index: VideoIndex, query: QueryFrames, opts: SearchOptions = {}): Match[] {
   const mode = opts.candidates ?? 'auto';
-  const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count <= DENSE_CELL_BUDGET);
+  const dense = mode === 'all' || (mode === 'auto' && index.totalFrames * query.count * query.variants <= DENSE_COMPARISON_BUDGET);
   const candidates = dense
     ? index.items.map((item, i) => ({ item: i, from: 0, to: item.frames.count, votes: 0 }))
     : indexCandidates(index, query);
