@@ -74,10 +74,15 @@ describe('hard re-upload layouts, found by search', () => {
     assertFound((await vdna.search('films', grid)).Matches, 'pdextendedview_diver.mov', 1, 'the top-left cell of a 2 x 2 grid');
   });
 
-  it('finds a landscape copy reframed to portrait over a blurred fill', async () => {
+  it('finds a landscape copy reframed to portrait over a blurred fill, also where the fill keeps detail (a static camera)', async () => {
     const diver = media('video/pdextendedview_diver.mov');
     const reframed = layout(q('reframed.mp4'), diver, 1, REFRAME_BLURRED);
     assertFound((await vdna.search('films', reframed)).Matches, 'pdextendedview_diver.mov', 1, 'reframed over a blurred fill');
+    // A static camera's blurred scene keeps edges and detail: the band is found where reframes centre it.
+    const bottles = 'intel_bottle-detection.mp4';
+    await vdna.add('static', media(`video/${bottles}`), bottles);
+    const reframedStatic = layout(q('reframed-static.mp4'), media(`video/${bottles}`), 8, REFRAME_BLURRED);
+    assertFound((await vdna.search('static', reframedStatic)).Matches, bottles, 8, 'reframed over a blurred static scene');
   });
 
   it('finds a landscape copy cropped to its centre 9:16 strip (the library keeps each frame\'s centre strip)', async () => {

@@ -32,6 +32,8 @@ export interface RunnerOptions {
   leaseMs?: number;
   /** How long stop() lets running jobs finish before it interrupts them (they go back to the queue). */
   graceMs?: number;
+  /** Asked before each job is taken: false once this worker must take no more (its server died). */
+  mayTake?: () => boolean;
 }
 
 /** Why a running job's work stops early: shutdown (it runs again later), cancel (it ends Cancelled), lost (another worker owns it now). */
@@ -57,6 +59,7 @@ export class JobRunner {
   readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly graceMs: number;
+  private readonly mayTake: () => boolean;
 
   constructor(
     private readonly jobs: JobQueue,
@@ -70,6 +73,7 @@ export class JobRunner {
     this.worker = options.worker ?? workerName();
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.graceMs = options.graceMs ?? 0;
+    this.mayTake = options.mayTake ?? (() => true);
   }
 
   /** Starts working the queue (polling, and at once on each kick). */
@@ -102,7 +106,7 @@ export class JobRunner {
   }
 
   private async pump(): Promise<void> {
-    while (!this.stopping && this.active.size < this.concurrency) {
+    while (!this.stopping && this.active.size < this.concurrency && this.mayTake()) {
       const job = await this.jobs.fetch(this.worker, this.leaseMs);
       if (!job) return;
       const controller = new AbortController();

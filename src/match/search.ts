@@ -136,16 +136,20 @@ function videoMatch(key: string, segments: MatchSegment[]): Match {
 
 /**
  * The picture matches of one query found two ways (its frames against the library's, and against the
- * library's strips), each item once: a segment of `more` joins the item's segments of `first` when it
- * overlaps none of them on the query's timeline.
+ * library's strips), each item once: where segments of the two overlap on the query's timeline, the
+ * better supported one (similarity x length) is kept.
  */
 export function unionVideoMatches(first: Match[], more: Match[]): Match[] {
   if (more.length === 0) return first;
   const byKey = new Map(first.map((m) => [m.PrimaryKey, m]));
   for (const m of more) {
     const had = byKey.get(m.PrimaryKey)?.VideoMatchSegments ?? [];
-    const added = m.VideoMatchSegments.filter((s) => !had.some((o) => o.StartTime < s.EndTime && s.StartTime < o.EndTime));
-    if (added.length) byKey.set(m.PrimaryKey, videoMatch(m.PrimaryKey, [...had, ...added]));
+    const support = (s: MatchSegment) => s.Similarity * (s.EndTime - s.StartTime);
+    const kept: MatchSegment[] = [];
+    for (const s of [...had, ...m.VideoMatchSegments].sort((a, b) => support(b) - support(a))) {
+      if (!kept.some((o) => o.StartTime < s.EndTime && s.StartTime < o.EndTime)) kept.push(s);
+    }
+    byKey.set(m.PrimaryKey, videoMatch(m.PrimaryKey, kept));
   }
   return bestFirst([...byKey.values()]);
 }

@@ -22,12 +22,17 @@ function send(message: FromWorker): void {
 export async function runWorker(config: WorkerConfig): Promise<void> {
   // The doors' renderings kept with each result: the same the servers hand out URLs of.
   const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, renderings: RESULT_RENDERINGS });
+  // A worker of a server takes no job once that server died (it then has another parent), even before
+  // the lost channel's 'disconnect' is handled: under load that came late enough for the orphan to take
+  // back a job the next server had just re-queued, which then ran a third time.
+  const parent = process.ppid;
+  const mayTake = () => !process.send || process.ppid === parent;
   const runner = new JobRunner(
     services.stores.jobs,
     jobKinds(services),
     services.inputs,
     services.results,
-    { concurrency: config.concurrency, leaseMs: config.leaseMs, graceMs: config.graceMs },
+    { concurrency: config.concurrency, leaseMs: config.leaseMs, graceMs: config.graceMs, mayTake },
     {
       onJobEnd: (job, seconds) => send({ type: 'ended', job, seconds }),
       onError: (err) => send({ type: 'error', message: (err as Error).message ?? String(err) }),

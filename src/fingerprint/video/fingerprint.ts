@@ -38,7 +38,9 @@ export interface VideoFingerprint {
 }
 
 const PANELS = ['panel0', 'panel1', 'panel2', 'panel3', 'panel4', 'panel5'] as const;
-export type Within = 'inset' | 'band' | keyof typeof CENTRED_BANDS | (typeof PANELS)[number];
+/** The quarters of the picture, where a 2 x 2 grid puts its cells, by their corner. */
+const QUARTERS = { topLeft: [0, 0], topRight: [1, 0], bottomLeft: [0, 1], bottomRight: [1, 1] } as const;
+export type Within = 'inset' | 'band' | keyof typeof CENTRED_BANDS | keyof typeof QUARTERS | (typeof PANELS)[number];
 
 /** One way of looking at a frame: which share of the border-free picture, where, and mirrored or not. */
 export interface HashVariant {
@@ -65,7 +67,10 @@ export const LIBRARY_VARIANTS: readonly HashVariant[] = [{ fraction: VIDEO_DEFAU
  * What a query tries: the library's view (variant 0); wider views that undo a centred crop of up to
  * 1 - centreFraction (the library's centre is a larger share of a cropped picture); the same pushed
  * into each corner, which undoes a crop taken off two sides; views of a picture-in-picture inset, of
- * the band of a reframed copy and of each panel of a split screen (up to 6: see findPanels); each of these mirrored; the library's view of the picture turned each other way; and the library's view with a still, flat patch laid over the copy masked out (occlusion.ts).
+ * the band of a reframed copy (found, or centred where reframes put it) and of each panel of a split
+ * screen (up to 6: see findPanels); each of these mirrored; the library's view of the picture turned
+ * each other way; the library's view with a still, flat patch laid over the copy masked out
+ * (occlusion.ts); and the library's view of each quarter of the picture (a 2 x 2 grid's cells).
  */
 export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   const base = VIDEO_DEFAULTS.centreFraction;
@@ -85,6 +90,7 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
   return [
     ...[false, true].flatMap((mirror) => views.map((view) => ({ ...view, mirror }))),
     ...ORIENTATIONS.map((orient) => ({ fraction: base, mirror: false, orient })),
+    ...(Object.keys(QUARTERS) as Array<keyof typeof QUARTERS>).map((within) => ({ fraction: base, mirror: false, within })),
     { fraction: base, mirror: false, hide: 'occluder' },
   ];
 })();
@@ -130,6 +136,10 @@ function layoutAreas(frames: Uint8Array[], border: Rect, aspect: number, wanted:
     if (centred) areas.set(name, centred);
   }
   // A panel has letterbox bars of its own when the copy's shape is not the panel's.
+  // A 2 x 2 grid's cells, whether or not its seams show as edges in this window.
+  for (const [name, [ax, ay]] of Object.entries(QUARTERS) as Array<[keyof typeof QUARTERS, readonly [number, number]]>) {
+    if (wanted.has(name)) areas.set(name, subRect(border, 0.5, ax, ay));
+  }
   const panels = PANELS.some((p) => wanted.has(p)) ? findPanels(frames, size, border) : undefined;
   panels?.slice(0, PANELS.length).forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
   return areas;
