@@ -4,7 +4,7 @@ import { hamming } from '../src/fingerprint/hamming.js';
 import { lowDct, thresholdHash } from '../src/fingerprint/video/dct-hash.js';
 import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
 import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from '../src/fingerprint/video/orientation.js';
-import { resample } from '../src/fingerprint/video/region.js';
+import { resample, subRect } from '../src/fingerprint/video/region.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
 
 function hashOf(pixels: Float64Array, n: number, mirror = false): Uint32Array {
@@ -94,6 +94,18 @@ describe('orientation', () => {
       assert.ok(ORIENTATIONS.some((back) => orientFrame(turned, size, back).every((p, i) => p === frame[i])), `${o} has an inverse`);
     }
     assert.deepEqual([...orientFrame(frame, size, 'rot90')].slice(0, size), [56, 48, 40, 32, 24, 16, 8, 0], 'clockwise: the left column becomes the top row');
+  });
+
+  it('turns a resampled view as resampling the turned frame over the turned region would (the fingerprint turns 32 x 32 views, not frames)', () => {
+    const big = 96;
+    const thumb = Uint8Array.from({ length: big * big }, (_, i) => (i * 7919) % 251);
+    // A letterboxed picture's border-free area, and the view a query hashes of it.
+    const view = subRect({ x: 0, y: 12, w: big, h: 72 }, 0.8);
+    for (const o of ORIENTATIONS) {
+      const turnedView = orientFrame(resample(thumb, big, view, 32), 32, o);
+      const ofTurnedFrame = resample(orientFrame(thumb, big, o), big, orientRect(view, big, o), 32);
+      assert.ok(turnedView.every((p, i) => Math.abs(p - ofTurnedFrame[i]) < 1e-9), o);
+    }
   });
 });
 

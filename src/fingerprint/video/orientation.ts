@@ -19,9 +19,9 @@ const LANDS: Record<Orientation, (x: number, y: number, s: number) => [number, n
   transverse: (x, y, s) => [s - y, s - x],
 };
 
-/** A square grey thumbnail turned. */
-export function orientFrame(frame: Uint8Array, size: number, o: Orientation): Uint8Array {
-  const out = new Uint8Array(size * size);
+/** A square picture (a grey thumbnail, or the n x n picture a view resamples) turned. */
+export function orientFrame<T extends Uint8Array | Float64Array>(frame: T, size: number, o: Orientation): T {
+  const out = new (frame.constructor as new (n: number) => T)(size * size);
   const land = LANDS[o];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -32,7 +32,7 @@ export function orientFrame(frame: Uint8Array, size: number, o: Orientation): Ui
   return out;
 }
 
-/** A region of the picture, where it lies once the picture is turned. */
+/** A region of the picture, where it lies once the picture is turned (the fingerprint turns its resampled views instead: the same, see test/hash.test.ts). */
 export function orientRect(r: Rect, size: number, o: Orientation): Rect {
   const [ax, ay] = LANDS[o](r.x, r.y, size);
   const [bx, by] = LANDS[o](r.x + r.w, r.y + r.h, size);

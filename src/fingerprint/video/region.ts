@@ -17,36 +17,57 @@ export function subRect(r: Rect, fraction: number, ax = 0.5, ay = 0.5): Rect {
   return { x: r.x + (r.w - w) * ax, y: r.y + (r.h - h) * ay, w, h };
 }
 
-/** Box-filter weights mapping [start, start + length) of the source axis onto n output cells. */
-function axisWeights(start: number, length: number, n: number): Array<Array<[number, number]>> {
-  const cells: Array<Array<[number, number]>> = [];
+/** Box-filter taps of one axis: cell i averages source pixels index[from[i]..from[i + 1]) with their weights. */
+interface AxisTaps {
+  from: Int32Array;
+  index: Int32Array;
+  weight: Float64Array;
+}
+
+/** Taps by (size, start, length, n): a window's views sample the same rectangles frame after frame. */
+const tapsCache = new Map<string, AxisTaps>();
+const TAPS_CACHE_LIMIT = 1024;
+
+/** Box-filter weights mapping [start, start + length) of a `size`-pixel axis onto n output cells (indices clamped to the axis). */
+function axisTaps(size: number, start: number, length: number, n: number): AxisTaps {
+  const key = `${size},${start},${length},${n}`;
+  const cached = tapsCache.get(key);
+  if (cached) return cached;
+  const from = new Int32Array(n + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
   const step = length / n;
   for (let i = 0; i < n; i++) {
     const a = start + i * step;
     const b = a + step;
-    const taps: Array<[number, number]> = [];
     for (let p = Math.floor(a); p < b; p++) {
       const w = Math.min(b, p + 1) - Math.max(a, p);
-      if (w > 1e-9) taps.push([p, w / step]);
+      if (w > 1e-9) {
+        index.push(p < 0 ? 0 : p >= size ? size - 1 : p);
+        weight.push(w / step);
+      }
     }
-    cells.push(taps);
+    from[i + 1] = index.length;
   }
-  return cells;
+  const taps = { from, index: Int32Array.from(index), weight: Float64Array.from(weight) };
+  if (tapsCache.size >= TAPS_CACHE_LIMIT) tapsCache.clear();
+  tapsCache.set(key, taps);
+  return taps;
 }
 
 /** Area-averages `rect` of the size x size grey `frame` into an n x n picture. */
 export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n)): Float64Array {
-  const clampIdx = (p: number) => (p < 0 ? 0 : p >= size ? size - 1 : p);
-  const xs = axisWeights(rect.x, rect.w, n);
-  const ys = axisWeights(rect.y, rect.h, n);
+  const xs = axisTaps(size, rect.x, rect.w, n);
+  const ys = axisTaps(size, rect.y, rect.h, n);
   const rowTmp = new Float64Array(n);
   out.fill(0);
   for (let oy = 0; oy < n; oy++) {
-    for (const [py, wy] of ys[oy]) {
-      const base = clampIdx(py) * size;
+    for (let ty = ys.from[oy]; ty < ys.from[oy + 1]; ty++) {
+      const base = ys.index[ty] * size;
+      const wy = ys.weight[ty];
       for (let ox = 0; ox < n; ox++) {
         let acc = 0;
-        for (const [px, wx] of xs[ox]) acc += frame[base + clampIdx(px)] * wx;
+        for (let tx = xs.from[ox]; tx < xs.from[ox + 1]; tx++) acc += frame[base + xs.index[tx]] * xs.weight[tx];
         rowTmp[ox] = acc;
       }
       for (let ox = 0; ox < n; ox++) out[oy * n + ox] += rowTmp[ox] * wy;
