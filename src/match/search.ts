@@ -142,9 +142,9 @@ function videoMatch(key: string, segments: MatchSegment[]): Match {
 export function unionVideoMatches(first: Match[], more: Match[]): Match[] {
   if (more.length === 0) return first;
   const byKey = new Map(first.map((m) => [m.PrimaryKey, m]));
+  const support = (s: MatchSegment) => s.Similarity * (s.EndTime - s.StartTime);
   for (const m of more) {
     const had = byKey.get(m.PrimaryKey)?.VideoMatchSegments ?? [];
-    const support = (s: MatchSegment) => s.Similarity * (s.EndTime - s.StartTime);
     const kept: MatchSegment[] = [];
     for (const s of [...had, ...m.VideoMatchSegments].sort((a, b) => support(b) - support(a))) {
       if (!kept.some((o) => o.StartTime < s.EndTime && s.StartTime < o.EndTime)) kept.push(s);

@@ -5,7 +5,7 @@ import { VdnaError } from '../../errors.js';
 import { contentRect } from './borders.js';
 import { lowDct, thresholdHash } from './dct-hash.js';
 import { findInset } from './inset.js';
-import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait } from './layout.js';
+import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait, stripRect } from './layout.js';
 import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, type Orientation } from './orientation.js';
 import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
@@ -102,20 +102,6 @@ export interface FingerprintOptions {
   signal?: AbortSignal;
 }
 
-/** The shape of the strip a vertical (9:16) reframe keeps of a wider picture. */
-const STRIP_ASPECT = 9 / 16;
-
-/**
- * The centre strip of the border-free picture `border` (on the square thumbnail of a picture shown at
- * `aspect`, width over height) that a 9:16 copy cropped from it shows, full height: the whole picture
- * when it is that narrow already.
- */
-export function stripRect(border: Rect, aspect: number): Rect {
-  const shown = (border.w * aspect) / border.h;
-  const share = Math.min(1, STRIP_ASPECT / shown);
-  return { x: border.x + (border.w * (1 - share)) / 2, y: border.y, w: border.w * share, h: border.h };
-}
-
 /** Which of `variants` show the whole border-free picture, as it is (mirrored or not). */
 export const wholePictureVariants = (variants: readonly HashVariant[]) =>
   variants.flatMap((v, i) => (v.fraction === 1 && !v.anchor && !v.within && !v.orient && !v.hide ? [i] : []));
@@ -135,11 +121,11 @@ function layoutAreas(frames: Uint8Array[], border: Rect, aspect: number, wanted:
     const centred = wanted.has(name) ? centredBand(border, aspect, shape) : undefined;
     if (centred) areas.set(name, centred);
   }
-  // A panel has letterbox bars of its own when the copy's shape is not the panel's.
   // A 2 x 2 grid's cells, whether or not its seams show as edges in this window.
   for (const [name, [ax, ay]] of Object.entries(QUARTERS) as Array<[keyof typeof QUARTERS, readonly [number, number]]>) {
     if (wanted.has(name)) areas.set(name, subRect(border, 0.5, ax, ay));
   }
+  // A panel has letterbox bars of its own when the copy's shape is not the panel's.
   const panels = PANELS.some((p) => wanted.has(p)) ? findPanels(frames, size, border) : undefined;
   panels?.slice(0, PANELS.length).forEach((panel, i) => areas.set(PANELS[i], contentRect(frames, size, { maxMean, maxStd }, panel)));
   return areas;

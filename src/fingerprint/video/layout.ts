@@ -49,8 +49,23 @@ function detailMap(frames: Uint8Array[], size: number, x0: number, y0: number, x
   return { right, down };
 }
 
-/** Whether `area` of a picture shown at `aspect` (width over height) is square or portrait. */
-export const isPortrait = (area: Rect, aspect: number) => (area.w * aspect) / area.h <= 1;
+/** Width over height of `area` (on the square thumbnail) of a picture shown at `aspect` (width over height). */
+const shownAspect = (area: Rect, aspect: number) => (area.w * aspect) / area.h;
+
+/** Whether `area` of a picture shown at `aspect` is square or portrait. */
+export const isPortrait = (area: Rect, aspect: number) => shownAspect(area, aspect) <= 1;
+
+/** The shape of the strip a vertical (9:16) reframe keeps of a wider picture. */
+const STRIP_ASPECT = 9 / 16;
+
+/**
+ * The centre strip of the border-free picture `border` of a picture shown at `aspect` that a 9:16
+ * copy cropped from it shows, full height: the whole picture when it is that narrow already.
+ */
+export function stripRect(border: Rect, aspect: number): Rect {
+  const share = Math.min(1, STRIP_ASPECT / shownAspect(border, aspect));
+  return { x: border.x + (border.w * (1 - share)) / 2, y: border.y, w: border.w * share, h: border.h };
+}
 
 /** The bands, by their shape (width over height), in which a portrait reframe centres a landscape picture at full width. */
 export const CENTRED_BANDS = { wide: 16 / 9, classic: 4 / 3 } as const;

@@ -2,7 +2,7 @@
  * Library items as rows, for both SQL engines: fingerprints are stored as bytes (little-endian words,
  * flat frames as bits), text as JSON. Booleans are read with Boolean() (SQLite gives 0/1, PostgreSQL true/false).
  */
-import type { ItemSummary, LibraryInfo, MediaType, StoredItem } from '../store.js';
+import { summaryOf, type ItemSummary, type LibraryInfo, type MediaType, type StoredItem } from '../store.js';
 
 function packBits(flags: Uint8Array): Buffer {
   const out = Buffer.alloc(Math.ceil(flags.length / 8));
@@ -81,8 +81,8 @@ export const SUMMARY_COLUMNS =
   'key, source, duration, fps, frame_count, fp_version, added_at, audio IS NOT NULL AS has_audio, text IS NOT NULL AS has_text, strip IS NOT NULL AS has_strip';
 
 export function toSummary(row: ItemRow): ItemSummary {
-  const { hashes: _h, flat: _f, strip: _s, audio: _a, text: _t, ...summary } = toItem(row);
-  return { ...summary, hasAudio: Boolean(row.has_audio), hasText: Boolean(row.has_text), hasStrip: Boolean(row.has_strip) };
+  // The row has no fingerprints: what it has of them comes as the summary columns' flags.
+  return { ...summaryOf(toItem(row)), hasAudio: Boolean(row.has_audio), hasText: Boolean(row.has_text), hasStrip: Boolean(row.has_strip) };
 }
 
 /** The columns an item is read with: all, or all but its frame hashes. */
