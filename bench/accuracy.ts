@@ -21,7 +21,7 @@ import type { SearchOptions } from '../src/match/search.js';
 import type { LibraryIndex } from '../src/match/library-index.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
-import { EDITS, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
+import { EDITS, FAMILIES, UNRELATED, UNRELATED_PIP, type Edit, type Source } from './edits.js';
 import { evaluateAudio, evaluateChromaprint, prepareAudio } from './audio-accuracy.js';
 import { evaluateText } from './text-accuracy.js';
 import { CARD_SECONDS, evaluateNearDuplicates } from './near-duplicates.js';
@@ -175,6 +175,28 @@ export function formatRows(rows: Row[], mpeg7?: Row[], other = 'MPEG-7'): string
   return all.map((l) => l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
+/** Each family's mean F1 over its edits (vdna, and the other method where given), and the mean over the families. */
+export function formatFamilies(rows: Row[], other?: Row[], otherName = 'MPEG-7'): string {
+  const f1 = (list: Row[] | undefined, edit: string) => {
+    const row = list?.find((r) => r.edit === edit);
+    return row ? scores(row.tally).f1 : undefined;
+  };
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const lines: string[] = [];
+  const means: number[][] = [[], []];
+  for (const [family, edits] of Object.entries(FAMILIES)) {
+    const ours = edits.map((e) => f1(rows, e)).filter((x) => x !== undefined);
+    if (ours.length < edits.length) continue; // a run of some edits only (--edits)
+    const theirs = edits.map((e) => f1(other, e)).filter((x) => x !== undefined);
+    means[0].push(mean(ours));
+    if (theirs.length === edits.length) means[1].push(mean(theirs));
+    lines.push(`  ${family.padEnd(38)} ${pct(mean(ours))}${theirs.length === edits.length ? `  ${otherName} ${pct(mean(theirs))}` : ''}  (lowest ${pct(Math.min(...ours))})`);
+  }
+  if (!lines.length) return '';
+  const total = `  ${'mean over the families'.padEnd(38)} ${pct(mean(means[0]))}${means[1].length === means[0].length ? `  ${otherName} ${pct(mean(means[1]))}` : ''}`;
+  return ['F1 by edit family (issue P4):', ...lines, total].join('\n');
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const arg = (name: string) => {
@@ -218,6 +240,8 @@ async function main() {
     const unrelatedPairs = rows.filter((r) => r.edit.startsWith('unrelated')).reduce((a, r) => a + r.pairs, 0);
     console.log(`\n## ${split} half: library of ${p.keys.length} videos, ${p.cases.length} queries (mean search ${searchMs.toFixed(1)} ms, candidates=${candidates})\n`);
     console.log(formatRows(rows, mpeg7));
+    const families = formatFamilies(rows, mpeg7);
+    if (families) console.log(`\n${families}`);
     console.log(`\nunrelated query-library pairs: ${unrelatedPairs}; false matches in all: ${rows.reduce((a, r) => a + r.falseMatches, 0)}`);
     const near = argv.includes('--no-near-duplicates') ? undefined : await evaluateNearDuplicates(split);
     if (near) {

@@ -127,6 +127,23 @@ export const EDITS: Edit[] = [
   filtered('occlusion: a sticker over a tenth, off-centre', () => 'drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill'),
 ];
 
+/** The seven edit families of issue P4 and the edits (by name) that measure each: the bench reports each family's mean F1. */
+export const FAMILIES: Record<string, readonly string[]> = {
+  reframes: ['vertical reframe, blurred fill', 'vertical reframe, black fill', 'vertical crop to the centre strip', 'vertical crop to an off-centre strip'],
+  orientation: ['rotate 90°', 'rotate 180°', 'upside down (vertical flip)'],
+  'split screens and picture-in-picture': [
+    'split screen beside another video',
+    'split screen, copy below another video',
+    'split screen, 2x2 grid',
+    'picture-in-picture',
+    'picture-in-picture, small, top left',
+  ],
+  crops: ['crop to 60 % of the area, off-centre', 'crop to 40 % of the area, off-centre'],
+  occlusion: ['occlusion: a sticker over a tenth, off-centre', 'occlusion: a box over a quarter'],
+  'time edits': ['slow motion 0.5x', 'timelapse 2x', 'jump cuts (1 s of every 4 removed)'],
+  degradation: ['144p at 5 fps, heavy compression', 'grey + blur'],
+};
+
 /** The excerpt (`clip`, a filter chain start) composed with a host video's (`host`) by `compose`, which ends in one output. */
 function framed(name: string, compose: (clip: string, host: string) => string): Edit {
   return {

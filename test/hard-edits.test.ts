@@ -35,6 +35,8 @@ const SPLIT_LETTERBOXED = '[h]scale=320:360,setsar=1[l];[c]scale=320:180,setsar=
 const GRID = '[c]scale=320:180,setsar=1[a];[h]scale=320:180,setsar=1,split=3[b][g][d0];[d0]hflip[d];[a][b][g][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,format=yuv420p[v]';
 /** A yellow sticker over a tenth of the picture, off-centre (the Video Similarity Challenge's overlays). */
 const STICKER = '[c]drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill,format=yuv420p[v]';
+/** A black box over a quarter of the picture, off-centre. */
+const BOX = '[c]drawbox=x=iw*0.15:y=ih*0.2:w=iw*0.5:h=ih*0.5:color=black:t=fill,format=yuv420p[v]';
 /** A landscape copy cropped to its centre 9:16 strip, as a vertical re-upload shows it. */
 const STRIP = '[c]crop=ih*9/16:ih,scale=360:640,setsar=1,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
@@ -99,6 +101,13 @@ describe('hard re-upload layouts, found by search', () => {
     }
   });
 
+  it('finds a copy under a black box over a quarter of the picture (the box filled in from around it)', async () => {
+    for (const [name, start] of [['moviepy_big_buck_bunny_0_30.webm', 15], ['pdextendedview_diver.mov', 1], ['zwm_caminandes_10s.mp4', 0]] as const) {
+      const covered = layout(q(`box-${name}.mp4`), media(`video/${name}`), start, BOX);
+      assertFound((await vdna.search('films', covered)).Matches, name, start, `under a box (${name})`);
+    }
+  });
+
   it('matches uploads of one channel over their shared title card only, never into the films after it', async () => {
     const font = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
     const card = `color=c=0x1d3557:s=640x360:d=3:r=25,format=yuv420p,drawtext=fontfile=${font}:text='VDNA ORIGINALS':fontsize=48:fontcolor=white:x=(w-tw)/2:y=h*0.4`;
@@ -119,7 +128,7 @@ describe('hard re-upload layouts, found by search', () => {
   });
 
   it('finds nothing in the same layouts made of videos outside the library', async () => {
-    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP]] as const) {
+    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP], ['box', BOX]] as const) {
       const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);
       assert.deepEqual((await vdna.search('films', unrelated)).Matches, [], name);
     }

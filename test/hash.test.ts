@@ -4,7 +4,7 @@ import { hamming } from '../src/fingerprint/hamming.js';
 import { lowDct, thresholdHash } from '../src/fingerprint/video/dct-hash.js';
 import { fingerprintFile, QUERY_VARIANTS } from '../src/fingerprint/video/fingerprint.js';
 import { ORIENTATIONS, orientFrame, orientRect, type Orientation } from '../src/fingerprint/video/orientation.js';
-import { resample, subRect } from '../src/fingerprint/video/region.js';
+import { applyMask, inpaint, resample, subRect } from '../src/fingerprint/video/region.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
 
 function hashOf(pixels: Float64Array, n: number, mirror = false): Uint32Array {
@@ -77,6 +77,30 @@ describe('frame hash', () => {
     assert.equal(out[31], 200);
     assert.equal(out[15], 10);
     assert.equal(out[16], 200);
+  });
+});
+
+describe('inpainting a hidden patch', () => {
+  it('continues a smooth picture under the patch and keeps the pixels around it', () => {
+    const n = 32;
+    const ramp = new Float64Array(n * n).map((_, i) => 40 + 3 * (i % n) + 2 * Math.floor(i / n));
+    const hole = new Uint8Array(n * n).map((_, i) => (i % n >= 5 && i % n < 21 && Math.floor(i / n) >= 6 && Math.floor(i / n) < 22 ? 1 : 0));
+    const covered = ramp.map((v, i) => (hole[i] ? 0 : v));
+    inpaint(covered, n, hole, 400);
+    for (let i = 0; i < n * n; i++) assert.ok(Math.abs(covered[i] - ramp[i]) < 0.5, `pixel ${i}: ${covered[i]} for ${ramp[i]}`);
+  });
+
+  it('gives back a hash close to the uncovered picture\'s where the mean fill does not', () => {
+    const n = 32;
+    const picture = randomPicture(n, 7);
+    const hole = new Uint8Array(n * n).map((_, i) => (i % n >= 4 && i % n < 18 && Math.floor(i / n) >= 6 && Math.floor(i / n) < 20 ? 1 : 0));
+    const filled = picture.map((v, i) => (hole[i] ? 0 : v));
+    inpaint(filled, n, hole);
+    const meanFilled = Float64Array.from(picture);
+    applyMask(meanFilled, hole.map((h) => 1 - h));
+    const dist = (p: Float64Array) => hamming(hashOf(p, n), 0, hashOf(picture, n), 0);
+    const near = dist(filled);
+    assert.ok(dist(meanFilled) > near + 4, `mean fill: ${dist(meanFilled)} bits off, inpainted ${near}`);
   });
 });
 

@@ -8,7 +8,7 @@ import { findInset } from './inset.js';
 import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait, stripRect } from './layout.js';
 import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, type Orientation } from './orientation.js';
-import { applyMask, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
+import { applyMask, inpaint, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
 /**
  * A video's DNA: one 64-bit hash per sampled frame (per variant, on the query side).
@@ -131,15 +131,15 @@ function layoutAreas(frames: Uint8Array[], border: Rect, aspect: number, wanted:
   return areas;
 }
 
-/** `mask` (the overlay mask, or none) with the cells of the n x n grid sampling `sampled` whose centres fall in `hidden` masked out too. */
-function hiddenMask(mask: Uint8Array | undefined, sampled: Rect, hidden: Rect, n: number): Uint8Array {
-  const out = mask ? Uint8Array.from(mask) : new Uint8Array(n * n).fill(1);
+/** 1 for the cells of the n x n grid sampling `sampled` whose centres fall in `hidden`. */
+function hiddenCells(sampled: Rect, hidden: Rect, n: number): Uint8Array {
+  const out = new Uint8Array(n * n);
   for (let gy = 0; gy < n; gy++) {
     const y = sampled.y + ((gy + 0.5) * sampled.h) / n;
     if (y < hidden.y || y >= hidden.y + hidden.h) continue;
     for (let gx = 0; gx < n; gx++) {
       const x = sampled.x + ((gx + 0.5) * sampled.w) / n;
-      if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 0;
+      if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 1;
     }
   }
   return out;
@@ -180,9 +180,10 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
         if (orient) picture.set(orientFrame(picture, dctSize, orient));
         if (variant.hide && occluder) {
           let hidden = hiddenMasks.get(view);
-          if (!hidden) hiddenMasks.set(view, (hidden = hiddenMask(mask, rect, occluder, dctSize)));
-          applyMask(picture, hidden);
-        } else if (mask) applyMask(picture, mask);
+          if (!hidden) hiddenMasks.set(view, (hidden = hiddenCells(rect, occluder, dctSize)));
+          inpaint(picture, dctSize, hidden);
+        }
+        if (mask) applyMask(picture, mask);
         if (v === 0) flat = stdDev(picture) < flatStdDev;
         c = Float64Array.from(lowDct(picture, dctSize, coeffs));
         coeffsFor.set(view, c);
