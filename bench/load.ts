@@ -11,13 +11,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import { startReceiver, startServer, waitForJobs } from '../test/service-helpers.js';
 import { splitVideos, video } from './corpus.js';
-import { percentile } from './measure.js';
+import { coresBusy, machineTicks, percentile } from './measure.js';
 import { OUT } from './paths.js';
 import { mapLimit } from './pool.js';
 
@@ -92,6 +93,8 @@ interface Row {
   right: number;
   searches: number;
   failed: number;
+  /** Cores busy on average from the first submit to the last job's end (every process: API, workers, ffmpeg, this client). */
+  cores: number;
 }
 
 async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: number, readCount: number, submitters: number): Promise<Row> {
@@ -133,6 +136,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
     // the first burst's answers left the server in 1-3 ms but reached the client after 70-260 ms).
     await Promise.all(Array.from({ length: submitters }, () => server.api('GET', '/v1/libraries')));
     const t0 = Date.now();
+    const ticks0 = machineTicks();
     await mapLimit(specs, submitters, async (spec) => {
       const s = performance.now();
       const r = await server.api('POST', '/v1/jobs', spec.body);
@@ -158,6 +162,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
     );
     const jobs = await waitForJobs(server, ids);
     const span = (Date.now() - t0) / 1000;
+    const cores = coresBusy(ticks0, machineTicks());
     await receiver.waitFor(ids.length, 60_000).catch(() => undefined);
     const events = new Map<string, number>();
     for (const { body } of receiver.received) {
@@ -182,6 +187,7 @@ async function measure(workers: number, pieces: Piece[], qs: Query[], jobCount: 
       right,
       searches: expect.size,
       failed: jobs.filter((j) => j.State !== 'Success').length,
+      cores,
     };
   } finally {
     await server.stop();
@@ -207,17 +213,21 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${jobCount} jobs (1/3 onlysave, 2/3 search: 16 excerpts of 8 s at 360p, 4 clips outside the library) on a 50-item library, ` +
       `submitted ${submitters} at a time; ${readCount} concurrent reads while the workers are busy\n\n` +
-      '| worker processes | jobs/s | × one worker | submit ms p50 / p99 | read ms p50 / p99 | errors | lost | duplicated | right searches | failed |\n' +
-      '|---|---|---|---|---|---|---|---|---|---|\n' +
+      '| worker processes | jobs/s | × one worker | cores busy | CPU s per job | submit ms p50 / p99 | read ms p50 / p99 | errors | lost | duplicated | right searches | failed |\n' +
+      '|---|---|---|---|---|---|---|---|---|---|---|---|\n' +
       rows
         .map(
           (r) =>
-            `| ${r.workers} | ${r.jobsPerSecond.toFixed(2)} | ${(r.jobsPerSecond / rows[0].jobsPerSecond).toFixed(2)} | ${ms(r.submitMs)} | ${ms(r.readMs)} | ` +
+            `| ${r.workers} | ${r.jobsPerSecond.toFixed(2)} | ${(r.jobsPerSecond / rows[0].jobsPerSecond).toFixed(2)} | ${r.cores.toFixed(2)} of ${cpus().length} | ${(r.cores / r.jobsPerSecond).toFixed(2)} | ${ms(r.submitMs)} | ${ms(r.readMs)} | ` +
             `${r.errors} | ${r.lost} | ${r.duplicated} | ${r.right}/${r.searches} | ${r.failed} |`,
         )
         .join('\n') +
       '\n',
   );
+  // With one worker the machine already does this much at once (ffmpeg decodes beside the worker's
+  // JavaScript; the API and this client run too): more workers can at best fill the rest.
+  const one = rows.find((r) => r.workers === 1);
+  if (one) process.stdout.write(`\none worker keeps ${one.cores.toFixed(2)} of ${cpus().length} cores busy: at the same CPU per job no number of workers can exceed ${(cpus().length / one.cores).toFixed(2)}x its throughput here\n`);
 }
 
 await main();

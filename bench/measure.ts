@@ -1,6 +1,6 @@
 /** What the benchmarks measure with: percentiles, CPU seconds from /proc (Linux), the load average. */
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 /** The p-th percentile (0..100) of `xs`, nearest rank. */
 export function percentile(xs: number[], p: number): number {
@@ -22,3 +22,15 @@ export function cpuSeconds(pid: number | 'self' = 'self', of: 'all' | 'children'
 
 /** The 1-minute load average, for the note beside each figure. */
 export const loadAverage = (): string => loadavg()[0].toFixed(2);
+
+/** The machine's CPU time so far (/proc/stat, every core): busy and in all, in clock ticks. */
+export function machineTicks(): { busy: number; total: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = ticks[3] + ticks[4]; // idle and iowait
+  const total = ticks.slice(0, 8).reduce((a, t) => a + t, 0); // user .. steal (guest time is inside user)
+  return { busy: total - idle, total };
+}
+
+/** Cores kept busy on average between two machineTicks() readings. */
+export const coresBusy = (from: { busy: number; total: number }, to: { busy: number; total: number }): number =>
+  ((to.busy - from.busy) / Math.max(1, to.total - from.total)) * cpus().length;
