@@ -125,6 +125,15 @@ export const EDITS: Edit[] = [
   pictureInPicture('picture-in-picture, small, top left', true, { width: 160, corner: 'top-left' }),
   filtered('crop to 60 % of the area, off-centre', () => 'crop=iw*0.77:ih*0.77:iw*0.2:ih*0.05'),
   filtered('occlusion: a sticker over a tenth, off-centre', () => 'drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill'),
+  // A screen filmed with a camcorder: the picture a skewed quadrilateral in a dark room, soft, noisy
+  // (fresh grain every frame) and flickering (brightness beating at 2.5 Hz).
+  filtered(
+    'camcorder capture: perspective, noise, flicker',
+    () =>
+      `${normalise},pad=iw*1.2:ih*1.2:(ow-iw)/2:(oh-ih)/2:color=0x141414,` +
+      'perspective=x0=W*0.03:y0=H*0.07:x1=W*0.98:y1=H*0.02:x2=W*0.06:y2=H*0.97:x3=W*0.995:y3=H*0.92,' +
+      `${normalise},gblur=sigma=0.8,noise=alls=14:allf=t,eq=brightness=0.06*sin(2*PI*t*2.5):eval=frame`,
+  ),
 ];
 
 /** The seven edit families of issue P4 and the edits (by name) that measure each: the bench reports each family's mean F1. */
@@ -141,7 +150,7 @@ export const FAMILIES: Record<string, readonly string[]> = {
   crops: ['crop to 60 % of the area, off-centre', 'crop to 40 % of the area, off-centre'],
   occlusion: ['occlusion: a sticker over a tenth, off-centre', 'occlusion: a box over a quarter'],
   'time edits': ['slow motion 0.5x', 'timelapse 2x', 'jump cuts (1 s of every 4 removed)'],
-  degradation: ['144p at 5 fps, heavy compression', 'grey + blur'],
+  degradation: ['144p at 5 fps, heavy compression', 'grey + blur', 'camcorder capture: perspective, noise, flicker'],
 };
 
 /** The excerpt (`clip`, a filter chain start) composed with a host video's (`host`) by `compose`, which ends in one output. */

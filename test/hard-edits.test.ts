@@ -37,6 +37,11 @@ const GRID = '[c]scale=320:180,setsar=1[a];[h]scale=320:180,setsar=1,split=3[b][
 const STICKER = '[c]drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill,format=yuv420p[v]';
 /** A black box over a quarter of the picture, off-centre. */
 const BOX = '[c]drawbox=x=iw*0.15:y=ih*0.2:w=iw*0.5:h=ih*0.5:color=black:t=fill,format=yuv420p[v]';
+/** A screen filmed with a camcorder: a skewed quadrilateral in a dark room, soft, grainy and flickering. */
+const CAMCORDER =
+  '[c]scale=640:360,setsar=1,pad=iw*1.2:ih*1.2:(ow-iw)/2:(oh-ih)/2:color=0x141414,' +
+  'perspective=x0=W*0.03:y0=H*0.07:x1=W*0.98:y1=H*0.02:x2=W*0.06:y2=H*0.97:x3=W*0.995:y3=H*0.92,' +
+  'scale=640:360,gblur=sigma=0.8,noise=alls=14:allf=t,eq=brightness=0.06*sin(2*PI*t*2.5):eval=frame,format=yuv420p[v]';
 /** A landscape copy cropped to its centre 9:16 strip, as a vertical re-upload shows it. */
 const STRIP = '[c]crop=ih*9/16:ih,scale=360:640,setsar=1,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
@@ -108,6 +113,11 @@ describe('hard re-upload layouts, found by search', () => {
     }
   });
 
+  it('finds a copy filmed off a screen with a camcorder (perspective, grain, flicker)', async () => {
+    const filmed = layout(q('camcorder.mp4'), media('video/moviepy_big_buck_bunny_0_30.webm'), 15, CAMCORDER);
+    assertFound((await vdna.search('films', filmed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 15, 'filmed with a camcorder');
+  });
+
   it('matches uploads of one channel over their shared title card only, never into the films after it', async () => {
     const font = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
     const card = `color=c=0x1d3557:s=640x360:d=3:r=25,format=yuv420p,drawtext=fontfile=${font}:text='VDNA ORIGINALS':fontsize=48:fontcolor=white:x=(w-tw)/2:y=h*0.4`;
@@ -128,7 +138,7 @@ describe('hard re-upload layouts, found by search', () => {
   });
 
   it('finds nothing in the same layouts made of videos outside the library', async () => {
-    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP], ['box', BOX]] as const) {
+    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP], ['box', BOX], ['camcorder', CAMCORDER]] as const) {
       const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);
       assert.deepEqual((await vdna.search('films', unrelated)).Matches, [], name);
     }
