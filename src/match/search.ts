@@ -3,36 +3,9 @@ import type { VideoIndex } from '../index/video-index.js';
 import { activeVariants, alignSegments, allVariants, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
 import type { FrameHit, FrameKeyIndex, FrameView, WindowFrames } from '../index/frame-key-index.js';
 import { CANDIDATE_DISTANCE, candidateWindows, queryProbes, type Candidate } from './candidates.js';
+import type { Match, MatchSegment } from './result.js';
 
-/** One matching stretch, in seconds on the query's and the library item's (master's) timeline. */
-export interface MatchSegment {
-  StartTime: number;
-  EndTime: number;
-  MasterStartTime: number;
-  MasterEndTime: number;
-  Similarity: number;
-}
-
-/** Times are seconds for subtitles and timed text, word positions for plain text. */
-export interface TextMatchSegment {
-  Start: number;
-  End: number;
-  MasterStart: number;
-  MasterEnd: number;
-  QueryText: string;
-  MasterText: string;
-  Similarity: number;
-}
-
-/** One library item the query shares content with (the result shape of ../shared/DESIGN.md). */
-export interface Match {
-  PrimaryKey: string;
-  /** Duration-weighted mean similarity of the segments (0..1). */
-  GlobalSimilarity: number;
-  VideoMatchSegments: MatchSegment[];
-  AudioMatchSegments: MatchSegment[];
-  TextMatchSegments: TextMatchSegment[];
-}
+export type { Match, MatchSegment, TextMatchSegment } from './result.js';
 
 export interface QueryFrames extends HashSequence {
   fps: number;

@@ -1,5 +1,7 @@
 /** The API's documents as the page reads them (src/views/native.ts, src/views/video-tags.ts). */
 
+import type { Match } from '../../src/match/result.js';
+
 export type MediaType = 'video' | 'audio' | 'text' | 'image';
 
 export interface Library {
@@ -52,31 +54,8 @@ export interface Queue {
   Counts: Record<string, number>;
 }
 
-export interface MatchSegment {
-  StartTime: number;
-  EndTime: number;
-  MasterStartTime: number;
-  MasterEndTime: number;
-  Similarity: number;
-}
-
-export interface TextMatchSegment {
-  Start: number;
-  End: number;
-  MasterStart: number;
-  MasterEnd: number;
-  QueryText?: string;
-  MasterText?: string;
-  Similarity: number;
-}
-
-export interface Match {
-  PrimaryKey: string;
-  GlobalSimilarity: number;
-  VideoMatchSegments: MatchSegment[];
-  AudioMatchSegments: MatchSegment[];
-  TextMatchSegments: TextMatchSegment[];
-}
+/** The search result shape is the server's own (one definition for both). */
+export type { Match, MatchSegment, TextMatchSegment } from '../../src/match/result.js';
 
 export interface DnaResult {
   JobId: string;
