@@ -10,7 +10,19 @@ export interface EdgeMap {
   hSide(a: number, x0: number, x1: number): number;
 }
 
+/** Maps already made for a window of frames, by edge step: the inset and panel finders read the same one. */
+const made = new WeakMap<Uint8Array[], Map<string, EdgeMap>>();
+
 export function edgePersistence(frames: Uint8Array[], size: number, edgeStep: number): EdgeMap {
+  let bySetting = made.get(frames);
+  if (!bySetting) made.set(frames, (bySetting = new Map()));
+  const key = `${size}:${edgeStep}`;
+  let map = bySetting.get(key);
+  if (!map) bySetting.set(key, (map = computeEdges(frames, size, edgeStep)));
+  return map;
+}
+
+function computeEdges(frames: Uint8Array[], size: number, edgeStep: number): EdgeMap {
   // Edge counts at each pixel, from centred differences (a border that falls between two thumbnail
   // pixels blurs over both).
   const vEdge = new Float32Array(size * size);
