@@ -145,16 +145,37 @@ function hiddenCells(sampled: Rect, hidden: Rect, n: number): Uint8Array {
   return out;
 }
 
+const viewCoeffs = new Float64Array(64);
+
+/**
+ * One view of a thumbnail, as a hash sees it: `rect` resampled to dctSize x dctSize (into `picture`),
+ * turned (after resampling: the same area averages as resampling the turned frame, on 32 x 32 pixels
+ * instead of 96 x 96), the `hidden` cells filled in from around them, the overlay `mask` applied; its
+ * low DCT coefficients (valid until the next call) and whether it shows too little to be matched.
+ */
+function viewCoefficients(
+  frame: Uint8Array,
+  rect: Rect,
+  how: { orient?: Orientation; hidden?: Uint8Array; mask?: Uint8Array },
+  picture: Float64Array<ArrayBuffer>,
+): { coeffs: Float64Array; flat: boolean } {
+  const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
+  resample(frame, thumbSize, rect, dctSize, picture);
+  if (how.orient) picture.set(orientFrame(picture, dctSize, how.orient));
+  if (how.hidden) inpaint(picture, dctSize, how.hidden);
+  if (how.mask) applyMask(picture, how.mask);
+  return { coeffs: lowDct(picture, dctSize, viewCoeffs), flat: stdDev(picture) < flatStdDev };
+}
+
 /** Hashes of one window of frames, written into `fp` from frame index `first`; `aspect`: the picture's shown width over height. */
 function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: number, variants: readonly HashVariant[], fp: VideoFingerprint): void {
   const areas = layoutAreas(frames, border, aspect, new Set(variants.flatMap((v) => (v.within ? [v.within] : []))));
-  const { thumbSize, dctSize, flatStdDev, maskBottom, maskCorner } = VIDEO_DEFAULTS;
+  const { thumbSize, dctSize, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const occluder = variants.some((v) => v.hide) ? findOccluder(frames, thumbSize, border) : undefined;
   // Masks with the occluder hidden, by the rectangle each view samples (the same for every frame).
   const hiddenMasks = new Map<string, Uint8Array>();
   const picture = new Float64Array(dctSize * dctSize);
-  const coeffs = new Float64Array(64);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
   const coeffsFor = new Map<string, Float64Array>();
   const strip = stripRect(border, aspect);
@@ -173,29 +194,24 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
       const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}:${variant.hide ?? ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
-        const { orient } = variant;
         const rect = subRect(within ?? border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
-        resample(frame, thumbSize, rect, dctSize, picture);
-        // Turned after resampling: the same area averages as resampling the turned frame, on 32 x 32 pixels instead of 96 x 96.
-        if (orient) picture.set(orientFrame(picture, dctSize, orient));
+        let hidden: Uint8Array | undefined;
         if (variant.hide && occluder) {
-          let hidden = hiddenMasks.get(view);
+          hidden = hiddenMasks.get(view);
           if (!hidden) hiddenMasks.set(view, (hidden = hiddenCells(rect, occluder, dctSize)));
-          inpaint(picture, dctSize, hidden);
         }
-        if (mask) applyMask(picture, mask);
-        if (v === 0) flat = stdDev(picture) < flatStdDev;
-        c = Float64Array.from(lowDct(picture, dctSize, coeffs));
+        const seen = viewCoefficients(frame, rect, { orient: variant.orient, hidden, mask }, picture);
+        if (v === 0) flat = seen.flat;
+        c = Float64Array.from(seen.coeffs);
         coeffsFor.set(view, c);
       }
       thresholdHash(c, variant.mirror, fp.hashes, k * variants.length + v);
     });
     fp.flat[k] = flat ? 1 : 0;
     fp.portrait[k] = portrait;
-    resample(frame, thumbSize, strip, dctSize, picture);
-    if (mask) applyMask(picture, mask);
-    fp.strip.flat[k] = stdDev(picture) < flatStdDev ? 1 : 0;
-    thresholdHash(lowDct(picture, dctSize, coeffs), false, fp.strip.hashes, k);
+    const seen = viewCoefficients(frame, strip, { mask }, picture);
+    fp.strip.flat[k] = seen.flat ? 1 : 0;
+    thresholdHash(seen.coeffs, false, fp.strip.hashes, k);
   });
 }
 
