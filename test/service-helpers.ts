@@ -203,11 +203,18 @@ export async function startRedis(): Promise<{ url: string; stop: () => Promise<v
   };
 }
 
-/** The command lines of a process's children ('' when it has none): a worker's ffmpeg tells which job it runs. */
+/** The command lines of a process's descendants ('' when it has none): a worker's ffmpeg (a child of its spawn host) tells which job it runs. */
 export function childCommands(pid: number): string {
+  let lines: string[];
   try {
-    return execFileSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' });
+    lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim());
   } catch {
     return '';
   }
+  return lines
+    .map((line) => {
+      const [, child, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? [];
+      return `${args}\n${child ? childCommands(Number(child)) : ''}`;
+    })
+    .join('');
 }

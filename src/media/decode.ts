@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { startChild } from './spawn-host.js';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { decoderCommand, decoderCrash, tools } from './ffmpeg.js';
@@ -166,8 +166,8 @@ export function runDecoder(info: MediaInfo, input: string[], outputs: DecoderOut
   const fds = outputs.map((_, i) => (i === 0 ? 1 : i + 2));
   const args = [...input, ...outputs.flatMap((output, i) => [...output.args, `pipe:${fds[i]}`])];
   return new Promise((resolve, reject) => {
-    const child = spawn(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), {
-      stdio: ['ignore', 'pipe', 'pipe', ...outputs.slice(1).map(() => 'pipe' as const)],
+    const child = startChild(...decoderCommand('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args]), {
+      pipes: 2 + outputs.length - 1,
       signal: limits.signal,
       // Aborted (a cancelled job, a shutdown): nothing of ffmpeg's output is wanted, and a decoder stuck
       // in a hostile file may not heed SIGTERM.

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { promisify } from 'node:util';
 import { LIMITS } from '../config.js';
 import { VdnaError } from '../errors.js';
 import { decoderCommand, decoderCrash } from './ffmpeg.js';
 import { Semaphore } from './semaphore.js';
-
-const execFileAsync = promisify(execFile);
+import { runChild } from './spawn-host.js';
 
 /**
  * Probes at once in this process (VDNA_PROBE_CONCURRENCY, default 4): a burst of uploads claiming huge
@@ -99,7 +96,7 @@ export async function probe(path: string): Promise<MediaInfo> {
   let json: FfprobeJson;
   try {
     const { stdout } = await probes.run(() =>
-      execFileAsync(
+      runChild(
         ...decoderCommand('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]),
         // A probe reads headers: a minute is far more than any real file needs.
         { maxBuffer: 16 << 20, timeout: 60_000, killSignal: 'SIGKILL' },
@@ -180,7 +177,7 @@ export async function probe(path: string): Promise<MediaInfo> {
 async function checkPlausible(info: MediaInfo, size: number): Promise<void> {
   let packets: number;
   try {
-    const { stdout } = await execFileAsync(
+    const { stdout } = await runChild(
       ...decoderCommand('ffprobe', ['-v', 'error', '-select_streams', info.video ? 'v:0' : 'a:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', info.path]),
       { maxBuffer: 1 << 16, timeout: 60_000, killSignal: 'SIGKILL' },
     );

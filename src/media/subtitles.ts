@@ -1,12 +1,11 @@
 /** Timed text: SRT and WebVTT files, embedded subtitle streams (through ffmpeg), and plain text. */
-import { execFile } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { VdnaError } from '../errors.js';
 import { decoderCommand } from './ffmpeg.js';
+import { decodeTimeoutMs } from './decode.js';
 import type { MediaInfo } from './probe.js';
+import { runChild } from './spawn-host.js';
 
-const run = promisify(execFile);
 
 /** One timed line of text, in seconds. */
 export interface Cue {
@@ -134,8 +133,10 @@ export async function sidecarSubtitles(mediaPath: string): Promise<Cue[]> {
 export async function embeddedSubtitles(info: MediaInfo): Promise<Cue[]> {
   if (info.subtitleStream === undefined) return [];
   try {
-    const { stdout } = await run(...decoderCommand('ffmpeg', ['-v', 'error', '-i', info.path, '-map', `0:${info.subtitleStream}`, '-f', 'srt', 'pipe:1']), {
+    const { stdout } = await runChild(...decoderCommand('ffmpeg', ['-v', 'error', '-i', info.path, '-map', `0:${info.subtitleStream}`, '-f', 'srt', 'pipe:1']), {
       maxBuffer: 64 << 20,
+      timeout: decodeTimeoutMs(info.duration),
+      killSignal: 'SIGKILL',
     });
     return parseSubtitles(stdout);
   } catch {

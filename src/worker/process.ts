@@ -7,6 +7,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import { JobRunner, MAX_JOB_ATTEMPTS } from '../jobs/runner.js';
 import { localSettings, openServices } from '../services/index.js';
 import { FileBlobs } from '../store/blobs/files.js';
+import { useSpawnHost } from '../media/spawn-host.js';
 import { RESULT_RENDERINGS } from '../views/native.js';
 import { jobKinds } from './job-kinds.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
@@ -20,6 +21,8 @@ function send(message: FromWorker): void {
 
 /** Runs jobs until told to stop (IPC 'stop', SIGTERM or SIGINT); resolves once running jobs finished or went back. */
 export async function runWorker(config: WorkerConfig): Promise<void> {
+  // Decoders start through a small host process: forking this one grows costly as its indexes grow.
+  useSpawnHost();
   // The doors' renderings kept with each result: the same the servers hand out URLs of.
   const services = await openServices(config.dataDir, { ...localSettings(config.dataDir), inputs: config.inputs, renderings: RESULT_RENDERINGS });
   // A worker of a server takes no job once that server died (it then has another parent), even before

@@ -151,12 +151,13 @@ const viewCoeffs = new Float64Array(64);
  * One view of a thumbnail, as a hash sees it: `rect` resampled to dctSize x dctSize (into `picture`),
  * turned (after resampling: the same area averages as resampling the turned frame, on 32 x 32 pixels
  * instead of 96 x 96), the `hidden` cells filled in from around them, the overlay `mask` applied; its
- * low DCT coefficients (valid until the next call) and whether it shows too little to be matched.
+ * low DCT coefficients (valid until the next call) and, if asked (`judgeFlat`), whether it shows too little
+ * to be matched.
  */
 function viewCoefficients(
   frame: Uint8Array,
   rect: Rect,
-  how: { orient?: Orientation; hidden?: Uint8Array; mask?: Uint8Array },
+  how: { orient?: Orientation; hidden?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean },
   picture: Float64Array<ArrayBuffer>,
 ): { coeffs: Float64Array; flat: boolean } {
   const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
@@ -164,7 +165,7 @@ function viewCoefficients(
   if (how.orient) picture.set(orientFrame(picture, dctSize, how.orient));
   if (how.hidden) inpaint(picture, dctSize, how.hidden);
   if (how.mask) applyMask(picture, how.mask);
-  return { coeffs: lowDct(picture, dctSize, viewCoeffs), flat: stdDev(picture) < flatStdDev };
+  return { coeffs: lowDct(picture, dctSize, viewCoeffs), flat: how.judgeFlat === true && stdDev(picture) < flatStdDev };
 }
 
 /** Hashes of one window of frames, written into `fp` from frame index `first`; `aspect`: the picture's shown width over height. */
@@ -200,7 +201,7 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
           hidden = hiddenMasks.get(view);
           if (!hidden) hiddenMasks.set(view, (hidden = hiddenCells(rect, occluder, dctSize)));
         }
-        const seen = viewCoefficients(frame, rect, { orient: variant.orient, hidden, mask }, picture);
+        const seen = viewCoefficients(frame, rect, { orient: variant.orient, hidden, mask, judgeFlat: v === 0 }, picture);
         if (v === 0) flat = seen.flat;
         c = Float64Array.from(seen.coeffs);
         coeffsFor.set(view, c);
@@ -209,7 +210,7 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
     });
     fp.flat[k] = flat ? 1 : 0;
     fp.portrait[k] = portrait;
-    const seen = viewCoefficients(frame, strip, { mask }, picture);
+    const seen = viewCoefficients(frame, strip, { mask, judgeFlat: true }, picture);
     fp.strip.flat[k] = seen.flat ? 1 : 0;
     thresholdHash(seen.coeffs, false, fp.strip.hashes, k);
   });
