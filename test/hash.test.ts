@@ -86,7 +86,7 @@ describe('inpainting a hidden patch', () => {
     const ramp = new Float64Array(n * n).map((_, i) => 40 + 3 * (i % n) + 2 * Math.floor(i / n));
     const hole = new Uint8Array(n * n).map((_, i) => (i % n >= 5 && i % n < 21 && Math.floor(i / n) >= 6 && Math.floor(i / n) < 22 ? 1 : 0));
     const covered = ramp.map((v, i) => (hole[i] ? 0 : v));
-    inpaint(covered, n, hole, 400);
+    inpaint(covered, n, hole.map((h) => 1 - h), 400);
     for (let i = 0; i < n * n; i++) assert.ok(Math.abs(covered[i] - ramp[i]) < 0.5, `pixel ${i}: ${covered[i]} for ${ramp[i]}`);
   });
 
@@ -95,7 +95,7 @@ describe('inpainting a hidden patch', () => {
     const picture = randomPicture(n, 7);
     const hole = new Uint8Array(n * n).map((_, i) => (i % n >= 4 && i % n < 18 && Math.floor(i / n) >= 6 && Math.floor(i / n) < 20 ? 1 : 0));
     const filled = picture.map((v, i) => (hole[i] ? 0 : v));
-    inpaint(filled, n, hole);
+    inpaint(filled, n, hole.map((h) => 1 - h));
     const meanFilled = Float64Array.from(picture);
     applyMask(meanFilled, hole.map((h) => 1 - h));
     const dist = (p: Float64Array) => hamming(hashOf(p, n), 0, hashOf(picture, n), 0);

@@ -20,7 +20,7 @@ const writer = (bytes: number, code = 0) => [
 ];
 
 describe('spawn host', () => {
-  useSpawnHost(true);
+  useSpawnHost(0);
 
   it('relays a child\'s output whole and in order, with its exit code', async () => {
     const child = startChild(NODE, writer(5_000_000), { pipes: 2 });
@@ -85,7 +85,7 @@ describe('spawn host', () => {
     // A process that starts a long child through its host, prints the child's pid, and is then killed.
     const script = `
       const { startChild, useSpawnHost } = await import(${JSON.stringify(join(fileURLToPath(new URL('.', import.meta.url)), '../src/media/spawn-host.js'))});
-      useSpawnHost(true);
+      useSpawnHost(0);
       const child = startChild(process.execPath, ['-e', 'console.log(process.pid); setTimeout(()=>{},60000)'], { pipes: 2 });
       child.stdio[1].on('data', (d) => process.stdout.write(d));
       setInterval(() => {}, 1000);

@@ -1,8 +1,8 @@
-import { startChild } from './spawn-host.js';
 import type { Readable } from 'node:stream';
 import { VdnaError } from '../errors.js';
 import { decoderCommand, decoderCrash, tools } from './ffmpeg.js';
 import type { MediaInfo } from './probe.js';
+import { startChild } from './spawn-host.js';
 
 export interface SampleOptions {
   /** Sampled frames per second. */

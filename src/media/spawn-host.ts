@@ -40,16 +40,25 @@ type FromHost =
   | { op: 'error'; id: number; message: string; code?: string }
   | { op: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null };
 
+/**
+ * Above this resident size a process that opted in starts its children through the host: a fork of it
+ * costs ~25 ms or more, more than relaying a decoder's output does (below it the relay costs more than
+ * the fork: bench:load's workers, 2.9 -> 2.7 jobs/s when every child went through the host).
+ */
+const HOST_ABOVE_BYTES = 512 << 20;
+
 let host: ChildProcess | undefined;
-let hostWanted = false;
-let hostAlways = false;
+/** Resident size past which children start through the host: none until the process opts in. */
+let hostAboveBytes = Infinity;
 const hosted = new Map<number, { child: Child; pipes: Readable[] }>();
 let nextId = 1;
 
-/** This process starts its children through a host from now on, once it is large (a worker: its memory grows with its indexes); `always`: whatever its size (tests). */
-export function useSpawnHost(always = false): void {
-  hostWanted = true;
-  if (always) hostAlways = true;
+/**
+ * This process starts its children through a host from now on, once it is larger than `aboveBytes` (a
+ * worker: its memory grows with its indexes; tests pass 0).
+ */
+export function useSpawnHost(aboveBytes = HOST_ABOVE_BYTES): void {
+  hostAboveBytes = aboveBytes;
 }
 
 function ensureHost(): ChildProcess {
@@ -108,14 +117,7 @@ function onHostMessage(message: FromHost): void {
   }
 }
 
-/**
- * Above this resident size a process that opted in starts its children through the host: a fork of it
- * costs ~25 ms or more, more than relaying a decoder's output does (below it the relay costs more than
- * the fork: bench:load's workers, 2.9 -> 2.7 jobs/s when every child went through the host).
- */
-const HOST_ABOVE_BYTES = 512 << 20;
-
-const viaHost = () => hostWanted && (hostAlways || process.memoryUsage.rss() > HOST_ABOVE_BYTES);
+const viaHost = () => hostAboveBytes !== Infinity && process.memoryUsage.rss() > hostAboveBytes;
 
 /** Starts `command` with stdin ignored and fds 1..pipes piped back. */
 export function startChild(command: string, args: string[], opts: StartOptions): Child {

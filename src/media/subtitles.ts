@@ -6,7 +6,6 @@ import { decodeTimeoutMs } from './decode.js';
 import type { MediaInfo } from './probe.js';
 import { runChild } from './spawn-host.js';
 
-
 /** One timed line of text, in seconds. */
 export interface Cue {
   start: number;

@@ -131,15 +131,15 @@ function layoutAreas(frames: Uint8Array[], border: Rect, aspect: number, wanted:
   return areas;
 }
 
-/** 1 for the cells of the n x n grid sampling `sampled` whose centres fall in `hidden`. */
-function hiddenCells(sampled: Rect, hidden: Rect, n: number): Uint8Array {
-  const out = new Uint8Array(n * n);
+/** The cells of the n x n grid sampling `sampled` that a hash keeps (1): those whose centres fall outside `hidden`. */
+function keptCells(sampled: Rect, hidden: Rect, n: number): Uint8Array {
+  const out = new Uint8Array(n * n).fill(1);
   for (let gy = 0; gy < n; gy++) {
     const y = sampled.y + ((gy + 0.5) * sampled.h) / n;
     if (y < hidden.y || y >= hidden.y + hidden.h) continue;
     for (let gx = 0; gx < n; gx++) {
       const x = sampled.x + ((gx + 0.5) * sampled.w) / n;
-      if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 1;
+      if (x >= hidden.x && x < hidden.x + hidden.w) out[gy * n + gx] = 0;
     }
   }
   return out;
@@ -150,20 +150,20 @@ const viewCoeffs = new Float64Array(64);
 /**
  * One view of a thumbnail, as a hash sees it: `rect` resampled to dctSize x dctSize (into `picture`),
  * turned (after resampling: the same area averages as resampling the turned frame, on 32 x 32 pixels
- * instead of 96 x 96), the `hidden` cells filled in from around them, the overlay `mask` applied; its
+ * instead of 96 x 96), the cells `kept` leaves out filled in from around them, the overlay `mask` applied; its
  * low DCT coefficients (valid until the next call) and, if asked (`judgeFlat`), whether it shows too little
  * to be matched.
  */
 function viewCoefficients(
   frame: Uint8Array,
   rect: Rect,
-  how: { orient?: Orientation; hidden?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean },
+  how: { orient?: Orientation; kept?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean },
   picture: Float64Array<ArrayBuffer>,
 ): { coeffs: Float64Array; flat: boolean } {
   const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
   resample(frame, thumbSize, rect, dctSize, picture);
   if (how.orient) picture.set(orientFrame(picture, dctSize, how.orient));
-  if (how.hidden) inpaint(picture, dctSize, how.hidden);
+  if (how.kept) inpaint(picture, dctSize, how.kept);
   if (how.mask) applyMask(picture, how.mask);
   return { coeffs: lowDct(picture, dctSize, viewCoeffs), flat: how.judgeFlat === true && stdDev(picture) < flatStdDev };
 }
@@ -174,8 +174,8 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
   const { thumbSize, dctSize, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = maskBottom > 0 || maskCorner > 0 ? overlayMask(dctSize, maskBottom, maskCorner) : undefined;
   const occluder = variants.some((v) => v.hide) ? findOccluder(frames, thumbSize, border) : undefined;
-  // Masks with the occluder hidden, by the rectangle each view samples (the same for every frame).
-  const hiddenMasks = new Map<string, Uint8Array>();
+  // Masks leaving the occluder out, by the rectangle each view samples (the same for every frame).
+  const keptMasks = new Map<string, Uint8Array>();
   const picture = new Float64Array(dctSize * dctSize);
   // Mirrored variants reuse the coefficients of their unmirrored twin.
   const coeffsFor = new Map<string, Float64Array>();
@@ -196,12 +196,12 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
       let c = coeffsFor.get(view);
       if (!c) {
         const rect = subRect(within ?? border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
-        let hidden: Uint8Array | undefined;
+        let kept: Uint8Array | undefined;
         if (variant.hide && occluder) {
-          hidden = hiddenMasks.get(view);
-          if (!hidden) hiddenMasks.set(view, (hidden = hiddenCells(rect, occluder, dctSize)));
+          kept = keptMasks.get(view);
+          if (!kept) keptMasks.set(view, (kept = keptCells(rect, occluder, dctSize)));
         }
-        const seen = viewCoefficients(frame, rect, { orient: variant.orient, hidden, mask, judgeFlat: v === 0 }, picture);
+        const seen = viewCoefficients(frame, rect, { orient: variant.orient, kept, mask, judgeFlat: v === 0 }, picture);
         if (v === 0) flat = seen.flat;
         c = Float64Array.from(seen.coeffs);
         coeffsFor.set(view, c);

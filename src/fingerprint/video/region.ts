@@ -121,23 +121,16 @@ export function applyMask(pixels: Float64Array, mask: Uint8Array): void {
 }
 
 /**
- * Fills the pixels of an n x n picture where `hole` is 1 with the smoothest surface meeting the rest
- * (Laplace's equation, by over-relaxed Gauss-Seidel): under a box laid over a copy, the picture's low
- * frequencies go on as around it far more often than they stop at its mean.
+ * Fills the pixels of an n x n picture that `mask` leaves out (0) with the smoothest surface meeting the
+ * kept ones (Laplace's equation, by over-relaxed Gauss-Seidel from applyMask's mean fill): under a box
+ * laid over a copy, the picture's low frequencies go on as around it far more often than they stop at
+ * its mean.
  */
-export function inpaint(pixels: Float64Array, n: number, hole: Uint8Array, iterations = 80): void {
+export function inpaint(pixels: Float64Array, n: number, mask: Uint8Array, iterations = 80): void {
   const cells: number[] = [];
-  let sum = 0;
-  let kept = 0;
-  for (let i = 0; i < pixels.length; i++) {
-    if (hole[i]) cells.push(i);
-    else {
-      sum += pixels[i];
-      kept++;
-    }
-  }
-  if (!cells.length || !kept) return;
-  for (const i of cells) pixels[i] = sum / kept;
+  for (let i = 0; i < pixels.length; i++) if (!mask[i]) cells.push(i);
+  if (!cells.length || cells.length === pixels.length) return;
+  applyMask(pixels, mask);
   const omega = 1.8;
   for (let it = 0; it < iterations; it++) {
     for (const i of cells) {
