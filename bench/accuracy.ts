@@ -14,10 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MATCH_DEFAULTS, VIDEO_DEFAULTS } from '../src/config.js';
 import { fingerprintFile, QUERY_VARIANTS, type VideoFingerprint } from '../src/fingerprint/video/fingerprint.js';
+import { placedFrames } from '../src/fingerprint/media.js';
 import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
-import type { SearchOptions } from '../src/match/search.js';
+import type { Match, QueryFrames, SearchOptions } from '../src/match/search.js';
+import { withPlacedMatches } from '../src/match/fuse.js';
 import type { LibraryIndex } from '../src/match/library-index.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
@@ -39,6 +41,8 @@ export interface QueryCase {
   master?: string;
   truth: Box[];
   fp: VideoFingerprint;
+  /** The query through the placements its grid found (see lookAgain). */
+  placed?: QueryFrames;
 }
 
 export interface Prepared {
@@ -76,18 +80,40 @@ const FINGERPRINT_CODE = (() => {
   return hash.digest('hex').slice(0, 12);
 })();
 
-/** A query's fingerprint, kept beside it while the code that makes it does not change. */
-async function queryFingerprint(path: string): Promise<VideoFingerprint> {
-  const cached = `${path}.${FINGERPRINT_CODE}.json`;
-  if (existsSync(cached)) {
-    const j = JSON.parse(readFileSync(cached, 'utf8'));
-    const strip = { hashes: Uint32Array.from(j.strip.hashes), flat: Uint8Array.from(j.strip.flat) };
-    return { ...j, hashes: Uint32Array.from(j.hashes), flat: Uint8Array.from(j.flat), strip, portrait: Uint8Array.from(j.portrait) };
-  }
-  const fp = await fingerprintFile(path, { variants: QUERY_VARIANTS, threads: 1 });
-  const strip = { hashes: Array.from(fp.strip.hashes), flat: Array.from(fp.strip.flat) };
-  writeFileSync(cached, JSON.stringify({ ...fp, hashes: Array.from(fp.hashes), flat: Array.from(fp.flat), strip, portrait: Array.from(fp.portrait) }));
-  return fp;
+/** JSON of an object holding typed arrays, and back. */
+const TYPED = { Uint8Array, Uint32Array } as const;
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (v instanceof Uint8Array || v instanceof Uint32Array ? { [v.constructor.name]: Array.from(v) } : v));
+const fromJson = <T>(text: string): T =>
+  JSON.parse(text, (_k, v) => {
+    const type = v && typeof v === 'object' ? (Object.keys(TYPED) as Array<keyof typeof TYPED>).find((t) => Array.isArray(v[t])) : undefined;
+    return type ? TYPED[type].from(v[type]) : v;
+  });
+
+/** `make`'s result, kept in `file` while the code that makes it does not change. */
+async function kept<T>(file: string, make: () => Promise<T>): Promise<T> {
+  if (existsSync(file)) return fromJson<T>(readFileSync(file, 'utf8'));
+  const value = await make();
+  writeFileSync(file, toJson(value));
+  return value;
+}
+
+/** A query's fingerprint, kept beside it. */
+const queryFingerprint = (path: string): Promise<VideoFingerprint> =>
+  kept(`${path}.${FINGERPRINT_CODE}.json`, () => fingerprintFile(path, { variants: QUERY_VARIANTS, placements: true, threads: 1 }));
+
+/** The query through the placements its grid finds for what a first look misses, as a search looks again (LibraryIndexes.search; kept beside it). */
+async function lookAgain(index: LibraryIndex, c: QueryCase): Promise<void> {
+  const placements = index.placements(c.fp, index.search({ video: c.fp }));
+  if (!placements.length) return;
+  const placed = await kept(`${c.path}.${FINGERPRINT_CODE}.placed-${placements.join('-')}.json`, () => placedFrames(c.path, placements));
+  c.placed = { fps: c.fp.fps, duration: c.fp.duration, ...placed };
+}
+
+/** A query searched as a service searches it: its second look (if any) added to the first. */
+function search(index: LibraryIndex, c: QueryCase, opts: SearchOptions): Match[] {
+  const first = index.search({ video: c.fp }, opts);
+  return c.placed ? withPlacedMatches(first, index.search({ video: c.placed }, opts)) : first;
 }
 
 /** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */
@@ -125,7 +151,9 @@ export async function prepare(split: Split, log = (s: string) => process.stderr.
     const fp = await queryFingerprint(q.path);
     return { edit: job.edit.name, path: q.path, master: job.master, truth: q.truth, fp };
   });
-  return { split, vdna, library, index: await vdna.index(library), keys: names, cases };
+  const index = await vdna.index(library);
+  await mapLimit(cases, 2, (c: QueryCase) => lookAgain(index, c));
+  return { split, vdna, library, index, keys: names, cases };
 }
 
 export type { Row } from './scoring.js';
@@ -134,7 +162,7 @@ export type { Row } from './scoring.js';
 export function evaluate(p: Prepared, params: Partial<AlignParams> = {}, candidates: SearchOptions['candidates'] = 'auto'): Row[] {
   const rows = new Rows();
   for (const c of p.cases) {
-    const matches = p.index.search({ video: c.fp }, { params, candidates });
+    const matches = search(p.index, c, { params, candidates });
     rows.add(c.edit, c.master, c.truth, c.master ? 1 : p.keys.length, matches.map((m) => [m.PrimaryKey, m.VideoMatchSegments.map(segmentBox)]));
   }
   return rows.list();

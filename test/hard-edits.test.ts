@@ -1,7 +1,7 @@
 /**
  * The hard re-upload layouts of issue P4 on real media, through search: a copy in one panel of a split
  * screen (letterboxed in its panel or squeezed into it), a landscape copy reframed to portrait over
- * a blurred fill or cropped to its centre strip. Each is found with its segment on both timelines; the same layouts made of videos
+ * a blurred fill or cropped to its centre strip, a copy cropped off-centre. Each is found with its segment on both timelines; the same layouts made of videos
  * outside the library find nothing.
  */
 import assert from 'node:assert/strict';
@@ -42,6 +42,8 @@ const CAMCORDER =
   '[c]scale=640:360,setsar=1,pad=iw*1.2:ih*1.2:(ow-iw)/2:(oh-ih)/2:color=0x141414,' +
   'perspective=x0=W*0.03:y0=H*0.07:x1=W*0.98:y1=H*0.02:x2=W*0.06:y2=H*0.97:x3=W*0.995:y3=H*0.92,' +
   'scale=640:360,gblur=sigma=0.8,noise=alls=14:allf=t,eq=brightness=0.06*sin(2*PI*t*2.5):eval=frame,format=yuv420p[v]';
+/** 56 % of the picture kept, off-centre (75 % of its width and height from 2 % across and down), rescaled. */
+const CROP = '[c]crop=iw*0.75:ih*0.75:iw*0.02:ih*0.02,scale=640:360,setsar=1,format=yuv420p[v]';
 /** A landscape copy cropped to its centre 9:16 strip, as a vertical re-upload shows it. */
 const STRIP = '[c]crop=ih*9/16:ih,scale=360:640,setsar=1,format=yuv420p[v]';
 const REFRAME_BLURRED = '[c]scale=640:360,setsar=1,split[fg][bg];[bg]scale=-2:640,crop=360:640,boxblur=20[blur];[fg]scale=360:-2[small];[blur][small]overlay=0:(H-h)/2,format=yuv420p[v]';
@@ -113,6 +115,13 @@ describe('hard re-upload layouts, found by search', () => {
     }
   });
 
+  it('finds a copy cropped to 56 % of the picture off-centre (the library\'s window looked for in it, then through it on every frame)', async () => {
+    for (const [name, start] of [['moviepy_big_buck_bunny_0_30.webm', 15], ['pdextendedview_diver.mov', 1], ['zwm_caminandes_10s.mp4', 0]] as const) {
+      const cropped = layout(q(`crop-${name}.mp4`), media(`video/${name}`), start, CROP);
+      assertFound((await vdna.search('films', cropped)).Matches, name, start, `cropped off-centre (${name})`);
+    }
+  });
+
   it('finds a copy filmed off a screen with a camcorder (perspective, grain, flicker)', async () => {
     const filmed = layout(q('camcorder.mp4'), media('video/moviepy_big_buck_bunny_0_30.webm'), 15, CAMCORDER);
     assertFound((await vdna.search('films', filmed)).Matches, 'moviepy_big_buck_bunny_0_30.webm', 15, 'filmed with a camcorder');
@@ -138,7 +147,7 @@ describe('hard re-upload layouts, found by search', () => {
   });
 
   it('finds nothing in the same layouts made of videos outside the library', async () => {
-    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP], ['box', BOX], ['camcorder', CAMCORDER]] as const) {
+    for (const [name, graph] of [['split', SPLIT_SQUEEZED], ['reframe', REFRAME_BLURRED], ['strip', STRIP], ['box', BOX], ['camcorder', CAMCORDER], ['crop', CROP]] as const) {
       const unrelated = layout(q(`unrelated-${name}.mp4`), OTHER, 0, graph);
       assert.deepEqual((await vdna.search('films', unrelated)).Matches, [], name);
     }

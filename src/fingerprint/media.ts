@@ -11,7 +11,10 @@ import { embeddedSubtitles, isTextFile, readText, sidecarSubtitles } from '../me
 import type { MediaType, StoredItem } from '../store/store.js';
 import { fingerprintAudio, libraryLandmarks, soundFingerprinter, type AudioFingerprint, type AudioFingerprintOptions } from './audio/fingerprint.js';
 import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './text/shingles.js';
+import { PLACEMENTS } from './video/placements.js';
+import type { HashSequence } from '../index/video-index.js';
 import {
+  fingerprintFile,
   fingerprintMedia as fingerprintVideo,
   frameFingerprinter,
   QUERY_VARIANTS,
@@ -102,7 +105,12 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
   }
   const withVideo = (mediaType === 'video' || mediaType === 'image') && info.video !== undefined;
   const withAudio = info.audio !== undefined && mediaType !== 'image';
-  const videoOpts: FingerprintOptions = { variants: opts.forSearch ? QUERY_VARIANTS : undefined, threads: decoderThreads(), onProgress: opts.onProgress, signal: opts.signal };
+  const videoOpts: FingerprintOptions = {
+    ...(opts.forSearch && { variants: QUERY_VARIANTS, placements: true }),
+    threads: decoderThreads(),
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  };
   const audioOpts: AudioFingerprintOptions = {
     shifts: opts.forSearch ? AUDIO_DEFAULTS.queryShifts : 1,
     signal: opts.signal,
@@ -125,6 +133,17 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
     still: info.still,
     ...(mediaType === 'video' && subtitles && { text: subtitles }),
   };
+}
+
+/**
+ * A picture's frames through `placements` (indexes into PLACEMENTS: where the library's window lies in a
+ * cropped copy, see video/placements.ts), one variant each: a search's second look at a query
+ * (LibraryIndexes.search), decoding it again.
+ */
+export async function placedFrames(path: string, placements: number[], signal?: AbortSignal): Promise<HashSequence> {
+  const variants = placements.map((p) => ({ fraction: 1, mirror: false, placement: PLACEMENTS[p] }));
+  const { count, hashes, flat } = await fingerprintFile(path, { variants, threads: decoderThreads(), signal });
+  return { count, variants: variants.length, hashes, flat };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { round, type Match, type MatchSegment, type TextMatchSegment } from './search.js';
+import { round, unionVideoMatches, type Match, type MatchSegment, type TextMatchSegment } from './search.js';
 
 /** Weighted mean similarity of segments (0 when there are none). */
 function meanSimilarity<S extends { Similarity: number }>(segments: S[], weightOf: (s: S) => number): number {
@@ -36,6 +36,10 @@ export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, 
   }));
   return out.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
 }
+
+/** `first` with the picture matches of a second look at the query (through placements: match/placements.ts) added. */
+export const withPlacedMatches = (first: Match[], placed: Match[]): Match[] =>
+  placed.length ? withVideoMatches(unionVideoMatches(first.filter((m) => m.VideoMatchSegments.length), placed), first) : first;
 
 /** Picture matches found apart (in the database) fused with the sound and text tracks of `others`. */
 export function withVideoMatches(video: Match[], others: Match[]): Match[] {

@@ -2,7 +2,8 @@ import type { AudioFingerprint } from '../fingerprint/audio/fingerprint.js';
 import { searchAudio, type AudioMatchParams } from './audio-match.js';
 import { fuseMatches } from './fuse.js';
 import { searchForStills, searchStill } from './still.js';
-import { searchVideo, stripQuery, unionVideoMatches, type Match, type QueryFrames, type SearchOptions } from './search.js';
+import { indexHits, searchVideo, stripQuery, unionVideoMatches, type Match, type QueryFrames, type SearchOptions } from './search.js';
+import { bestPlacements, placementProbes, supportedPlacements, type PlacementVotes } from './placements.js';
 import type { StoredAudio, StoredItem, StoredText } from '../store/store.js';
 import { fingerprintText, type TextFingerprint } from '../fingerprint/text/shingles.js';
 import { searchText } from './text-match.js';
@@ -62,6 +63,14 @@ class Part {
     const audio = query.audio && this.audio.items.length ? searchAudio(this.audio, query.audio, opts.audioParams) : new Map();
     const text = query.text && this.text.items.length ? searchText(this.text, query.text) : new Map();
     return fuseMatches(video, audio, text);
+  }
+
+  /** How the query's grid finds this part's items (placements.ts), leaving out the items `gone` names. */
+  placements(query: QueryFrames, gone: (key: string) => boolean): PlacementVotes[] {
+    if (!query.placements || this.pictures || !this.video.items.length) return [];
+    const keyOf = (item: number) => this.video.items[item].key;
+    const hits = indexHits(this.video, placementProbes(query.placements, query)).filter((h) => !gone(keyOf(h.item)));
+    return supportedPlacements(hits, query.placements, query.count, keyOf);
   }
 }
 
@@ -150,5 +159,16 @@ export class LibraryIndex {
       matches.push(...this.recentPart.search(query, opts));
     }
     return matches.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
+  }
+
+  /** The placements of the library's window that a query's grid finds, for what `found` (the query's
+   *  matches) misses (a cropped copy: see placements.ts). */
+  placements(query: QueryFrames, found: Match[]): number[] {
+    const supported = this.base.placements(query, (key) => this.removed.has(key));
+    if (this.recent.size > 0) {
+      this.recentPart ??= new Part([...this.recent.values()], this.pictures);
+      supported.push(...this.recentPart.placements(query, () => false));
+    }
+    return bestPlacements(supported, found, query.fps);
   }
 }

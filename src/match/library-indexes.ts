@@ -8,8 +8,9 @@
 import { VdnaError } from '../errors.js';
 import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION } from '../fingerprint/media.js';
 import { LibraryIndex, type LibrarySearchOptions, type Query } from './library-index.js';
-import { searchVideoInDatabase, type Match } from './search.js';
-import { withVideoMatches } from './fuse.js';
+import { placementsInDatabase, searchVideoInDatabase, type Match, type QueryFrames } from './search.js';
+import { withPlacedMatches, withVideoMatches } from './fuse.js';
+import type { LookAgain } from './placements.js';
 import { searchStillInDatabase } from './still.js';
 import type { FrameKeyIndex } from '../index/frame-key-index.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
@@ -105,12 +106,33 @@ export class LibraryIndexes {
     return { index: synced.index, revision: changes.revision, frames };
   }
 
-  /** Every item the fingerprint shares content with: the picture from the database for a library searched there. */
-  async search(library: LibraryInfo, fp: Query, opts: LibrarySearchOptions = {}): Promise<Match[]> {
+  /**
+   * Every item the fingerprint shares content with. Given `lookAgain` (the query's frames through given
+   * placements: fingerprint/media.ts placedFrames), a query whose grid finds stretches of items that
+   * the first look missed (a cropped copy's) is looked at again through the placements that found them,
+   * and what that finds is added.
+   */
+  async search(library: LibraryInfo, fp: Query, opts: LibrarySearchOptions = {}, lookAgain?: LookAgain): Promise<Match[]> {
+    const first = await this.searchOnce(library, fp, opts);
+    if (!lookAgain || !fp.video?.placements || fp.still) return first;
+    const placements = await this.placements(library, fp.video, first);
+    if (!placements.length) return first;
+    const placed = { fps: fp.video.fps, duration: fp.video.duration, ...(await lookAgain(placements)) };
+    return withPlacedMatches(first, await this.searchOnce(library, { video: placed }, opts));
+  }
+
+  /** One look: the picture from the database for a library searched there. */
+  private async searchOnce(library: LibraryInfo, fp: Query, opts: LibrarySearchOptions): Promise<Match[]> {
     const index = await this.index(library);
     if (!fp.video || !this.searchesDatabase(library)) return index.search(fp, opts);
     const video = await (fp.still ? searchStillInDatabase(this.frameKeys!, library.id, fp.video) : searchVideoInDatabase(this.frameKeys!, library.id, fp.video, opts));
     return withVideoMatches(video, index.search({ ...fp, video: undefined }, opts));
+  }
+
+  /** The placements of the library's window that a query's grid finds for what `found` misses (match/placements.ts). */
+  private async placements(library: LibraryInfo, video: QueryFrames, found: Match[]): Promise<number[]> {
+    const index = await this.index(library);
+    return this.searchesDatabase(library) ? placementsInDatabase(this.frameKeys!, library.id, video, found) : index.placements(video, found);
   }
 
   /** The durations of a library's items, by key (for the keys given). */

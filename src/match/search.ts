@@ -1,8 +1,9 @@
 import { MATCH_DEFAULTS } from '../config.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { activeVariants, alignSegments, allVariants, type AlignParams, type FrameSegment, type HashSequence } from './align.js';
-import type { FrameHit, FrameKeyIndex, FrameView, WindowFrames } from '../index/frame-key-index.js';
+import type { FrameHit, FrameKeyIndex, FrameView, Probe, WindowFrames } from '../index/frame-key-index.js';
 import { CANDIDATE_DISTANCE, candidateWindows, queryProbes, type Candidate } from './candidates.js';
+import { bestPlacements, placementProbes, supportedPlacements, type PlacementGrid, type PlacementVotes } from './placements.js';
 import type { Match, MatchSegment } from './result.js';
 
 export type { Match, MatchSegment, TextMatchSegment } from './result.js';
@@ -15,6 +16,8 @@ export interface QueryFrames extends HashSequence {
   wholePicture?: number[];
   strip?: Pick<HashSequence, 'hashes' | 'flat'>;
   portrait?: Uint8Array;
+  /** A query's grid of placements (fingerprint/video/placements.ts). */
+  placements?: PlacementGrid;
 }
 
 export interface SearchOptions {
@@ -32,14 +35,14 @@ const DENSE_COMPARISON_BUDGET = 10_000_000;
 /** Times and similarities in results carry three decimals (a millisecond). */
 export const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Asks the in-memory multi-index for library frames near the query's (exact substring probes), as candidate windows. */
-export function indexCandidates(index: VideoIndex, query: HashSequence, probeRadius: 0 | 1 = 0): Candidate[] {
+/** The in-memory multi-index's library frames within CANDIDATE_DISTANCE of the probes (exact substring
+ *  probes), each once per probe frame, whichever variant found it. */
+export function indexHits(index: VideoIndex, probes: Probe[], probeRadius: 0 | 1 = 0): FrameHit[] {
   const mih = index.multiIndex();
   const hits: FrameHit[] = [];
-  // A library frame counts once per query frame, whichever variant found it.
   const seen = new Set<number>();
   let probing = -1;
-  for (const probe of queryProbes(query)) {
+  for (const probe of probes) {
     if (probe.frame !== probing) seen.clear();
     probing = probe.frame;
     mih.search(probe.hi, probe.lo, CANDIDATE_DISTANCE, probeRadius, (id, distance) => {
@@ -49,6 +52,12 @@ export function indexCandidates(index: VideoIndex, query: HashSequence, probeRad
       hits.push({ probe: probe.frame, item, frame: id - index.firstFrame(item), distance });
     });
   }
+  return hits;
+}
+
+/** Asks the in-memory multi-index for library frames near the query's, as candidate windows. */
+export function indexCandidates(index: VideoIndex, query: HashSequence, probeRadius: 0 | 1 = 0): Candidate[] {
+  const hits = indexHits(index, queryProbes(query), probeRadius);
   return candidateWindows(hits, query.count, (item) => ({ key: index.items[item].key, count: index.items[item].frames.count }));
 }
 
@@ -174,4 +183,17 @@ export async function searchVideoInDatabase(keys: FrameKeyIndex, libraryId: stri
   };
   const strip = stripQuery(query);
   return unionVideoMatches(await search(query, 'frames'), strip ? await search(strip, 'strips') : []);
+}
+
+/** The placements of the library's window that the query's grid finds in the database's multi-index,
+ *  for what `found` (the query's matches) misses (see placements.ts). */
+export async function placementsInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames, found: Match[]): Promise<number[]> {
+  const grid = query.placements;
+  if (!grid) return [];
+  let supported: PlacementVotes[] = [];
+  await keys.search(libraryId, placementProbes(grid, query), CANDIDATE_DISTANCE, (hits, describe) => {
+    supported = supportedPlacements(hits, grid, query.count, (item) => describe(item).key);
+    return [];
+  });
+  return bestPlacements(supported, found, query.fps);
 }

@@ -5,7 +5,7 @@
  */
 import type { Caller } from '../access/caller.js';
 import { VdnaError } from '../errors.js';
-import { fingerprintMedia, itemOf, type ProgressOptions } from '../fingerprint/media.js';
+import { fingerprintMedia, itemOf, placedFrames, type ProgressOptions } from '../fingerprint/media.js';
 import type { LibrarySearchOptions } from '../match/library-index.js';
 import type { Match } from '../match/search.js';
 import { MAX_KEYS_PER_DELETE } from '../jobs/types.js';
@@ -164,6 +164,6 @@ export class LibraryService {
     const library = await this.require(caller.account, name);
     await this.indexes.index(library); // loaded (and its fingerprint version checked) before the work of fingerprinting
     const fp = await fingerprintMedia(path, { forSearch: true, mediaType: library.mediaType, onProgress: opts.onProgress, signal: opts.signal });
-    return this.indexes.search(library, fp, opts);
+    return this.indexes.search(library, fp, opts, (placements) => placedFrames(path, placements, opts.signal));
   }
 }

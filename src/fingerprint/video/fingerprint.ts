@@ -8,6 +8,7 @@ import { findInset } from './inset.js';
 import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait, stripRect } from './layout.js';
 import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, type Orientation } from './orientation.js';
+import { PLACEMENT_FRAME_STEP, PLACEMENTS, placedRect } from './placements.js';
 import { applyMask, inpaint, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
 
 /**
@@ -33,6 +34,9 @@ export interface VideoFingerprint {
   /** 1 where the border-free picture is square or portrait: only such a frame can be a copy cropped
    *  to a strip (a landscape one is compared with the library's strips only by chance). */
   portrait: Uint8Array;
+  /** A query's: every PLACEMENT_FRAME_STEP-th frame through each of PLACEMENTS (where the library's
+   *  window would lie in a crop); hash p of grid frame g (frame g * step) at index g * views + p. */
+  placements?: { step: number; views: number; hashes: Uint32Array };
   /** Seconds of video decoded. */
   duration: number;
 }
@@ -58,6 +62,9 @@ export interface HashVariant {
   /** A still, flat patch laid over the picture (a box, a sticker: see occlusion.ts) masked out as the
    *  caption band is; where the query shows none, the variant repeats variant 0. */
   hide?: 'occluder';
+  /** Instead of a share of the picture, this rectangle in units of it (placements.ts: where the
+   *  library's window lies in a cropped copy), the part beyond the picture continued from its edges. */
+  placement?: Rect;
 }
 
 /** What a library stores: the centred part of the picture, as it is. */
@@ -97,6 +104,8 @@ export const QUERY_VARIANTS: readonly HashVariant[] = (() => {
 
 export interface FingerprintOptions {
   variants?: readonly HashVariant[];
+  /** Look at a few frames through every placement (a query's: see placements.ts). */
+  placements?: boolean;
   threads?: number;
   onProgress?: (seconds: number, total: number) => void;
   signal?: AbortSignal;
@@ -157,11 +166,11 @@ const viewCoeffs = new Float64Array(64);
 function viewCoefficients(
   frame: Uint8Array,
   rect: Rect,
-  how: { orient?: Orientation; kept?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean },
+  how: { orient?: Orientation; kept?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean; within?: Rect },
   picture: Float64Array<ArrayBuffer>,
 ): { coeffs: Float64Array; flat: boolean } {
   const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
-  resample(frame, thumbSize, rect, dctSize, picture);
+  resample(frame, thumbSize, rect, dctSize, picture, how.within);
   if (how.orient) picture.set(orientFrame(picture, dctSize, how.orient));
   if (how.kept) inpaint(picture, dctSize, how.kept);
   if (how.mask) applyMask(picture, how.mask);
@@ -192,16 +201,18 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
         fp.hashes.copyWithin(2 * (at + v), 2 * at, 2 * at + 2);
         return;
       }
-      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}:${variant.hide ?? ''}`;
+      const placed = variant.placement && Object.values(variant.placement).join(',');
+      const view = `${variant.fraction}:${variant.anchor ?? ''}:${variant.within ?? ''}:${variant.orient ?? ''}:${variant.hide ?? ''}:${placed ?? ''}`;
       let c = coeffsFor.get(view);
       if (!c) {
-        const rect = subRect(within ?? border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
+        const rect = variant.placement ? placedRect(border, variant.placement) : subRect(within ?? border, variant.fraction, ...(variant.anchor ?? [0.5, 0.5]));
         let kept: Uint8Array | undefined;
         if (variant.hide && occluder) {
           kept = keptMasks.get(view);
           if (!kept) keptMasks.set(view, (kept = keptCells(rect, occluder, dctSize)));
         }
-        const seen = viewCoefficients(frame, rect, { orient: variant.orient, kept, mask, judgeFlat: v === 0 }, picture);
+        const edge = variant.placement && border;
+        const seen = viewCoefficients(frame, rect, { orient: variant.orient, kept, mask, judgeFlat: v === 0, within: edge }, picture);
         if (v === 0) flat = seen.flat;
         c = Float64Array.from(seen.coeffs);
         coeffsFor.set(view, c);
@@ -214,6 +225,21 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
     fp.strip.flat[k] = seen.flat ? 1 : 0;
     thresholdHash(seen.coeffs, false, fp.strip.hashes, k);
   });
+}
+
+/** The grid of placements on every PLACEMENT_FRAME_STEP-th frame of a window that is not flat. */
+function hashPlacements(frames: Uint8Array[], first: number, border: Rect, fp: VideoFingerprint): void {
+  const grid = fp.placements!;
+  const { dctSize, maskBottom, maskCorner } = VIDEO_DEFAULTS;
+  const mask = overlayMask(dctSize, maskBottom, maskCorner);
+  const picture = new Float64Array(dctSize * dctSize);
+  for (let k = Math.ceil(first / grid.step) * grid.step; k < first + frames.length; k += grid.step) {
+    if (fp.flat[k]) continue;
+    PLACEMENTS.forEach((placement, p) => {
+      const seen = viewCoefficients(frames[k - first], placedRect(border, placement), { mask, within: border }, picture);
+      thresholdHash(seen.coeffs, false, grid.hashes, (k / grid.step) * grid.views + p);
+    });
+  }
 }
 
 /** Grows the fingerprint's arrays to hold at least `count` frames. */
@@ -229,6 +255,11 @@ function ensureCapacity(fp: VideoFingerprint, count: number): void {
   fp.flat = grown(fp.flat, 1);
   fp.portrait = grown(fp.portrait, 1);
   fp.strip = { hashes: grown(fp.strip.hashes, 2), flat: grown(fp.strip.flat, 1) };
+  if (fp.placements) {
+    const { step, views, hashes } = fp.placements;
+    fp.placements.hashes = new Uint32Array(Math.ceil(capacity / step) * views * 2);
+    fp.placements.hashes.set(hashes);
+  }
 }
 
 /**
@@ -312,6 +343,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
     strip: { hashes: new Uint32Array(0), flat: new Uint8Array(0) },
     wholePicture: wholePictureVariants(variants),
     portrait: new Uint8Array(0),
+    ...(opts.placements && { placements: { step: PLACEMENT_FRAME_STEP, views: PLACEMENTS.length, hashes: new Uint32Array(0) } }),
     duration: 0,
   };
   const aspect = info.video?.aspect || 1;
@@ -327,6 +359,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
         : contentRect(window, thumbSize, { maxMean: borderMaxMean, maxStd: borderMaxStd });
     ensureCapacity(fp, windowStart + window.length);
     hashWindow(window, windowStart, border, aspect, variants, fp);
+    if (fp.placements) hashPlacements(window, windowStart, border, fp);
     lastBorder = border;
     windowStart += window.length;
     window = [];
@@ -347,6 +380,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
       fp.flat = fp.flat.slice(0, fp.count);
       fp.portrait = fp.portrait.slice(0, fp.count);
       fp.strip = { hashes: fp.strip.hashes.slice(0, fp.count * 2), flat: fp.strip.flat.slice(0, fp.count) };
+      if (fp.placements) fp.placements.hashes = fp.placements.hashes.slice(0, Math.ceil(fp.count / fp.placements.step) * fp.placements.views * 2);
       fp.duration = sampledCount / fps;
       return fp;
     },

@@ -24,13 +24,14 @@ interface AxisTaps {
   weight: Float64Array;
 }
 
-/** Taps by (size, start, length, n): a window's views sample the same rectangles frame after frame. */
+/** Taps by (axis, start, length, n): a window's views sample the same rectangles frame after frame. */
 const tapsCache = new Map<string, AxisTaps>();
 const TAPS_CACHE_LIMIT = 1024;
 
-/** Box-filter weights mapping [start, start + length) of a `size`-pixel axis onto n output cells (indices clamped to the axis). */
-function axisTaps(size: number, start: number, length: number, n: number): AxisTaps {
-  const key = `${size},${start},${length},${n}`;
+/** Box-filter weights mapping [start, start + length) of an axis onto n output cells, with pixel indices
+ *  clamped to [lo, hi] (outside it the picture goes on as its edge). */
+function axisTaps(lo: number, hi: number, start: number, length: number, n: number): AxisTaps {
+  const key = `${lo},${hi},${start},${length},${n}`;
   const cached = tapsCache.get(key);
   if (cached) return cached;
   const from = new Int32Array(n + 1);
@@ -43,7 +44,7 @@ function axisTaps(size: number, start: number, length: number, n: number): AxisT
     for (let p = Math.floor(a); p < b; p++) {
       const w = Math.min(b, p + 1) - Math.max(a, p);
       if (w > 1e-9) {
-        index.push(p < 0 ? 0 : p >= size ? size - 1 : p);
+        index.push(p < lo ? lo : p > hi ? hi : p);
         weight.push(w / step);
       }
     }
@@ -55,10 +56,18 @@ function axisTaps(size: number, start: number, length: number, n: number): AxisT
   return taps;
 }
 
-/** Area-averages `rect` of the size x size grey `frame` into an n x n picture. */
-export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n)): Float64Array {
-  const xs = axisTaps(size, rect.x, rect.w, n);
-  const ys = axisTaps(size, rect.y, rect.h, n);
+/** The pixel indices [lo, hi] of one axis of `r` (a whole number of pixels, as borders are found). */
+const pixelSpan = (start: number, length: number): [number, number] => [Math.ceil(start - 1e-9), Math.floor(start + length + 1e-9) - 1];
+
+/**
+ * Area-averages `rect` of the size x size grey `frame` into an n x n picture; where `rect` reaches past
+ * `within` (the whole frame unless given), the picture goes on as its nearest edge pixel.
+ */
+export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n), within?: Rect): Float64Array {
+  const [x0, x1] = within ? pixelSpan(within.x, within.w) : [0, size - 1];
+  const [y0, y1] = within ? pixelSpan(within.y, within.h) : [0, size - 1];
+  const xs = axisTaps(x0, x1, rect.x, rect.w, n);
+  const ys = axisTaps(y0, y1, rect.y, rect.h, n);
   const rowTmp = new Float64Array(n);
   out.fill(0);
   for (let oy = 0; oy < n; oy++) {

@@ -1,6 +1,7 @@
 /** The DNA kind: fingerprint the media, search the library, store it as the mode says. */
 import { VdnaError } from '../../errors.js';
-import { fingerprintMedia, itemOf, type MediaFingerprint } from '../../fingerprint/media.js';
+import { fingerprintMedia, itemOf, placedFrames, type MediaFingerprint } from '../../fingerprint/media.js';
+import type { LookAgain } from '../../match/placements.js';
 import type { LibraryIndexes } from '../../match/library-indexes.js';
 import type { LibraryInfo, LibraryStore } from '../../store/store.js';
 import type { JobKind } from '../kinds.js';
@@ -20,7 +21,7 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
         onProgress: (seconds, total) => total > 0 && ctx.progress(0.05 + (0.9 * seconds) / total),
       });
       ctx.signal.throwIfAborted();
-      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp);
+      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp, (placements) => placedFrames(path, placements, ctx.signal));
       const result: JobResult = {
         saved: item !== undefined,
         mediaDuration: fp.duration,
@@ -46,10 +47,10 @@ export async function targetLibrary(store: LibraryStore, indexes: LibraryIndexes
  * stores what duplicates nothing, forcesave stores anyway, onlysave stores without searching. Shared
  * by every kind that makes DNA (a tagging job's text).
  */
-export async function searchAndStore(indexes: LibraryIndexes, library: LibraryInfo, job: JobRecord, fp: MediaFingerprint) {
+export async function searchAndStore(indexes: LibraryIndexes, library: LibraryInfo, job: JobRecord, fp: MediaFingerprint, lookAgain?: LookAgain) {
   const key = job.primaryKey;
   // An item does not duplicate itself (a media searched again under the key it is stored by).
-  const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp)).filter((m) => m.PrimaryKey !== key);
+  const matches = job.mode === 'onlysave' ? [] : (await indexes.search(library, fp, {}, lookAgain)).filter((m) => m.PrimaryKey !== key);
   const save = job.mode === 'onlysave' || job.mode === 'forcesave' || (job.mode === 'save' && matches.length === 0);
   // The item remembers where its media came from (url:…, s3:…, upload:…, media:…).
   const item = save ? itemOf(key!, `${job.input!.type.toLowerCase()}:${job.input!.source}`, fp) : undefined;

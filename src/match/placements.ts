@@ -1,0 +1,106 @@
+/**
+ * Which placements of the library's window a cropped query shows (fingerprint/video/placements.ts):
+ * the query's grid frames, each through every placement, are looked up like any probe; a placement
+ * is kept when hits through it find the same stretch of one item (one offset, up to a speed change's
+ * drift) on several grid frames. The query is then looked at again through the kept placements on
+ * every frame and searched as usual, so a chance hit here costs time, never a false match.
+ */
+import type { FrameHit, Probe } from '../index/frame-key-index.js';
+import type { HashSequence } from '../index/video-index.js';
+import type { Match } from './result.js';
+
+/** A query's grid: every `step`-th frame through each of `views` placements (see VideoFingerprint). */
+export interface PlacementGrid {
+  step: number;
+  views: number;
+  hashes: Uint32Array;
+}
+
+/** Grid frames that must find the same stretch of an item, through any placement, for it to count. */
+const MIN_GRID_VOTES = 3;
+/** Share of an item's grid frames within the first look's segments of it past which the grid found nothing new. */
+const COVERED = 0.8;
+/** Placements kept at most (each one more look at every frame of the query). */
+const MAX_PLACEMENTS = 3;
+
+/** The grid's hashes to look up, on the frames that are not flat; a probe's `frame` is grid frame x views + placement. */
+export function placementProbes(grid: PlacementGrid, query: Pick<HashSequence, 'count' | 'flat'>): Probe[] {
+  const probes: Probe[] = [];
+  for (let g = 0; g * grid.step < query.count; g++) {
+    if (query.flat[g * grid.step]) continue;
+    for (let p = 0; p < grid.views; p++) {
+      const at = 2 * (g * grid.views + p);
+      probes.push({ frame: g * grid.views + p, hi: grid.hashes[at], lo: grid.hashes[at + 1] });
+    }
+  }
+  return probes;
+}
+
+/** The query's frames through given placements (indexes into the grid's views), one variant each. */
+export type LookAgain = (placements: number[]) => Promise<HashSequence>;
+
+/** A placement (an index into the grid's views) that found an item (`key`) on `frames`, the grid
+ *  frames (query frame numbers) that agree on one stretch of it, through any placement. */
+export interface PlacementVotes {
+  placement: number;
+  votes: number;
+  key: string;
+  frames: number[];
+}
+
+/**
+ * The placements that hits through them support, one per item, best first: the offset (library frame
+ * minus query frame) that the most grid frames agree on within `drift` frames, and there the placement
+ * most of those grid frames found it through.
+ */
+export function supportedPlacements(
+  hits: Iterable<FrameHit>,
+  grid: Pick<PlacementGrid, 'step' | 'views'>,
+  queryCount: number,
+  keyOf: (item: number) => string,
+): PlacementVotes[] {
+  const byItem = new Map<number, Array<{ offset: number; g: number; p: number }>>();
+  for (const hit of hits) {
+    const g = Math.floor(hit.probe / grid.views);
+    const list = byItem.get(hit.item) ?? [];
+    list.push({ offset: hit.frame - g * grid.step, g, p: hit.probe % grid.views });
+    byItem.set(hit.item, list);
+  }
+  const drift = Math.ceil(queryCount * 0.1) + 2;
+  const found: PlacementVotes[] = [];
+  for (const [item, list] of byItem) {
+    list.sort((a, b) => a.offset - b.offset);
+    // The window of offsets [from, to) holding the most distinct grid frames (a count per grid frame in it).
+    const inWindow = new Map<number, number>();
+    let [from, to, bestFrames] = [0, 0, 0];
+    for (let lo = 0, hi = 0; lo < list.length; lo++) {
+      for (; hi < list.length && list[hi].offset <= list[lo].offset + drift; hi++) inWindow.set(list[hi].g, (inWindow.get(list[hi].g) ?? 0) + 1);
+      if (inWindow.size > bestFrames) [from, to, bestFrames] = [lo, hi, inWindow.size];
+      const left = inWindow.get(list[lo].g)! - 1;
+      if (left) inWindow.set(list[lo].g, left);
+      else inWindow.delete(list[lo].g);
+    }
+    if (bestFrames < MIN_GRID_VOTES) continue;
+    const stretch = list.slice(from, to);
+    const votes = new Map<number, Set<number>>();
+    for (const h of stretch) votes.set(h.p, (votes.get(h.p) ?? new Set()).add(h.g));
+    const [placement, through] = [...votes].sort((a, b) => b[1].size - a[1].size || a[0] - b[0])[0];
+    const frames = [...new Set(stretch.map((h) => h.g * grid.step))].sort((a, b) => a - b);
+    found.push({ placement, votes: through.size, key: keyOf(item), frames });
+  }
+  return found.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
+}
+
+/**
+ * The placements to look through again: those that find what the query's matches (`found`) do not
+ * already hold — an item matched on few of the grid frames that found it (under COVERED) — best supported first,
+ * each once, MAX_PLACEMENTS at most. A copy found by the first look finds its way through the grid too.
+ */
+export function bestPlacements(supported: PlacementVotes[], found: Match[], fps: number): number[] {
+  const segments = new Map(found.map((m) => [m.PrimaryKey, m.VideoMatchSegments]));
+  const matched = (s: PlacementVotes) =>
+    s.frames.filter((f) => segments.get(s.key)?.some((seg) => seg.StartTime <= f / fps && f / fps < seg.EndTime)).length;
+  const missed = supported.filter((s) => matched(s) < COVERED * s.frames.length);
+  missed.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
+  return [...new Set(missed.map((s) => s.placement))].slice(0, MAX_PLACEMENTS);
+}

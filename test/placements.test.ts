@@ -1,0 +1,79 @@
+/**
+ * Placements of the library's window in a cropped copy: the grid a query looks through finds, on real
+ * frames of a crop, the placement where the crop put the window; the matcher keeps a placement only
+ * when several grid frames find one stretch of an item through it, and only for what a first look missed.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { hamming } from '../src/fingerprint/hamming.js';
+import { fingerprintFile } from '../src/fingerprint/video/fingerprint.js';
+import { PLACEMENTS } from '../src/fingerprint/video/placements.js';
+import type { FrameHit } from '../src/index/frame-key-index.js';
+import { bestPlacements, supportedPlacements } from '../src/match/placements.js';
+import type { Match } from '../src/match/result.js';
+import { ffmpeg, media, tempDir } from './helpers.js';
+
+describe('placements of the library window in a crop', () => {
+  it('finds where a crop put the library window: the nearest grid placement, a few bits from the library hash', async () => {
+    const dir = tempDir();
+    try {
+      const source = media('video/moviepy_big_buck_bunny_0_30.webm');
+      const library = join(dir.path, 'library.mp4');
+      const cropped = join(dir.path, 'cropped.mp4');
+      const clip = ['-ss', '5', '-t', '10', '-i', source, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20'];
+      ffmpeg([...clip, '-vf', 'fps=25,scale=640:360,setsar=1', library]);
+      // 78 % of the width and height from 16 % across and 4 % down.
+      ffmpeg([...clip, '-vf', 'fps=25,scale=640:360,setsar=1,crop=iw*0.78:ih*0.78:iw*0.16:ih*0.04,scale=640:360', cropped]);
+      const lib = await fingerprintFile(library);
+      const query = await fingerprintFile(cropped, { placements: true });
+      const grid = query.placements!;
+      assert.equal(grid.views, PLACEMENTS.length);
+      // The window (centre 80 % of the source) as this crop shows it.
+      const truth = { x: (0.1 - 0.16) / 0.78, y: (0.1 - 0.04) / 0.78, w: 0.8 / 0.78 };
+      const off = (p: number) => Math.max(Math.abs(PLACEMENTS[p].x - truth.x), Math.abs(PLACEMENTS[p].y - truth.y), Math.abs(PLACEMENTS[p].w - truth.w) / truth.w);
+      let near = 0;
+      let frames = 0;
+      for (let k = 0; k < Math.min(lib.count, query.count); k += grid.step) {
+        if (lib.flat[k]) continue;
+        frames++;
+        const distances = PLACEMENTS.map((_, p) => hamming(grid.hashes, k / grid.step * grid.views + p, lib.hashes, k));
+        const best = distances.indexOf(Math.min(...distances));
+        if (distances[best] <= 10 && off(best) < 0.06) near++;
+      }
+      assert.ok(frames >= 4, `${frames} grid frames`);
+      assert.ok(near >= frames * 0.75, `the nearest placement wins on ${near} of ${frames} grid frames`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  const grid = { step: 8, views: 10 };
+  /** A hit: grid frame g through placement p finds library frame `frame` of `item`. */
+  const hit = (g: number, p: number, item: number, frame: number): FrameHit => ({ probe: g * grid.views + p, item, frame, distance: 6 });
+
+  it('keeps a placement when several grid frames find one stretch of an item through it, not scattered hits', () => {
+    const hits = [
+      // Item 0: grid frames 0-3 at offset 40 (library frame = query frame + 40), mostly through placement 7.
+      hit(0, 7, 0, 40), hit(1, 7, 0, 48), hit(2, 6, 0, 56), hit(2, 7, 0, 56), hit(3, 7, 0, 64),
+      // Item 1: three grid frames, each at another place of it.
+      hit(0, 2, 1, 5), hit(1, 2, 1, 300), hit(2, 2, 1, 900),
+      // Item 2: one grid frame, through several placements.
+      hit(4, 1, 2, 70), hit(4, 2, 2, 70), hit(4, 3, 2, 70),
+    ];
+    const supported = supportedPlacements(hits, grid, 40, (item) => `item${item}`);
+    assert.deepEqual(supported.map((s) => [s.key, s.placement, s.votes, s.frames]), [['item0', 7, 4, [0, 8, 16, 24]]]);
+    assert.deepEqual(bestPlacements(supported, [], 4), [7]);
+  });
+
+  it('looks again only for what the first look missed', () => {
+    const supported = [{ placement: 7, votes: 4, key: 'a', frames: [0, 8, 16, 24] }, { placement: 3, votes: 3, key: 'b', frames: [0, 8, 16] }];
+    const segment = (start: number, end: number) => ({ StartTime: start, EndTime: end, MasterStartTime: start, MasterEndTime: end, Similarity: 0.9 });
+    const match = (key: string, ...segments: ReturnType<typeof segment>[]): Match => ({
+      PrimaryKey: key, GlobalSimilarity: 0.9, VideoMatchSegments: segments, AudioMatchSegments: [], TextMatchSegments: [],
+    });
+    // Item a found over all its grid frames (0-6.25 s at 4 fps): nothing new there; b, only over one of three.
+    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 6.25)), match('b', segment(0, 1))], 4), [3]);
+    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 2.5))], 4), [7, 3]);
+  });
+});
