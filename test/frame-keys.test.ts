@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { syntheticItem, syntheticQuery } from '../bench/synthetic.js';
-import { FINGERPRINT_VERSION, fingerprintMedia, itemOf } from '../src/fingerprint/media.js';
+import { FINGERPRINT_VERSION, fingerprintMedia, itemOf, placedFrames } from '../src/fingerprint/media.js';
 import type { FrameKeyIndex, FrameView } from '../src/index/frame-key-index.js';
 import { candidateWindows, queryProbes } from '../src/match/candidates.js';
-import { LibraryIndex, type Query } from '../src/match/library-index.js';
+import type { Query } from '../src/match/library-index.js';
 import { LibraryIndexes, searchIndexSettings } from '../src/match/library-indexes.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import type { StoredItem } from '../src/store/store.js';
@@ -90,11 +90,14 @@ test('frame keys follow the items at once: stored, replaced, removed, written by
   }
 });
 
-/** The library's matches searched in memory (multi-index candidates) and on the database. */
-async function bothWays(stores: DatabaseStores, libraryId: string, fp: Query) {
+/** The library's matches searched in memory (multi-index candidates) and on the database; with the
+ *  query's path, as a search does it (looking again through the placements its grid finds). */
+async function bothWays(stores: DatabaseStores, libraryId: string, fp: Query, path?: string) {
   const library = (await stores.libraries.libraryById(libraryId))!;
-  const memory = new LibraryIndex(await stores.libraries.loadItems(libraryId)).search(fp, { candidates: 'index' });
-  const database = await new LibraryIndexes(stores.libraries, stores.frameKeys, { mode: 'database', databaseHours: 0 }).search(library, fp);
+  const lookAgain = path ? (placements: number[]) => placedFrames(path, placements) : undefined;
+  const way = (mode: 'memory' | 'database') => new LibraryIndexes(stores.libraries, stores.frameKeys, { mode, databaseHours: 0 });
+  const memory = await way('memory').search(library, fp, { candidates: 'index' }, lookAgain);
+  const database = await way('database').search(library, fp, {}, lookAgain);
   return { memory, database };
 }
 
@@ -128,12 +131,12 @@ test('a search on the database finds what the in-memory multi-index finds: synth
   }
 });
 
-test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, a centre strip, an unrelated clip; and a still)', async () => {
+test('a search on the database finds what the in-memory multi-index finds: real clips (an excerpt, a re-encode, a centre strip, an off-centre crop, an unrelated clip; and a still)', async () => {
   const dir = tempDir();
   const stores = await openPostgresStores(await cluster.database());
   try {
     const lib = (await stores.libraries.createLibrary('acme', 'clips', 'video'))!;
-    for (const name of ['openboard_wannaworktogether.mp4', 'intel_car-detection.mp4', 'intel_bottle-detection.mp4', 'pdextendedview_diver.mov']) {
+    for (const name of ['openboard_wannaworktogether.mp4', 'intel_car-detection.mp4', 'intel_bottle-detection.mp4', 'pdextendedview_diver.mov', 'moviepy_big_buck_bunny_0_30.webm']) {
       const fp = await fingerprintMedia(media(`video/${name}`), { forSearch: false });
       await stores.libraries.putItem(lib.id, itemOf(name, name, fp), false);
     }
@@ -142,7 +145,11 @@ test('a search on the database finds what the in-memory multi-index finds: real 
     // Cropped to its centre 9:16 strip: found through the strips' keys.
     const strip = join(dir.path, 'strip.mp4');
     ffmpeg(['-ss', '20', '-t', '15', '-i', media('video/intel_car-detection.mp4'), '-vf', 'crop=ih*9/16:ih,scale=360:640', '-c:v', 'libx264', '-crf', '28', '-an', strip]);
+    // Cropped off-centre: found by looking again through the placements its grid finds on the database.
+    const crop = join(dir.path, 'crop.mp4');
+    ffmpeg(['-ss', '15', '-t', '12', '-i', media('video/moviepy_big_buck_bunny_0_30.webm'), '-vf', 'crop=iw*0.75:ih*0.75:iw*0.02:ih*0.02,scale=640:360', '-c:v', 'libx264', '-crf', '26', '-an', crop]);
     const queries = [
+      [crop, 'moviepy_big_buck_bunny_0_30.webm'],
       [excerpt, 'openboard_wannaworktogether.mp4'],
       [media('video/intel_car-detection.mp4'), 'intel_car-detection.mp4'],
       [strip, 'intel_car-detection.mp4'],
@@ -150,7 +157,7 @@ test('a search on the database finds what the in-memory multi-index finds: real 
     ];
     for (const [path, key] of queries) {
       const fp = await fingerprintMedia(path!, { forSearch: true });
-      const { memory, database } = await bothWays(stores, lib.id, fp);
+      const { memory, database } = await bothWays(stores, lib.id, fp, path);
       assert.equal(database[0]?.PrimaryKey, key, path);
       assert.deepEqual(database, memory, path);
     }
