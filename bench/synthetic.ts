@@ -6,7 +6,8 @@
  */
 import { VIDEO_DEFAULTS } from '../src/config.js';
 import { QUERY_VARIANTS, wholePictureVariants } from '../src/fingerprint/video/fingerprint.js';
-import type { ItemFrames } from '../src/index/video-index.js';
+import { gridFrameStep, PLACEMENTS } from '../src/fingerprint/video/placements.js';
+import type { HashSequence, ItemFrames } from '../src/index/video-index.js';
 import type { QueryFrames } from '../src/match/search.js';
 import { rng } from './random.js';
 
@@ -49,8 +50,23 @@ export function syntheticQuery(item: Pick<ItemFrames, 'hashes'>, start: number, 
   // Every frame portrait, with a strip of its own: the strips are searched too (the costlier case).
   const strip = { hashes: Uint32Array.from({ length: count * 2 }, next), flat: new Uint8Array(count) };
   const wholePicture = wholePictureVariants(QUERY_VARIANTS);
-  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60, wholePicture, strip, portrait: new Uint8Array(count).fill(1) };
+  // The grid of placements a query looks through (fingerprint/video/placements.ts): unrelated views.
+  const views = PLACEMENTS.length;
+  const step = gridFrameStep(count);
+  const placements = { step, views, hashes: Uint32Array.from({ length: Math.ceil(count / step) * views * 2 }, next) };
+  return { count, variants, hashes, flat: new Uint8Array(count), fps: FPS, duration: 60, wholePicture, strip, portrait: new Uint8Array(count).fill(1), placements };
 }
+
+/** A second look at a synthetic query (as LibraryIndexes.search asks for one): its library view through each placement. */
+export const lookAgainAtSynthetic =
+  (query: QueryFrames) =>
+  async (placements: number[]): Promise<HashSequence> => {
+    const hashes = new Uint32Array(query.count * placements.length * 2);
+    for (let q = 0; q < query.count; q++) {
+      for (let p = 0; p < placements.length; p++) hashes.set(query.hashes.subarray(2 * q * query.variants, 2 * q * query.variants + 2), 2 * (q * placements.length + p));
+    }
+    return { count: query.count, variants: placements.length, hashes, flat: query.flat };
+  };
 
 /** The r-th of a benchmark's queries against a library of `hours` items: which item, from when (s). */
 export function queryPlace(r: number, hours: number): { item: number; start: number } {

@@ -8,6 +8,7 @@
 import type { FrameHit, Probe } from '../index/frame-key-index.js';
 import type { HashSequence } from '../index/video-index.js';
 import type { Match } from './result.js';
+import { placementsAt } from '../fingerprint/video/placements.js';
 
 /** A query's grid: every `step`-th frame through each of `views` placements (see VideoFingerprint). */
 export interface PlacementGrid {
@@ -23,12 +24,13 @@ const COVERED = 0.8;
 /** Placements kept at most (each one more look at every frame of the query). */
 const MAX_PLACEMENTS = 3;
 
-/** The grid's hashes to look up, on the frames that are not flat; a probe's `frame` is grid frame x views + placement. */
+/** The grid's hashes to look up (each grid frame's turn of placements), on the frames that are not flat;
+ *  a probe's `frame` is grid frame x views + placement. */
 export function placementProbes(grid: PlacementGrid, query: Pick<HashSequence, 'count' | 'flat'>): Probe[] {
   const probes: Probe[] = [];
   for (let g = 0; g * grid.step < query.count; g++) {
     if (query.flat[g * grid.step]) continue;
-    for (let p = 0; p < grid.views; p++) {
+    for (const p of placementsAt(g)) {
       const at = 2 * (g * grid.views + p);
       probes.push({ frame: g * grid.views + p, hi: grid.hashes[at], lo: grid.hashes[at + 1] });
     }
@@ -59,11 +61,11 @@ export function supportedPlacements(
   queryCount: number,
   keyOf: (item: number) => string,
 ): PlacementVotes[] {
-  const byItem = new Map<number, Array<{ offset: number; g: number; p: number }>>();
+  const byItem = new Map<number, Array<{ offset: number; g: number; p: number; distance: number }>>();
   for (const hit of hits) {
     const g = Math.floor(hit.probe / grid.views);
     const list = byItem.get(hit.item) ?? [];
-    list.push({ offset: hit.frame - g * grid.step, g, p: hit.probe % grid.views });
+    list.push({ offset: hit.frame - g * grid.step, g, p: hit.probe % grid.views, distance: hit.distance });
     byItem.set(hit.item, list);
   }
   const drift = Math.ceil(queryCount * 0.1) + 2;
@@ -82,11 +84,18 @@ export function supportedPlacements(
     }
     if (bestFrames < MIN_GRID_VOTES) continue;
     const stretch = list.slice(from, to);
-    const votes = new Map<number, Set<number>>();
-    for (const h of stretch) votes.set(h.p, (votes.get(h.p) ?? new Set()).add(h.g));
-    const [placement, through] = [...votes].sort((a, b) => b[1].size - a[1].size || a[0] - b[0])[0];
+    // Each placement's grid frames and their distances (a grid frame looks through a quarter of the
+    // placements, so neighbours share the votes: the nearer wins a tie).
+    const votes = new Map<number, { frames: Set<number>; distance: number }>();
+    for (const h of stretch) {
+      const v = votes.get(h.p) ?? { frames: new Set<number>(), distance: 0 };
+      v.frames.add(h.g);
+      v.distance += h.distance;
+      votes.set(h.p, v);
+    }
+    const [placement, through] = [...votes].sort((a, b) => b[1].frames.size - a[1].frames.size || a[1].distance - b[1].distance || a[0] - b[0])[0];
     const frames = [...new Set(stretch.map((h) => h.g * grid.step))].sort((a, b) => a - b);
-    found.push({ placement, votes: through.size, key: keyOf(item), frames });
+    found.push({ placement, votes: through.frames.size, key: keyOf(item), frames });
   }
   return found.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
 }

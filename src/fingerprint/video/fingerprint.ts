@@ -8,8 +8,8 @@ import { findInset } from './inset.js';
 import { CENTRED_BANDS, centredBand, fillBand, findPanels, isPortrait, stripRect } from './layout.js';
 import { findOccluder } from './occlusion.js';
 import { ORIENTATIONS, orientFrame, type Orientation } from './orientation.js';
-import { PLACEMENT_FRAME_STEP, PLACEMENTS, placedRect } from './placements.js';
-import { applyMask, inpaint, overlayMask, resample, stdDev, subRect, type Rect } from './region.js';
+import { gridFrameStep, PLACEMENTS, placedRect, placementsAt } from './placements.js';
+import { applyMask, inpaint, overlayMask, resample, resampleColumns, resampleRows, stdDev, subRect, type Rect } from './region.js';
 
 /**
  * A video's DNA: one 64-bit hash per sampled frame (per variant, on the query side).
@@ -34,8 +34,9 @@ export interface VideoFingerprint {
   /** 1 where the border-free picture is square or portrait: only such a frame can be a copy cropped
    *  to a strip (a landscape one is compared with the library's strips only by chance). */
   portrait: Uint8Array;
-  /** A query's: every PLACEMENT_FRAME_STEP-th frame through each of PLACEMENTS (where the library's
-   *  window would lie in a crop); hash p of grid frame g (frame g * step) at index g * views + p. */
+  /** A query's: every step-th frame (gridFrameStep) through the placements of its turn (placementsAt:
+   *  where the library's window would lie in a crop); hash p of grid frame g (frame g * step) at index
+   *  g * views + p, views = PLACEMENTS.length (the other turns' left 0). */
   placements?: { step: number; views: number; hashes: Uint32Array };
   /** Seconds of video decoded. */
   duration: number;
@@ -166,11 +167,12 @@ const viewCoeffs = new Float64Array(64);
 function viewCoefficients(
   frame: Uint8Array,
   rect: Rect,
-  how: { orient?: Orientation; kept?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean; within?: Rect },
+  how: { orient?: Orientation; kept?: Uint8Array; mask?: Uint8Array; judgeFlat?: boolean; within?: Rect; rows?: Float64Array },
   picture: Float64Array<ArrayBuffer>,
 ): { coeffs: Float64Array; flat: boolean } {
   const { thumbSize, dctSize, flatStdDev } = VIDEO_DEFAULTS;
-  resample(frame, thumbSize, rect, dctSize, picture, how.within);
+  if (how.rows) resampleColumns(how.rows, thumbSize, rect, dctSize, picture, how.within);
+  else resample(frame, thumbSize, rect, dctSize, picture, how.within);
   if (how.orient) picture.set(orientFrame(picture, dctSize, how.orient));
   if (how.kept) inpaint(picture, dctSize, how.kept);
   if (how.mask) applyMask(picture, how.mask);
@@ -227,18 +229,26 @@ function hashWindow(frames: Uint8Array[], first: number, border: Rect, aspect: n
   });
 }
 
-/** The grid of placements on every PLACEMENT_FRAME_STEP-th frame of a window that is not flat. */
+/** The grid of placements on every grid frame of a window that is not flat, each through its turn's
+ *  placements (those over the same columns share resampling's first pass). */
 function hashPlacements(frames: Uint8Array[], first: number, border: Rect, fp: VideoFingerprint): void {
   const grid = fp.placements!;
-  const { dctSize, maskBottom, maskCorner } = VIDEO_DEFAULTS;
+  const { thumbSize, dctSize, maskBottom, maskCorner } = VIDEO_DEFAULTS;
   const mask = overlayMask(dctSize, maskBottom, maskCorner);
   const picture = new Float64Array(dctSize * dctSize);
+  const rects = PLACEMENTS.map((placement) => placedRect(border, placement));
+  const rowsOf = new Map<string, Float64Array>();
   for (let k = Math.ceil(first / grid.step) * grid.step; k < first + frames.length; k += grid.step) {
     if (fp.flat[k]) continue;
-    PLACEMENTS.forEach((placement, p) => {
-      const seen = viewCoefficients(frames[k - first], placedRect(border, placement), { mask, within: border }, picture);
+    rowsOf.clear();
+    for (const p of placementsAt(k / grid.step)) {
+      const rect = rects[p];
+      const columns = `${rect.x},${rect.w}`;
+      let rows = rowsOf.get(columns);
+      if (!rows) rowsOf.set(columns, (rows = resampleRows(frames[k - first], thumbSize, rect, dctSize, border)));
+      const seen = viewCoefficients(frames[k - first], rect, { mask, within: border, rows }, picture);
       thresholdHash(seen.coeffs, false, grid.hashes, (k / grid.step) * grid.views + p);
-    });
+    }
   }
 }
 
@@ -334,6 +344,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
   const { sampleFps: fps, thumbSize, borderMaxMean, borderMaxStd } = VIDEO_DEFAULTS;
   const { oversample, poolFrames } = VIDEO_DEFAULTS;
   const windowFrames = BORDER_WINDOW_SECONDS * fps;
+  const total = info.video?.duration || info.duration;
   const fp: VideoFingerprint = {
     fps,
     count: 0,
@@ -343,7 +354,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
     strip: { hashes: new Uint32Array(0), flat: new Uint8Array(0) },
     wholePicture: wholePictureVariants(variants),
     portrait: new Uint8Array(0),
-    ...(opts.placements && { placements: { step: PLACEMENT_FRAME_STEP, views: PLACEMENTS.length, hashes: new Uint32Array(0) } }),
+    ...(opts.placements && { placements: { step: gridFrameStep(total * fps), views: PLACEMENTS.length, hashes: new Uint32Array(0) } }),
     duration: 0,
   };
   const aspect = info.video?.aspect || 1;
@@ -364,7 +375,6 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
     windowStart += window.length;
     window = [];
   };
-  const total = info.video?.duration || info.duration;
   const pool = new TemporalPool(oversample, poolFrames, (frame) => {
     window.push(frame);
     if (window.length === windowFrames) flush(false);

@@ -2,7 +2,7 @@
  * Where the library's window may lie in a cropped copy. A copy cut down to part of the picture (off
  * centre, then rescaled) shows the library's centred window (LIBRARY_VARIANTS) shifted, enlarged and
  * partly cut off, at a place and scale the query cannot know. So a query looks through a grid of such
- * placements on a few of its frames — each one the window as the picture would show it were it a crop
+ * placements on a few of its frames (a quarter of them on each: placementsAt) — each one the window as the picture would show it were it a crop
  * of share `c` taken at (x0, y0), the part beyond the picture continued from its edges — the search
  * keeps the placements that find the same stretch of an item on several frames (match/placements.ts),
  * and the query is looked at again through those on every frame (zoomVariants).
@@ -16,12 +16,18 @@ import { VIDEO_DEFAULTS } from '../../config.js';
 import type { Rect } from './region.js';
 
 /** Crops looked for, by the share of the picture's width and height they keep: steps of 8 %, each
- *  covering 4 % either way. Below ~0.75 the library's window shows too little of itself to match. */
-const SCALES = [0.96, 0.89, 0.82, 0.76];
+ *  covering 4 % either way. Below ~0.64 the library's window shows too little of itself to match. */
+const SCALES = [0.96, 0.89, 0.82, 0.76, 0.7, 0.64];
 /** Steps of the crop's corner, in shares of the source picture: a placement is at most half a step off. */
 const POSITION_STEP = 0.025;
-/** Query frames looked at through the grid: every 8th sampled frame (two seconds). */
-export const PLACEMENT_FRAME_STEP = 8;
+/** Grid frames a query aims at (their spacing follows its length, within the bounds below): enough for
+ *  the several that must agree (match/placements.ts), few enough that a search stays quick. */
+const GRID_FRAMES = 8;
+const MIN_FRAME_STEP = 4;
+const MAX_FRAME_STEP = 32;
+
+/** Sampled frames between grid frames for a query of about `frames` sampled frames (unknown: 0). */
+export const gridFrameStep = (frames: number) => Math.min(MAX_FRAME_STEP, Math.max(MIN_FRAME_STEP, Math.round(frames / GRID_FRAMES) || 16));
 
 /** The library's window as a crop of share `c` at (x0, y0) of the source shows it. */
 function windowInCrop(c: number, x0: number, y0: number): Rect {
@@ -30,12 +36,25 @@ function windowInCrop(c: number, x0: number, y0: number): Rect {
   return { x: (lo - x0) / c, y: (lo - y0) / c, w: f / c, h: f / c };
 }
 
-/** Every placement a query tries, largest crops first. */
-export const PLACEMENTS: readonly Rect[] = SCALES.flatMap((c) => {
+/** Every placement a query tries, largest crops first, with its place in its scale's lattice. */
+const LATTICE = SCALES.flatMap((c) => {
   const steps = Math.ceil((1 - c) / POSITION_STEP - 1e-9);
   const at = Array.from({ length: steps + 1 }, (_, i) => ((1 - c) * i) / steps);
-  return at.flatMap((y0) => at.map((x0) => windowInCrop(c, x0, y0)));
+  return at.flatMap((y0, iy) => at.map((x0, ix) => ({ rect: windowInCrop(c, x0, y0), ix, iy })));
 });
+export const PLACEMENTS: readonly Rect[] = LATTICE.map((l) => l.rect);
+
+/**
+ * The placements grid frame g looks through: one quarter of them, in turn — one corner of each 2 x 2
+ * block of its lattice. A copy's window is within a few bits through several neighbouring placements
+ * (a block's worth or more, measured on the tune half), so every quarter keeps one of them while each
+ * grid frame costs a quarter of the look-ups.
+ */
+export const GRID_TURNS = 4;
+const TURNS: readonly number[][] = Array.from({ length: GRID_TURNS }, (_, t) =>
+  LATTICE.flatMap((l, p) => ((l.ix % 2) + 2 * (l.iy % 2) === t ? [p] : [])),
+);
+export const placementsAt = (g: number): readonly number[] => TURNS[g % GRID_TURNS];
 
 /** A placement (units of the picture) on the thumbnail, given the picture's border-free rectangle. */
 export const placedRect = (picture: Rect, placement: Rect): Rect => ({

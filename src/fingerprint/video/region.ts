@@ -59,27 +59,42 @@ function axisTaps(lo: number, hi: number, start: number, length: number, n: numb
 /** The pixel indices [lo, hi] of one axis of `r` (a whole number of pixels, as borders are found). */
 const pixelSpan = (start: number, length: number): [number, number] => [Math.ceil(start - 1e-9), Math.floor(start + length + 1e-9) - 1];
 
+/** The pixel indices [lo, hi] of an axis of `within`, or of the whole size x size frame. */
+const span = (size: number, within: Rect | undefined, axis: 'x' | 'y'): [number, number] =>
+  within ? pixelSpan(within[axis], within[axis === 'x' ? 'w' : 'h']) : [0, size - 1];
+
 /**
  * Area-averages `rect` of the size x size grey `frame` into an n x n picture; where `rect` reaches past
  * `within` (the whole frame unless given), the picture goes on as its nearest edge pixel.
  */
 export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n), within?: Rect): Float64Array {
-  const [x0, x1] = within ? pixelSpan(within.x, within.w) : [0, size - 1];
-  const [y0, y1] = within ? pixelSpan(within.y, within.h) : [0, size - 1];
-  const xs = axisTaps(x0, x1, rect.x, rect.w, n);
-  const ys = axisTaps(y0, y1, rect.y, rect.h, n);
-  const rowTmp = new Float64Array(n);
+  return resampleColumns(resampleRows(frame, size, rect, n, within), size, rect, n, out, within);
+}
+
+/** The first half of resample: every row of the frame, [rect.x, rect.x + rect.w) averaged into n cells
+ *  (size x n). Views of one frame that span the same columns share it. */
+export function resampleRows(frame: Uint8Array, size: number, rect: Pick<Rect, 'x' | 'w'>, n: number, within?: Rect, out = new Float64Array(size * n)): Float64Array {
+  const xs = axisTaps(...span(size, within, 'x'), rect.x, rect.w, n);
+  for (let y = 0; y < size; y++) {
+    const base = y * size;
+    for (let ox = 0; ox < n; ox++) {
+      let acc = 0;
+      for (let tx = xs.from[ox]; tx < xs.from[ox + 1]; tx++) acc += frame[base + xs.index[tx]] * xs.weight[tx];
+      out[y * n + ox] = acc;
+    }
+  }
+  return out;
+}
+
+/** The second half: rows [rect.y, rect.y + rect.h) of resampleRows' result averaged into n x n. */
+export function resampleColumns(rows: Float64Array, size: number, rect: Pick<Rect, 'y' | 'h'>, n: number, out = new Float64Array(n * n), within?: Rect): Float64Array {
+  const ys = axisTaps(...span(size, within, 'y'), rect.y, rect.h, n);
   out.fill(0);
   for (let oy = 0; oy < n; oy++) {
     for (let ty = ys.from[oy]; ty < ys.from[oy + 1]; ty++) {
-      const base = ys.index[ty] * size;
+      const base = ys.index[ty] * n;
       const wy = ys.weight[ty];
-      for (let ox = 0; ox < n; ox++) {
-        let acc = 0;
-        for (let tx = xs.from[ox]; tx < xs.from[ox + 1]; tx++) acc += frame[base + xs.index[tx]] * xs.weight[tx];
-        rowTmp[ox] = acc;
-      }
-      for (let ox = 0; ox < n; ox++) out[oy * n + ox] += rowTmp[ox] * wy;
+      for (let ox = 0; ox < n; ox++) out[oy * n + ox] += rows[base + ox] * wy;
     }
   }
   return out;
