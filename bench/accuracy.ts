@@ -20,6 +20,7 @@ import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
 import type { Match, QueryFrames, SearchOptions } from '../src/match/search.js';
 import { withPlacedMatches } from '../src/match/fuse.js';
+import { confirmedMatches, type PlacementVotes } from '../src/match/placements.js';
 import type { LibraryIndex } from '../src/match/library-index.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
@@ -41,8 +42,8 @@ export interface QueryCase {
   master?: string;
   truth: Box[];
   fp: VideoFingerprint;
-  /** The query through the placements its grid found (see lookAgain). */
-  placed?: QueryFrames;
+  /** The query through the placements its grid found, and what found them (see lookAgain). */
+  placed?: { query: QueryFrames; chosen: PlacementVotes[] };
 }
 
 export interface Prepared {
@@ -104,16 +105,17 @@ const queryFingerprint = (path: string): Promise<VideoFingerprint> =>
 
 /** The query through the placements its grid finds for what a first look misses, as a search looks again (LibraryIndexes.search; kept beside it). */
 async function lookAgain(index: LibraryIndex, c: QueryCase): Promise<void> {
-  const placements = index.placements(c.fp, index.search({ video: c.fp }));
-  if (!placements.length) return;
+  const chosen = index.placements(c.fp, index.search({ video: c.fp }));
+  if (!chosen.length) return;
+  const placements = chosen.map((p) => p.placement);
   const placed = await kept(`${c.path}.${FINGERPRINT_CODE}.placed-${placements.join('-')}.json`, () => placedFrames(c.path, placements));
-  c.placed = { fps: c.fp.fps, duration: c.fp.duration, ...placed };
+  c.placed = { query: { fps: c.fp.fps, duration: c.fp.duration, ...placed }, chosen };
 }
 
 /** A query searched as a service searches it: its second look (if any) added to the first. */
 function search(index: LibraryIndex, c: QueryCase, opts: SearchOptions): Match[] {
   const first = index.search({ video: c.fp }, opts);
-  return c.placed ? withPlacedMatches(first, index.search({ video: c.placed }, opts)) : first;
+  return c.placed ? withPlacedMatches(first, confirmedMatches(index.search({ video: c.placed.query }, opts), c.placed.chosen, c.fp.fps)) : first;
 }
 
 /** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */

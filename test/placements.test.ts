@@ -10,7 +10,7 @@ import { hamming } from '../src/fingerprint/hamming.js';
 import { fingerprintFile } from '../src/fingerprint/video/fingerprint.js';
 import { PLACEMENTS, placementsAt } from '../src/fingerprint/video/placements.js';
 import type { FrameHit } from '../src/index/frame-key-index.js';
-import { bestPlacements, supportedPlacements } from '../src/match/placements.js';
+import { bestPlacements, confirmedMatches, supportedPlacements } from '../src/match/placements.js';
 import type { Match } from '../src/match/result.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
 
@@ -65,18 +65,36 @@ describe('placements of the library window in a crop', () => {
       hit(4, 1, 2, 70), hit(4, 2, 2, 70), hit(4, 3, 2, 70),
     ];
     const supported = supportedPlacements(hits, grid, 40, (item) => `item${item}`);
-    assert.deepEqual(supported.map((s) => [s.key, s.placement, s.votes, s.frames]), [['item0', 7, 4, [0, 8, 16, 24]]]);
-    assert.deepEqual(bestPlacements(supported, [], 4), [7]);
+    assert.deepEqual(supported, [{ key: 'item0', placement: 7, votes: 4, frames: [0, 8, 16, 24], offsets: [40, 40] }]);
+    assert.deepEqual(bestPlacements(supported, [], 4), supported);
   });
 
+  const segment = (start: number, end: number, offset = 0) => ({ StartTime: start, EndTime: end, MasterStartTime: start + offset, MasterEndTime: end + offset, Similarity: 0.9 });
+  const match = (key: string, ...segments: ReturnType<typeof segment>[]): Match => ({
+    PrimaryKey: key, GlobalSimilarity: 0.9, VideoMatchSegments: segments, AudioMatchSegments: [], TextMatchSegments: [],
+  });
+  const supported = [
+    { placement: 7, votes: 4, key: 'a', frames: [0, 8, 16, 24], offsets: [0, 0] as [number, number] },
+    { placement: 3, votes: 3, key: 'b', frames: [0, 8, 16], offsets: [40, 44] as [number, number] },
+  ];
+
   it('looks again only for what the first look missed', () => {
-    const supported = [{ placement: 7, votes: 4, key: 'a', frames: [0, 8, 16, 24] }, { placement: 3, votes: 3, key: 'b', frames: [0, 8, 16] }];
-    const segment = (start: number, end: number) => ({ StartTime: start, EndTime: end, MasterStartTime: start, MasterEndTime: end, Similarity: 0.9 });
-    const match = (key: string, ...segments: ReturnType<typeof segment>[]): Match => ({
-      PrimaryKey: key, GlobalSimilarity: 0.9, VideoMatchSegments: segments, AudioMatchSegments: [], TextMatchSegments: [],
-    });
     // Item a found over all its grid frames (0-6.25 s at 4 fps): nothing new there; b, only over one of three.
-    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 6.25)), match('b', segment(0, 1))], 4), [3]);
-    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 2.5))], 4), [7, 3]);
+    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 6.25)), match('b', segment(0, 1))], 4), [supported[1]]);
+    assert.deepEqual(bestPlacements(supported, [match('a', segment(0, 2.5))], 4), supported);
+  });
+
+  it('keeps of the second look what its grid frames found first: their items, at their offsets, over three of their frames', () => {
+    // b's grid frames (0, 2 and 4 s) agreed on offsets 40-44 frames (10-11 s at 4 fps), give or take 2 s.
+    const placed = [
+      match('b', segment(0, 5, 10.5), segment(6, 9, 20)),
+      match('c', segment(0, 5, 10.5)),
+      match('a', segment(0, 6.5, 1.5)),
+    ];
+    assert.deepEqual(confirmedMatches(placed, supported, 4), [match('b', segment(0, 5, 10.5)), match('a', segment(0, 6.5, 1.5))]);
+    // A segment over two of the grid frames that found the item is no confirmation.
+    assert.deepEqual(confirmedMatches([match('b', segment(1, 6, 10.5)), match('a', segment(0, 3.5, 1.5))], supported, 4), []);
+    // Nor one shorter than 5 s.
+    assert.deepEqual(confirmedMatches([match('b', segment(0, 4.5, 10.5))], supported, 4), []);
   });
 });

@@ -11,7 +11,7 @@ import { embeddedSubtitles, isTextFile, readText, sidecarSubtitles } from '../me
 import type { MediaType, StoredItem } from '../store/store.js';
 import { fingerprintAudio, libraryLandmarks, soundFingerprinter, type AudioFingerprint, type AudioFingerprintOptions } from './audio/fingerprint.js';
 import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './text/shingles.js';
-import { PLACEMENTS } from './video/placements.js';
+import { PLACEMENTS, withNeighbours } from './video/placements.js';
 import type { HashSequence } from '../index/video-index.js';
 import {
   fingerprintFile,
@@ -137,11 +137,12 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
 
 /**
  * A picture's frames through `placements` (indexes into PLACEMENTS: where the library's window lies in a
- * cropped copy, see video/placements.ts), one variant each: a search's second look at a query
- * (LibraryIndexes.search), decoding it again.
+ * cropped copy, see video/placements.ts) and their neighbours, one variant each: a search's second look
+ * at a query (LibraryIndexes.search), decoding it again.
  */
 export async function placedFrames(path: string, placements: number[], signal?: AbortSignal): Promise<HashSequence> {
-  const variants = placements.map((p) => ({ fraction: 1, mirror: false, placement: PLACEMENTS[p] }));
+  const around = [...new Set(placements.flatMap(withNeighbours))];
+  const variants = around.map((p) => ({ fraction: 1, mirror: false, placement: PLACEMENTS[p] }));
   const { count, hashes, flat } = await fingerprintFile(path, { variants, threads: decoderThreads(), signal });
   return { count, variants: variants.length, hashes, flat };
 }

@@ -163,7 +163,7 @@ export class LibraryIndex {
 
   /** The placements of the library's window that a query's grid finds, for what `found` (the query's
    *  matches) misses (a cropped copy: see placements.ts). */
-  placements(query: QueryFrames, found: Match[]): number[] {
+  placements(query: QueryFrames, found: Match[]): PlacementVotes[] {
     const supported = this.base.placements(query, (key) => this.removed.has(key));
     if (this.recent.size > 0) {
       this.recentPart ??= new Part([...this.recent.values()], this.pictures);

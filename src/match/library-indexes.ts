@@ -10,7 +10,7 @@ import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION } from '../fingerprint/m
 import { LibraryIndex, type LibrarySearchOptions, type Query } from './library-index.js';
 import { placementsInDatabase, searchVideoInDatabase, type Match, type QueryFrames } from './search.js';
 import { withPlacedMatches, withVideoMatches } from './fuse.js';
-import type { LookAgain } from './placements.js';
+import { confirmedMatches, type LookAgain, type PlacementVotes } from './placements.js';
 import { searchStillInDatabase } from './still.js';
 import type { FrameKeyIndex } from '../index/frame-key-index.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
@@ -115,10 +115,10 @@ export class LibraryIndexes {
   async search(library: LibraryInfo, fp: Query, opts: LibrarySearchOptions = {}, lookAgain?: LookAgain): Promise<Match[]> {
     const first = await this.searchOnce(library, fp, opts);
     if (!lookAgain || !fp.video?.placements || fp.still) return first;
-    const placements = await this.placements(library, fp.video, first);
-    if (!placements.length) return first;
-    const placed = { fps: fp.video.fps, duration: fp.video.duration, ...(await lookAgain(placements)) };
-    return withPlacedMatches(first, await this.searchOnce(library, { video: placed }, opts));
+    const chosen = await this.placements(library, fp.video, first);
+    if (!chosen.length) return first;
+    const placed = { fps: fp.video.fps, duration: fp.video.duration, ...(await lookAgain(chosen.map((c) => c.placement))) };
+    return withPlacedMatches(first, confirmedMatches(await this.searchOnce(library, { video: placed }, opts), chosen, placed.fps));
   }
 
   /** One look: the picture from the database for a library searched there. */
@@ -130,7 +130,7 @@ export class LibraryIndexes {
   }
 
   /** The placements of the library's window that a query's grid finds for what `found` misses (match/placements.ts). */
-  private async placements(library: LibraryInfo, video: QueryFrames, found: Match[]): Promise<number[]> {
+  private async placements(library: LibraryInfo, video: QueryFrames, found: Match[]): Promise<PlacementVotes[]> {
     const index = await this.index(library);
     return this.searchesDatabase(library) ? placementsInDatabase(this.frameKeys!, library.id, video, found) : index.placements(video, found);
   }

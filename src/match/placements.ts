@@ -7,7 +7,7 @@
  */
 import type { FrameHit, Probe } from '../index/frame-key-index.js';
 import type { HashSequence } from '../index/video-index.js';
-import type { Match } from './result.js';
+import type { Match, MatchSegment } from './result.js';
 import { placementsAt } from '../fingerprint/video/placements.js';
 
 /** A query's grid: every `step`-th frame through each of `views` placements (see VideoFingerprint). */
@@ -42,13 +42,21 @@ export function placementProbes(grid: PlacementGrid, query: Pick<HashSequence, '
 export type LookAgain = (placements: number[]) => Promise<HashSequence>;
 
 /** A placement (an index into the grid's views) that found an item (`key`) on `frames`, the grid
- *  frames (query frame numbers) that agree on one stretch of it, through any placement. */
+ *  frames (query frame numbers) that agree on one stretch of it through any placement, at offsets
+ *  (library frame minus query frame) from offsets[0] to offsets[1]. */
 export interface PlacementVotes {
   placement: number;
   votes: number;
   key: string;
   frames: number[];
+  offsets: [number, number];
 }
+
+/** Seconds a segment of the second look may lie beyond the offsets its grid frames agreed on. */
+const OFFSET_SLACK_SECONDS = 2;
+/** Shortest segment the second look reports: it looks through up to 27 placements, and a few seconds
+ *  of a low-texture scene through one of them can pass for a copy (seen on the tune half: 3.8 s). */
+const MIN_PLACED_SECONDS = 5;
 
 /**
  * The placements that hits through them support, one per item, best first: the offset (library frame
@@ -95,21 +103,42 @@ export function supportedPlacements(
     }
     const [placement, through] = [...votes].sort((a, b) => b[1].frames.size - a[1].frames.size || a[1].distance - b[1].distance || a[0] - b[0])[0];
     const frames = [...new Set(stretch.map((h) => h.g * grid.step))].sort((a, b) => a - b);
-    found.push({ placement, votes: through.frames.size, key: keyOf(item), frames });
+    found.push({ placement, votes: through.frames.size, key: keyOf(item), frames, offsets: [stretch[0].offset, stretch[stretch.length - 1].offset] });
   }
   return found.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
 }
 
 /**
- * The placements to look through again: those that find what the query's matches (`found`) do not
- * already hold — an item matched on few of the grid frames that found it (under COVERED) — best supported first,
- * each once, MAX_PLACEMENTS at most. A copy found by the first look finds its way through the grid too.
+ * What to look through again: the supported placements that find what the query's matches (`found`)
+ * do not already hold — an item matched on few of the grid frames that found it (under COVERED) — best
+ * supported first, MAX_PLACEMENTS at most. A copy found by the first look finds its way through the grid too.
  */
-export function bestPlacements(supported: PlacementVotes[], found: Match[], fps: number): number[] {
+export function bestPlacements(supported: PlacementVotes[], found: Match[], fps: number): PlacementVotes[] {
   const segments = new Map(found.map((m) => [m.PrimaryKey, m.VideoMatchSegments]));
   const matched = (s: PlacementVotes) =>
     s.frames.filter((f) => segments.get(s.key)?.some((seg) => seg.StartTime <= f / fps && f / fps < seg.EndTime)).length;
   const missed = supported.filter((s) => matched(s) < COVERED * s.frames.length);
-  missed.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
-  return [...new Set(missed.map((s) => s.placement))].slice(0, MAX_PLACEMENTS);
+  return missed.sort((a, b) => b.votes - a.votes || a.placement - b.placement).slice(0, MAX_PLACEMENTS);
+}
+
+/**
+ * What the second look found that its grid frames had found first: segments of the items they found,
+ * at the offsets they agreed on (give or take OFFSET_SLACK_SECONDS), spanning at least MIN_GRID_VOTES
+ * of those grid frames and MIN_PLACED_SECONDS. A chance grid vote and a chance alignment seldom agree,
+ * so the second look adds copies, not coincidences.
+ */
+export function confirmedMatches(placed: Match[], chosen: PlacementVotes[], fps: number): Match[] {
+  return placed.flatMap((m) => {
+    const at = chosen.filter((c) => c.key === m.PrimaryKey);
+    const agree = (s: MatchSegment) =>
+      s.EndTime - s.StartTime >= MIN_PLACED_SECONDS &&
+      at.some(
+        (c) =>
+          s.MasterStartTime - s.StartTime >= c.offsets[0] / fps - OFFSET_SLACK_SECONDS &&
+          s.MasterStartTime - s.StartTime <= c.offsets[1] / fps + OFFSET_SLACK_SECONDS &&
+          c.frames.filter((f) => s.StartTime <= f / fps && f / fps < s.EndTime).length >= MIN_GRID_VOTES,
+      );
+    const segments = m.VideoMatchSegments.filter(agree);
+    return segments.length ? [{ ...m, VideoMatchSegments: segments }] : [];
+  });
 }

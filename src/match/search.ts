@@ -187,7 +187,7 @@ export async function searchVideoInDatabase(keys: FrameKeyIndex, libraryId: stri
 
 /** The placements of the library's window that the query's grid finds in the database's multi-index,
  *  for what `found` (the query's matches) misses (see placements.ts). */
-export async function placementsInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames, found: Match[]): Promise<number[]> {
+export async function placementsInDatabase(keys: FrameKeyIndex, libraryId: string, query: QueryFrames, found: Match[]): Promise<PlacementVotes[]> {
   const grid = query.placements;
   if (!grid) return [];
   let supported: PlacementVotes[] = [];

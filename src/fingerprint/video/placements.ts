@@ -40,7 +40,7 @@ function windowInCrop(c: number, x0: number, y0: number): Rect {
 const LATTICE = SCALES.flatMap((c) => {
   const steps = Math.ceil((1 - c) / POSITION_STEP - 1e-9);
   const at = Array.from({ length: steps + 1 }, (_, i) => ((1 - c) * i) / steps);
-  return at.flatMap((y0, iy) => at.map((x0, ix) => ({ rect: windowInCrop(c, x0, y0), ix, iy })));
+  return at.flatMap((y0, iy) => at.map((x0, ix) => ({ rect: windowInCrop(c, x0, y0), scale: c, ix, iy })));
 });
 export const PLACEMENTS: readonly Rect[] = LATTICE.map((l) => l.rect);
 
@@ -55,6 +55,13 @@ const TURNS: readonly number[][] = Array.from({ length: GRID_TURNS }, (_, t) =>
   LATTICE.flatMap((l, p) => ((l.ix % 2) + 2 * (l.iy % 2) === t ? [p] : [])),
 );
 export const placementsAt = (g: number): readonly number[] => TURNS[g % GRID_TURNS];
+
+/** A placement and its neighbours in its scale's lattice (its 3 x 3 block): the second look goes
+ *  through all of them, so that frame by frame the one nearest the copy's true place counts. */
+export function withNeighbours(p: number): number[] {
+  const { scale, ix, iy } = LATTICE[p];
+  return LATTICE.flatMap((l, q) => (l.scale === scale && Math.abs(l.ix - ix) <= 1 && Math.abs(l.iy - iy) <= 1 ? [q] : []));
+}
 
 /** A placement (units of the picture) on the thumbnail, given the picture's border-free rectangle. */
 export const placedRect = (picture: Rect, placement: Rect): Rect => ({
