@@ -109,14 +109,15 @@ export function supportedPlacements(
 }
 
 /**
- * What to look through again: the supported placements that find what the query's matches (`found`)
- * do not already hold — an item matched on few of the grid frames that found it (under COVERED) — best
- * supported first, MAX_PLACEMENTS at most. A copy found by the first look finds its way through the grid too.
+ * What to look through again: the supported placements whose grid frames the query's matches (`found`)
+ * leave mostly unexplained (under COVERED of them inside a segment of any item), best supported first,
+ * MAX_PLACEMENTS at most. A copy the first look found also finds its way through the grid, and so do
+ * other copies of the same pictures in the library (pieces of one film, a re-upload): looking at those
+ * moments again would cost a decode and find nothing new.
  */
 export function bestPlacements(supported: PlacementVotes[], found: Match[], fps: number): PlacementVotes[] {
-  const segments = new Map(found.map((m) => [m.PrimaryKey, m.VideoMatchSegments]));
-  const matched = (s: PlacementVotes) =>
-    s.frames.filter((f) => segments.get(s.key)?.some((seg) => seg.StartTime <= f / fps && f / fps < seg.EndTime)).length;
+  const segments = found.flatMap((m) => m.VideoMatchSegments);
+  const matched = (s: PlacementVotes) => s.frames.filter((f) => segments.some((seg) => seg.StartTime <= f / fps && f / fps < seg.EndTime)).length;
   const missed = supported.filter((s) => matched(s) < COVERED * s.frames.length);
   return missed.sort((a, b) => b.votes - a.votes || a.placement - b.placement).slice(0, MAX_PLACEMENTS);
 }
