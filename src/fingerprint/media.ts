@@ -12,7 +12,6 @@ import type { MediaType, StoredItem } from '../store/store.js';
 import { fingerprintAudio, libraryLandmarks, soundFingerprinter, type AudioFingerprint, type AudioFingerprintOptions } from './audio/fingerprint.js';
 import { fingerprintText, SHINGLE_WORDS, type TextFingerprint } from './text/shingles.js';
 import { PLACEMENTS, withNeighbours } from './video/placements.js';
-import type { HashSequence } from '../index/video-index.js';
 import {
   fingerprintFile,
   fingerprintMedia as fingerprintVideo,
@@ -140,7 +139,7 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
  * cropped copy, see video/placements.ts) and their neighbours, one variant each: a search's second look
  * at a query (LibraryIndexes.search), decoding it again.
  */
-export async function placedFrames(path: string, placements: number[], signal?: AbortSignal): Promise<HashSequence> {
+export async function placedFrames(path: string, placements: number[], signal?: AbortSignal): Promise<Pick<VideoFingerprint, 'count' | 'variants' | 'hashes' | 'flat'>> {
   const around = [...new Set(placements.flatMap(withNeighbours))];
   const variants = around.map((p) => ({ fraction: 1, mirror: false, placement: PLACEMENTS[p] }));
   const { count, hashes, flat } = await fingerprintFile(path, { variants, threads: decoderThreads(), signal });
