@@ -68,14 +68,26 @@ const span = (size: number, within: Rect | undefined, axis: 'x' | 'y'): [number,
  * `within` (the whole frame unless given), the picture goes on as its nearest edge pixel.
  */
 export function resample(frame: Uint8Array, size: number, rect: Rect, n: number, out = new Float64Array(n * n), within?: Rect): Float64Array {
-  return resampleColumns(resampleRows(frame, size, rect, n, within), size, rect, n, out, within);
+  const [y0, y1] = span(size, within, 'y');
+  const clamp = (y: number) => Math.min(y1, Math.max(y0, y));
+  const rows = resampleRows(frame, size, rect, n, within, [clamp(Math.floor(rect.y)), clamp(Math.ceil(rect.y + rect.h) - 1)]);
+  return resampleColumns(rows, size, rect, n, out, within);
 }
 
-/** The first half of resample: every row of the frame, [rect.x, rect.x + rect.w) averaged into n cells
- *  (size x n). Views of one frame that span the same columns share it. */
-export function resampleRows(frame: Uint8Array, size: number, rect: Pick<Rect, 'x' | 'w'>, n: number, within?: Rect, out = new Float64Array(size * n)): Float64Array {
+/** The first half of resample: rows [first, last] of the frame (every row unless given), [rect.x,
+ *  rect.x + rect.w) averaged into n cells (size x n; other rows left 0). Views of one frame that span
+ *  the same columns share it. */
+export function resampleRows(
+  frame: Uint8Array,
+  size: number,
+  rect: Pick<Rect, 'x' | 'w'>,
+  n: number,
+  within?: Rect,
+  [first, last]: [number, number] = [0, size - 1],
+): Float64Array {
+  const out = new Float64Array(size * n);
   const xs = axisTaps(...span(size, within, 'x'), rect.x, rect.w, n);
-  for (let y = 0; y < size; y++) {
+  for (let y = first; y <= last; y++) {
     const base = y * size;
     for (let ox = 0; ox < n; ox++) {
       let acc = 0;
