@@ -124,6 +124,8 @@ export const EDITS: Edit[] = [
   ),
   pictureInPicture('picture-in-picture, small, top left', true, { width: 160, corner: 'top-left' }),
   filtered('crop to 60 % of the area, off-centre', () => 'crop=iw*0.77:ih*0.77:iw*0.2:ih*0.05'),
+  // A third strength, added with the crop placements (and so not tuned against): toward the bottom right.
+  filtered('crop to 50 % of the area, off-centre', () => 'crop=iw*0.71:ih*0.71:iw*0.26:ih*0.24'),
   filtered('occlusion: a sticker over a tenth, off-centre', () => 'drawbox=x=iw*0.55:y=ih*0.15:w=iw*0.3:h=ih*0.33:color=yellow:t=fill'),
   // A screen filmed with a camcorder: the picture a skewed quadrilateral in a dark room, soft, noisy
   // (fresh grain every frame) and flickering (brightness beating at 2.5 Hz).
@@ -147,7 +149,7 @@ export const FAMILIES: Record<string, readonly string[]> = {
     'picture-in-picture',
     'picture-in-picture, small, top left',
   ],
-  crops: ['crop to 60 % of the area, off-centre', 'crop to 40 % of the area, off-centre'],
+  crops: ['crop to 60 % of the area, off-centre', 'crop to 50 % of the area, off-centre', 'crop to 40 % of the area, off-centre'],
   occlusion: ['occlusion: a sticker over a tenth, off-centre', 'occlusion: a box over a quarter'],
   'time edits': ['slow motion 0.5x', 'timelapse 2x', 'jump cuts (1 s of every 4 removed)'],
   degradation: ['144p at 5 fps, heavy compression', 'grey + blur', 'camcorder capture: perspective, noise, flicker'],
