@@ -51,7 +51,7 @@ describe('picture and sound in one decoder', () => {
         decoders.length = 0;
         const both = await fingerprintMedia(info.path, { forSearch });
         assert.equal(decoders.length, decodableTogether(info) ? 1 : 2, 'decoders started');
-        const video = await fingerprintVideo(info, { variants: forSearch ? QUERY_VARIANTS : undefined });
+        const video = await fingerprintVideo(info, { variants: forSearch ? QUERY_VARIANTS : undefined, placements: forSearch });
         const audio = await fingerprintAudio(info, { shifts: forSearch ? AUDIO_DEFAULTS.queryShifts : 1 });
         assert.ok(video.count > 0 && audio.landmarks.count > 0);
         assert.deepEqual(both.video, video, `picture (${forSearch ? 'query' : 'library'})`);
