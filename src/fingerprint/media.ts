@@ -139,10 +139,10 @@ export async function fingerprintMedia(path: string, opts: ProgressOptions & { f
  * cropped copy, see video/placements.ts) and their neighbours, one variant each: a search's second look
  * at a query (LibraryIndexes.search), decoding it again.
  */
-export async function placedFrames(path: string, placements: number[], signal?: AbortSignal): Promise<Pick<VideoFingerprint, 'count' | 'variants' | 'hashes' | 'flat'>> {
+export async function placedFrames(path: string, placements: number[], opts: ProgressOptions = {}): Promise<Pick<VideoFingerprint, 'count' | 'variants' | 'hashes' | 'flat'>> {
   const around = [...new Set(placements.flatMap(withNeighbours))];
   const variants = around.map((p) => ({ fraction: 1, mirror: false, placement: PLACEMENTS[p] }));
-  const { count, hashes, flat } = await fingerprintFile(path, { variants, threads: decoderThreads(), signal });
+  const { count, hashes, flat } = await fingerprintFile(path, { variants, threads: decoderThreads(), signal: opts.signal, onProgress: opts.onProgress });
   return { count, variants: variants.length, hashes, flat };
 }
 

@@ -164,6 +164,6 @@ export class LibraryService {
     const library = await this.require(caller.account, name);
     await this.indexes.index(library); // loaded (and its fingerprint version checked) before the work of fingerprinting
     const fp = await fingerprintMedia(path, { forSearch: true, mediaType: library.mediaType, onProgress: opts.onProgress, signal: opts.signal });
-    return this.indexes.search(library, fp, opts, (placements) => placedFrames(path, placements, opts.signal));
+    return this.indexes.search(library, fp, opts, (placements) => placedFrames(path, placements, { signal: opts.signal }));
   }
 }

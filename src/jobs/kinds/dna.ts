@@ -21,7 +21,10 @@ export function dnaKind(store: LibraryStore, indexes: LibraryIndexes): JobKind {
         onProgress: (seconds, total) => total > 0 && ctx.progress(0.05 + (0.9 * seconds) / total),
       });
       ctx.signal.throwIfAborted();
-      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp, (placements) => placedFrames(path, placements, ctx.signal));
+      // A second look at a cropped copy decodes the query again: the last few per cent of the job.
+      const lookAgain = (placements: number[]) =>
+        placedFrames(path, placements, { signal: ctx.signal, onProgress: (seconds, total) => total > 0 && ctx.progress(0.95 + (0.04 * seconds) / total) });
+      const { matches, item, effects } = await searchAndStore(indexes, library, job, fp, lookAgain);
       const result: JobResult = {
         saved: item !== undefined,
         mediaDuration: fp.duration,
