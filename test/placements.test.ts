@@ -13,6 +13,7 @@ import type { FrameHit } from '../src/index/frame-key-index.js';
 import { bestPlacements, confirmedMatches, supportedPlacements } from '../src/match/placements.js';
 import type { Match } from '../src/match/result.js';
 import { ffmpeg, media, tempDir } from './helpers.js';
+import { startServer, waitForJob } from './service-helpers.js';
 
 describe('placements of the library window in a crop', () => {
   it('finds where a crop put the library window: a grid placement next to it, a few bits from the library hash', async () => {
@@ -47,6 +48,27 @@ describe('placements of the library window in a crop', () => {
       assert.ok(frames >= 4, `${frames} grid frames`);
       assert.ok(near >= frames * 0.75, `the nearest placement wins on ${near} of ${frames} grid frames`);
     } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('a search job looks again at a cropped copy and finds it (the job path, through the HTTP API)', async () => {
+    const dir = tempDir();
+    const server = await startServer(join(dir.path, 'data'), ['--allow-path', dir.path, '--allow-path', media('video')]);
+    try {
+      const cropped = join(dir.path, 'cropped.mp4');
+      ffmpeg(['-ss', '15', '-t', '12', '-i', media('video/moviepy_big_buck_bunny_0_30.webm'), '-vf', 'crop=iw*0.75:ih*0.75:iw*0.02:ih*0.02,scale=640:360', '-an', '-c:v', 'libx264', '-crf', '26', cropped]);
+      await server.api('POST', '/v1/libraries', { Name: 'films' });
+      let r = await server.api('POST', '/v1/jobs', { Library: 'films', Mode: 'onlysave', PrimaryKey: 'bunny', Input: { Type: 'Path', Source: media('video/moviepy_big_buck_bunny_0_30.webm') } });
+      await waitForJob(server, r.body.JobId);
+      r = await server.api('POST', '/v1/jobs', { Library: 'films', Mode: 'nosave', Input: { Type: 'Path', Source: cropped } });
+      const job = await waitForJob(server, r.body.JobId);
+      assert.equal(job.State, 'Success', JSON.stringify(job));
+      const { Matches } = (await server.api('GET', `/v1/jobs/${job.JobId}/result`)).body;
+      assert.deepEqual(Matches.map((m: Match) => m.PrimaryKey), ['bunny']);
+      for (const s of Matches[0].VideoMatchSegments) assert.ok(Math.abs(s.MasterStartTime - s.StartTime - 15) <= 1, JSON.stringify(s));
+    } finally {
+      await server.stop();
       dir.cleanup();
     }
   });
