@@ -19,8 +19,8 @@ import { tools } from '../src/media/ffmpeg.js';
 import { probe } from '../src/media/probe.js';
 import type { AlignParams } from '../src/match/align.js';
 import type { Match, QueryFrames, SearchOptions } from '../src/match/search.js';
-import { withPlacedMatches } from '../src/match/fuse.js';
-import { confirmedMatches, type PlacementVotes } from '../src/match/placements.js';
+import { withSecondLook } from '../src/match/fuse.js';
+import type { PlacementVotes } from '../src/match/placements.js';
 import type { LibraryIndex } from '../src/match/library-index.js';
 import { FINGERPRINT_VERSION, Vdna } from '../src/vdna.js';
 import { splitVideos, unrelatedVideos, video, type Split } from './corpus.js';
@@ -115,7 +115,7 @@ async function lookAgain(index: LibraryIndex, c: QueryCase): Promise<void> {
 /** A query searched as a service searches it: its second look (if any) added to the first. */
 function search(index: LibraryIndex, c: QueryCase, opts: SearchOptions): Match[] {
   const first = index.search({ video: c.fp }, opts);
-  return c.placed ? withPlacedMatches(first, confirmedMatches(index.search({ video: c.placed.query }, opts), c.placed.chosen, c.fp.fps)) : first;
+  return c.placed ? withSecondLook(first, index.search({ video: c.placed.query }, opts), c.placed.chosen, c.fp.fps) : first;
 }
 
 /** Library of the split's videos (kept between runs) and every query, made and fingerprinted. */

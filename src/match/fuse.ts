@@ -1,3 +1,4 @@
+import { confirmedMatches, type PlacementVotes } from './placements.js';
 import { round, unionVideoMatches, type Match, type MatchSegment, type TextMatchSegment } from './search.js';
 
 /** Weighted mean similarity of segments (0 when there are none). */
@@ -37,9 +38,12 @@ export function fuseMatches(video: Match[], audio: Map<string, MatchSegment[]>, 
   return out.sort((a, b) => b.GlobalSimilarity - a.GlobalSimilarity || a.PrimaryKey.localeCompare(b.PrimaryKey));
 }
 
-/** `first` with the picture matches of a second look at the query (through placements: match/placements.ts) added. */
-export const withPlacedMatches = (first: Match[], placed: Match[]): Match[] =>
-  placed.length ? withVideoMatches(unionVideoMatches(first.filter((m) => m.VideoMatchSegments.length), placed), first) : first;
+/** `first` with the picture matches of a second look at the query through placements (`placed`) added,
+ *  as far as they confirm the grid's votes that chose them (`chosen`: match/placements.ts confirmedMatches). */
+export function withSecondLook(first: Match[], placed: Match[], chosen: PlacementVotes[], fps: number): Match[] {
+  const confirmed = confirmedMatches(placed, chosen, fps);
+  return confirmed.length ? withVideoMatches(unionVideoMatches(first.filter((m) => m.VideoMatchSegments.length), confirmed), first) : first;
+}
 
 /** Picture matches found apart (in the database) fused with the sound and text tracks of `others`. */
 export function withVideoMatches(video: Match[], others: Match[]): Match[] {

@@ -9,8 +9,8 @@ import { VdnaError } from '../errors.js';
 import { AUDIO_FINGERPRINT_VERSION, FINGERPRINT_VERSION } from '../fingerprint/media.js';
 import { LibraryIndex, type LibrarySearchOptions, type Query } from './library-index.js';
 import { placementsInDatabase, searchVideoInDatabase, type Match, type QueryFrames } from './search.js';
-import { withPlacedMatches, withVideoMatches } from './fuse.js';
-import { confirmedMatches, type LookAgain, type PlacementVotes } from './placements.js';
+import { withSecondLook, withVideoMatches } from './fuse.js';
+import type { LookAgain, PlacementVotes } from './placements.js';
 import { searchStillInDatabase } from './still.js';
 import type { FrameKeyIndex } from '../index/frame-key-index.js';
 import type { LibraryInfo, LibraryStore, StoredItem } from '../store/store.js';
@@ -118,7 +118,7 @@ export class LibraryIndexes {
     const chosen = await this.placements(library, fp.video, first);
     if (!chosen.length) return first;
     const placed = { fps: fp.video.fps, duration: fp.video.duration, ...(await lookAgain(chosen.map((c) => c.placement))) };
-    return withPlacedMatches(first, confirmedMatches(await this.searchOnce(library, { video: placed }, opts), chosen, placed.fps));
+    return withSecondLook(first, await this.searchOnce(library, { video: placed }, opts), chosen, placed.fps);
   }
 
   /** One look: the picture from the database for a library searched there. */

@@ -1,9 +1,10 @@
 /**
  * Which placements of the library's window a cropped query shows (fingerprint/video/placements.ts):
- * the query's grid frames, each through every placement, are looked up like any probe; a placement
- * is kept when hits through it find the same stretch of one item (one offset, up to a speed change's
- * drift) on several grid frames. The query is then looked at again through the kept placements on
- * every frame and searched as usual, so a chance hit here costs time, never a false match.
+ * the query's grid frames, each through its turn of placements, are looked up like any probe; a
+ * placement is kept when hits through it find the same stretch of one item (one offset, up to a speed
+ * change's drift) on several grid frames that the first look left unexplained. The query is then
+ * looked at again through the kept placements on every frame and searched as usual, and only what
+ * confirms the grid's votes is kept (confirmedMatches).
  */
 import type { FrameHit, Probe } from '../index/frame-key-index.js';
 import type { HashSequence } from '../index/video-index.js';
@@ -58,8 +59,11 @@ const OFFSET_SLACK_SECONDS = 2;
  *  of a low-texture scene through one of them can pass for a copy (seen on the tune half: 3.8 s). */
 const MIN_PLACED_SECONDS = 5;
 
+/** Whether query frame `frame` (at `fps`) lies inside segment `s`. */
+const inSegment = (frame: number, fps: number, s: MatchSegment) => s.StartTime <= frame / fps && frame / fps < s.EndTime;
+
 /**
- * The placements that hits through them support, one per item, best first: the offset (library frame
+ * The placements that hits through them support, one per item: the offset (library frame
  * minus query frame) that the most grid frames agree on within `drift` frames, and there the placement
  * most of those grid frames found it through.
  */
@@ -105,7 +109,7 @@ export function supportedPlacements(
     const frames = [...new Set(stretch.map((h) => h.g * grid.step))].sort((a, b) => a - b);
     found.push({ placement, votes: through.frames.size, key: keyOf(item), frames, offsets: [stretch[0].offset, stretch[stretch.length - 1].offset] });
   }
-  return found.sort((a, b) => b.votes - a.votes || a.placement - b.placement);
+  return found;
 }
 
 /**
@@ -117,7 +121,7 @@ export function supportedPlacements(
  */
 export function bestPlacements(supported: PlacementVotes[], found: Match[], fps: number): PlacementVotes[] {
   const segments = found.flatMap((m) => m.VideoMatchSegments);
-  const matched = (s: PlacementVotes) => s.frames.filter((f) => segments.some((seg) => seg.StartTime <= f / fps && f / fps < seg.EndTime)).length;
+  const matched = (s: PlacementVotes) => s.frames.filter((f) => segments.some((seg) => inSegment(f, fps, seg))).length;
   const missed = supported.filter((s) => matched(s) < COVERED * s.frames.length);
   return missed.sort((a, b) => b.votes - a.votes || a.placement - b.placement).slice(0, MAX_PLACEMENTS);
 }
@@ -137,7 +141,7 @@ export function confirmedMatches(placed: Match[], chosen: PlacementVotes[], fps:
         (c) =>
           s.MasterStartTime - s.StartTime >= c.offsets[0] / fps - OFFSET_SLACK_SECONDS &&
           s.MasterStartTime - s.StartTime <= c.offsets[1] / fps + OFFSET_SLACK_SECONDS &&
-          c.frames.filter((f) => s.StartTime <= f / fps && f / fps < s.EndTime).length >= MIN_GRID_VOTES,
+          c.frames.filter((f) => inSegment(f, fps, s)).length >= MIN_GRID_VOTES,
       );
     const segments = m.VideoMatchSegments.filter(agree);
     return segments.length ? [{ ...m, VideoMatchSegments: segments }] : [];

@@ -252,6 +252,9 @@ function hashPlacements(frames: Uint8Array[], first: number, border: Rect, fp: V
   }
 }
 
+/** Words of a grid's hashes for `count` sampled frames. */
+const gridWords = (grid: { step: number; views: number }, count: number) => Math.ceil(count / grid.step) * grid.views * 2;
+
 /** Grows the fingerprint's arrays to hold at least `count` frames. */
 function ensureCapacity(fp: VideoFingerprint, count: number): void {
   if (fp.flat.length >= count) return;
@@ -266,8 +269,8 @@ function ensureCapacity(fp: VideoFingerprint, count: number): void {
   fp.portrait = grown(fp.portrait, 1);
   fp.strip = { hashes: grown(fp.strip.hashes, 2), flat: grown(fp.strip.flat, 1) };
   if (fp.placements) {
-    const { step, views, hashes } = fp.placements;
-    fp.placements.hashes = new Uint32Array(Math.ceil(capacity / step) * views * 2);
+    const hashes = fp.placements.hashes;
+    fp.placements.hashes = new Uint32Array(gridWords(fp.placements, capacity));
     fp.placements.hashes.set(hashes);
   }
 }
@@ -390,7 +393,7 @@ export function frameFingerprinter(info: MediaInfo, opts: FingerprintOptions = {
       fp.flat = fp.flat.slice(0, fp.count);
       fp.portrait = fp.portrait.slice(0, fp.count);
       fp.strip = { hashes: fp.strip.hashes.slice(0, fp.count * 2), flat: fp.strip.flat.slice(0, fp.count) };
-      if (fp.placements) fp.placements.hashes = fp.placements.hashes.slice(0, Math.ceil(fp.count / fp.placements.step) * fp.placements.views * 2);
+      if (fp.placements) fp.placements.hashes = fp.placements.hashes.slice(0, gridWords(fp.placements, fp.count));
       fp.duration = sampledCount / fps;
       return fp;
     },

@@ -2,15 +2,17 @@
  * Where the library's window may lie in a cropped copy. A copy cut down to part of the picture (off
  * centre, then rescaled) shows the library's centred window (LIBRARY_VARIANTS) shifted, enlarged and
  * partly cut off, at a place and scale the query cannot know. So a query looks through a grid of such
- * placements on a few of its frames (a quarter of them on each: placementsAt) — each one the window as the picture would show it were it a crop
- * of share `c` taken at (x0, y0), the part beyond the picture continued from its edges — the search
- * keeps the placements that find the same stretch of an item on several frames (match/placements.ts),
- * and the query is looked at again through those on every frame (zoomVariants).
+ * placements on a few of its frames (a quarter of them on each: placementsAt) — each one the window as
+ * the picture would show it were it a crop of share `c` taken at (x0, y0), the part beyond the picture
+ * continued from its edges — the search keeps the placements that find the same stretch of an item on
+ * several frames (match/placements.ts), and the query is looked at again through those and their
+ * neighbours on every frame (fingerprint/media.ts placedFrames).
  *
  * A placement is a rectangle in units of the query's border-free picture (0..1 across and down; it
  * reaches beyond it where the crop cut the window off). Measured on the tune half: a hash through the
- * true placement is 2-10 bits from the library's; 1 % of the picture off in each direction adds ~2
- * bits, 4 % off in scale about as little; 3 % off in place, 8-12 (bench/out probes, not kept).
+ * true placement is 2-10 bits from the library's (median over frames); 1 % of the picture off in each
+ * direction adds ~2 bits, 4 % off in scale about as little; 3 % off in each direction, 12-16 (bench/out
+ * probes, not kept).
  */
 import { VIDEO_DEFAULTS } from '../../config.js';
 import type { Rect } from './region.js';
@@ -50,7 +52,7 @@ export const PLACEMENTS: readonly Rect[] = LATTICE.map((l) => l.rect);
  * (a block's worth or more, measured on the tune half), so every quarter keeps one of them while each
  * grid frame costs a quarter of the look-ups.
  */
-export const GRID_TURNS = 4;
+const GRID_TURNS = 4;
 const TURNS: readonly number[][] = Array.from({ length: GRID_TURNS }, (_, t) =>
   LATTICE.flatMap((l, p) => ((l.ix % 2) + 2 * (l.iy % 2) === t ? [p] : [])),
 );
